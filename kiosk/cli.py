@@ -1,0 +1,106 @@
+"""The `kiosk` command. Each subcommand exits 0 on success, non-zero with one line per problem."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from kiosk import model
+from kiosk.validate import load_feed
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_FEED = REPO / "config"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    result = load_feed(args.path, display_name=None)
+    for problem in result.problems:
+        print(problem)
+    if result.feed is None:
+        print(f"{len(result.errors)} lỗi, {len(result.warnings)} cảnh báo: bản tin chưa dùng được.", file=sys.stderr)
+        return 1
+    feed = result.feed
+    kinds = Counter(slide.type for slide in feed.slides)
+    questions = sum(len(topic.questions) for topic in feed.faq)
+    print(
+        f"Hợp lệ: bản tin phiên bản {feed.version} của {feed.ward.name}, hết hạn {feed.expires:%d/%m/%Y}; "
+        f"{len(feed.slides)} trang chiếu ({', '.join(f'{n} {kind}' for kind, n in kinds.items())}), "
+        f"{questions} câu hỏi trong {len(feed.faq)} chủ đề, {len(result.warnings)} cảnh báo."
+    )
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    text = json.dumps(model.json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    # The only doors from the core to Kivy, opened late so that staff tools never load a window.
+    return importlib.import_module("screens.app").main(args)
+
+
+def _preview(args: argparse.Namespace) -> int:
+    return importlib.import_module("screens.preview").main(args)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return model.start_moment(model.to_moment(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"thời điểm `{text}` cần dạng 2026-12-01 hoặc \"2026-12-01 07:30\"") from None
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"kích thước `{text}` cần dạng RỘNGxCAO, ví dụ 1920x1080") from None
+    return width, height
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Màn hình thông tin của phường.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
+
+    validate = commands.add_parser("validate", help="kiểm tra một bản tin (thư mục có feed.yaml)")
+    validate.add_argument("path", type=Path, help="thư mục bản tin hoặc tệp feed.yaml")
+    validate.set_defaults(handler=_validate)
+
+    schema = commands.add_parser("schema", help="in JSON Schema của bản tin (cho VS Code)")
+    schema.add_argument("--out", type=Path, help="ghi ra tệp thay vì in ra màn hình")
+    schema.set_defaults(handler=_schema)
+
+    run = commands.add_parser("run", help="chạy màn hình")
+    run.add_argument("feed", nargs="?", type=Path, default=SAMPLE_FEED, help="thư mục bản tin (mặc định: bản mẫu)")
+    run.add_argument("--windowed", action="store_true", help="chạy trong cửa sổ (khi phát triển)")
+    run.add_argument("--size", type=_size, default=None, help="kích thước cửa sổ, ví dụ 1280x720")
+    run.add_argument("--screenshot", type=Path, help="chụp màn hình trang đầu vào tệp PNG rồi thoát")
+    run.set_defaults(handler=_run)
+
+    preview = commands.add_parser("preview", help="lưu hình từng trang chiếu như màn hình sẽ hiện")
+    preview.add_argument("feed", type=Path, help="thư mục bản tin")
+    preview.add_argument("--out", type=Path, required=True, help="thư mục lưu hình")
+    preview.add_argument("--size", type=_size, default=(1920, 1080), help="kích thước, mặc định 1920x1080")
+    preview.add_argument("--display", help="xem như màn hình có mã này")
+    preview.add_argument("--display-tag", action="append", help="nhãn của màn hình đó (có thể lặp lại)")
+    preview.add_argument("--at", type=_moment, help="thời điểm xem, ví dụ \"2026-12-01 07:30\" (mặc định: bây giờ)")
+    preview.set_defaults(handler=_preview)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130

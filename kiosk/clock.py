@@ -1,0 +1,35 @@
+"""The display's sense of time: wall-clock time in the ward's time zone, optionally fixed to a
+chosen moment (preview) or running faster than real time (tests of the loop)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+class DisplayClock:
+    """now() is naive local time in `zone`; seconds() turns feed seconds into real seconds."""
+
+    def __init__(self, zone: ZoneInfo, start_at: datetime | None = None, speed: float = 1.0,
+                 monotonic=time.monotonic):
+        self.zone = zone
+        self.speed = speed
+        self._monotonic = monotonic
+        self._origin_real = monotonic()
+        self._simulated = start_at is not None or speed != 1.0
+        self._origin_wall = start_at or self._system_now()
+
+    def _system_now(self) -> datetime:
+        return datetime.now(self.zone).replace(tzinfo=None)
+
+    def now(self) -> datetime:
+        if not self._simulated:
+            return self._system_now()
+        return self._origin_wall + timedelta(seconds=(self._monotonic() - self._origin_real) * self.speed)
+
+    def real_seconds(self, feed_seconds: float) -> float:
+        return feed_seconds / self.speed
+
+    def real_seconds_until(self, moment: datetime) -> float:
+        return max(0.0, (moment - self.now()).total_seconds() / self.speed)

@@ -1,0 +1,298 @@
+"""Load and check a feed folder, reporting every problem at once in words a clerk can act on."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from kiosk import model
+from kiosk.model import Feed
+from kiosk.problems import Problem
+from kiosk.yamlsource import MAX_YAML_BYTES, Document, load_yaml
+
+FEED_FILE = "feed.yaml"
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".webm", ".mkv"}
+MEDIA_KEYS = {"logo": IMAGE_SUFFIXES, "photo": IMAGE_SUFFIXES, "picture": IMAGE_SUFFIXES}
+MEDIA_KEYS_BY_TYPE = {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
+
+
+@dataclass
+class LoadResult:
+    feed: Feed | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if not p.warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.warning]
+
+
+def _all_field_names(models=(Feed,)) -> set[str]:
+    names: set[str] = set()
+    seen: set[type] = set()
+    stack = list(models)
+    while stack:
+        cls = stack.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        names.update(cls.model_fields)
+        stack.extend(sub for sub in _models_in(cls) if sub not in seen)
+    return names
+
+
+def _models_in(cls: type[BaseModel]):
+    for info in cls.model_fields.values():
+        yield from _models_of_type(info.annotation)
+
+
+def _models_of_type(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _models_of_type(arg)
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        yield from _models_of_type(meta)
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and origin is not annotation:
+        yield from _models_of_type(origin)
+
+
+KNOWN_FIELDS = sorted(_all_field_names() | {"people"})
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Drop the parts of a pydantic location that are not in the data (the union's tag names)."""
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and part not in model.SLIDE_TYPES:
+            path.append(part)  # a missing field: point at its parent, say its name
+            break
+    return tuple(path)
+
+
+def _shown(value: Any) -> str:
+    return str(value) if not isinstance(value, (dict, list)) else "…"
+
+
+def _yaml_hint(doc: Document, path: tuple) -> str:
+    """Explain a value that YAML read as something else than the text the clerk typed."""
+    spot = doc.values.get(path)
+    if spot is None or not spot.plain or spot.raw is None:
+        return ""
+    value = _value_at(doc.data, path)
+    if isinstance(value, bool):
+        return f"; YAML đọc `{spot.raw}` thành giá trị đúng/sai: nếu là chữ, hãy đặt trong dấu nháy: \"{spot.raw}\""
+    if isinstance(value, (int, float)):
+        return f"; YAML đọc `{spot.raw}` thành con số: nếu là chữ, hãy đặt trong dấu nháy: \"{spot.raw}\""
+    if value is None:
+        return "; ô này đang để trống"
+    if not isinstance(value, str):
+        return f"; YAML đọc `{spot.raw}` thành ngày/giờ: nếu là chữ, hãy đặt trong dấu nháy: \"{spot.raw}\""
+    return ""
+
+
+def _value_at(data: Any, path: tuple) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _message(error: dict, doc: Document, path: tuple) -> tuple[str, bool]:
+    """Plain-words message for one pydantic error, and whether it points at a key."""
+    kind = error["type"]
+    name = next((p for p in reversed(path) if isinstance(p, str)), "")
+    field_name = f"`{name}`" if name else "giá trị"
+    value = error.get("input")
+    if kind == "kiosk":
+        return error["msg"], False
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"])), False
+    if kind == "missing":
+        return f"thiếu trường bắt buộc {field_name}", False
+    if kind == "extra_forbidden":
+        guess = difflib.get_close_matches(name, KNOWN_FIELDS, n=1, cutoff=0.6)
+        hint = f"; có phải ý bạn là `{guess[0]}`?" if guess else ""
+        return f"trường {field_name} không có trong mẫu bản tin{hint}", True
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        kinds = ", ".join(model.SLIDE_TYPES)
+        if kind == "union_tag_not_found":
+            return f"trang chiếu thiếu `type`; hãy ghi một trong: {kinds}", False
+        tag = _shown(error.get("ctx", {}).get("tag", value))
+        guess = difflib.get_close_matches(tag, model.SLIDE_TYPES, n=1, cutoff=0.5)
+        hint = f"; có phải ý bạn là `{guess[0]}`?" if guess else ""
+        return f"loại trang `{tag}` không có; hãy ghi một trong: {kinds}{hint}", False
+    if kind == "string_type":
+        return f"{field_name} cần là chữ{_yaml_hint(doc, path)}", False
+    if kind in ("string_too_short", "too_short"):
+        return f"{field_name} không được để trống", False
+    if kind == "string_pattern_mismatch":
+        if name == "id":
+            return f"`id` chỉ gồm chữ thường không dấu, số và gạch nối, ví dụ: nghi-quyet-01 (đang là `{_shown(value)}`)", False
+        if name == "background":
+            return f"màu `{_shown(value)}` cần viết dạng \"#0B3D2E\" (trong dấu nháy)", False
+    if kind.startswith("int_") or kind.startswith("float_"):
+        unit = " (số giây)" if name in ("duration", "max_seconds") else ""
+        return f"{field_name} cần là một con số{unit} (đang là `{_shown(value)}`){_yaml_hint(doc, path)}", False
+    if kind.startswith("bool_"):
+        return f"{field_name} chỉ nhận true hoặc false (đang là `{_shown(value)}`)", False
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"`{_shown(value)}` không phải ngày có thật; {model.MOMENT_FORMS}", False
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        expected = expected.replace("'", "").replace(" or ", ", ")
+        return f"{field_name} không nhận `{_shown(value)}`; chỉ được: {expected}", False
+    if kind in ("list_type",):
+        return f"{field_name} cần là một danh sách: mỗi mục một dòng bắt đầu bằng `- `{_yaml_hint(doc, path)}", False
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{field_name} cần là một nhóm trường dạng `tên: giá trị`{_yaml_hint(doc, path)}", False
+    if kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):
+        limit = next(iter(error.get("ctx", {}).values()), "")
+        words = {"greater_than": "lớn hơn", "greater_than_equal": "ít nhất là",
+                 "less_than_equal": "nhiều nhất là", "less_than": "nhỏ hơn"}[kind]
+        return f"{field_name} cần {words} {limit} (đang là `{_shown(value)}`)", False
+    if kind == "string_too_long":
+        return f"{field_name} quá dài", False
+    return f"{field_name}: giá trị không hợp lệ ({error['msg']})", False
+
+
+def _schema_problems(error: ValidationError, doc: Document) -> list[Problem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        path = _data_path(doc.data, item["loc"])
+        if item["type"] == "union_tag_invalid" and path + ("type",) in doc.values:
+            path += ("type",)  # point at the misspelt type, not at the start of the slide
+        message, at_key = _message(item, doc, path)
+        problems.append(doc.problem(path, message, key=at_key))
+    return problems
+
+
+def validate_as(model_class: type[BaseModel], doc: Document):
+    """The document as an instance of model_class, or None and the problems in plain words."""
+    try:
+        return model_class.model_validate(doc.data), []
+    except ValidationError as error:
+        return None, sorted(_schema_problems(error, doc))
+
+
+def _walk(data: Any, path: tuple = ()):
+    yield path, data
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _walk(value, path + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _walk(value, path + (i,))
+
+
+def _media_problems(doc: Document, folder: Path) -> list[Problem]:
+    problems = []
+    root = folder.resolve()
+    for path, node in _walk(doc.data):
+        if not isinstance(node, dict):
+            continue
+        checks = {key: suffixes for key, suffixes in MEDIA_KEYS.items()}
+        if node.get("type") in MEDIA_KEYS_BY_TYPE:
+            checks["file"] = MEDIA_KEYS_BY_TYPE[node["type"]]
+        for key, suffixes in checks.items():
+            name = node.get(key)
+            if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+                continue  # missing or unsafe names are the schema's to report
+            target = (root / name).resolve()
+            if not target.is_relative_to(root):
+                continue
+            if not target.is_file():
+                problems.append(doc.problem(path + (key,), f"không thấy tệp `{name}` trong thư mục bản tin"))
+            elif target.suffix.lower() not in suffixes:
+                allowed = ", ".join(sorted(suffixes))
+                problems.append(doc.problem(path + (key,), f"tệp `{name}` không đúng loại; cần: {allowed}"))
+    return problems
+
+
+def _schedule_problems(doc: Document) -> list[Problem]:
+    """A slide that ends before it starts; checked on the raw data so other errors do not hide it."""
+    problems = []
+    slides = doc.data.get("slides") if isinstance(doc.data, dict) else None
+    for index, slide in enumerate(slides if isinstance(slides, list) else []):
+        if not isinstance(slide, dict) or slide.get("start") is None or slide.get("end") is None:
+            continue
+        try:
+            starts = model.start_moment(model.to_moment(slide["start"]))
+            ends = model.end_moment(model.to_moment(slide["end"]))
+        except ValueError:
+            continue  # the schema reports a date that is not a date
+        if ends <= starts:
+            problems.append(doc.problem(("slides", index, "end"),
+                                        f"ngày kết thúc ({slide['end']}) phải sau ngày bắt đầu ({slide['start']})"))
+    return problems
+
+
+def _link_warnings(doc: Document) -> list[Problem]:
+    warnings = []
+    for path, node in _walk(doc.data):
+        if path and path[-1] == "url" and isinstance(node, str) and len(node) > model.LONG_URL:
+            warnings.append(doc.problem(path, (
+                f"địa chỉ dài {len(node)} ký tự làm mã QR dày, khó quét; nên dùng địa chỉ rút gọn "
+                f"(dưới {model.LONG_URL} ký tự)"), warning=True))
+    return warnings
+
+
+def _duplicate_ids(doc: Document) -> list[Problem]:
+    """Two slides with one id; checked on the raw data so other errors do not hide it."""
+    problems = []
+    seen: dict[str, int] = {}
+    slides = doc.data.get("slides") if isinstance(doc.data, dict) else None
+    for index, slide in enumerate(slides if isinstance(slides, list) else []):
+        slide_id = slide.get("id") if isinstance(slide, dict) else None
+        if not isinstance(slide_id, str) or not slide_id.strip():
+            continue
+        slide_id = slide_id.strip()
+        if slide_id in seen:
+            problems.append(doc.problem(("slides", index, "id"),
+                                        f"`id` `{slide_id}` đã dùng cho trang thứ {seen[slide_id] + 1}; mỗi trang một id riêng"))
+        else:
+            seen[slide_id] = index
+    return problems
+
+
+def check_document(doc: Document, folder: Path, problems: list[Problem] = ()) -> LoadResult:
+    """Check parsed feed data against the model and the media folder."""
+    problems = (list(problems) + _media_problems(doc, folder) + _schedule_problems(doc) + _duplicate_ids(doc)
+                + _link_warnings(doc))
+    if not isinstance(doc.data, dict):
+        problems.append(doc.problem((), "tệp bản tin trống hoặc không phải một nhóm trường `tên: giá trị`"))
+        return LoadResult(None, sorted(problems))
+    feed, schema_problems = validate_as(Feed, doc)
+    if feed is None:
+        return LoadResult(None, sorted(problems + schema_problems))
+    return LoadResult(feed if not any(not p.warning for p in problems) else None, sorted(problems))
+
+
+def load_feed(folder: Path | str, display_name: str | None = None) -> LoadResult:
+    """Load FOLDER/feed.yaml (or a feed.yaml path). Problems name the file as the user typed it."""
+    folder = Path(folder)
+    feed_path = folder if folder.is_file() else folder / FEED_FILE
+    shown = display_name or str(feed_path)
+    if not feed_path.is_file():
+        return LoadResult(None, [Problem(shown, 1, 1, f"không thấy tệp bản tin `{feed_path}`")])
+    if feed_path.stat().st_size > MAX_YAML_BYTES:
+        return LoadResult(None, [Problem(shown, 1, 1, f"tệp quá lớn; tối đa {MAX_YAML_BYTES // 1024} KB")])
+    doc, problems = load_yaml(feed_path.read_bytes(), shown)
+    if doc is None:
+        return LoadResult(None, problems)
+    return check_document(doc, feed_path.parent, problems)

@@ -1,0 +1,141 @@
+"""`kiosk preview`: every page of every slide a display would show at a moment, as PNG files.
+
+Staff check a feed with it before publishing; tests use it. It drives the same frame and slide
+views as the display, one page at a time, and writes index.html and index.txt beside the PNGs."""
+
+from __future__ import annotations
+
+import html
+import logging
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.clock import DisplayClock
+from kiosk.schedule import DisplayIdentity, Loop
+from kiosk.vietnamese import format_clock
+from screens.app import build_app, configure_kivy, load_for_display, save_screenshot
+
+SETTLE_SECONDS = 0.35  # layout, pagination and textures settle within a few frames
+VIDEO_WAIT_SECONDS = 8.0
+
+log = logging.getLogger("kiosk.preview")
+
+
+@dataclass
+class Shot:
+    file: str
+    slide_id: str
+    slide_type: str
+    page: int
+    pages: int
+    seconds: float
+    problem: str = ""
+
+
+class PreviewRunner:
+    def __init__(self, app, entries, folder: Path, out: Path, moment: datetime):
+        self.app = app
+        self.entries = list(entries)
+        self.folder = folder
+        self.out = out
+        self.moment = moment
+        self.shots: list[Shot] = []
+
+    def start(self):
+        from kivy.clock import Clock
+
+        self.Clock = Clock
+        self.app.frame.ids.header.clock_text = format_clock(self.moment)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self._steps = self._run()
+        self._step()
+
+    def _step(self, *_):
+        try:
+            wait = next(self._steps)
+        except StopIteration:
+            self._write_index()
+            self.app.stop()
+            return
+        self.Clock.schedule_once(self._step, wait)
+
+    def _run(self):
+        from kivy.core.window import Window
+
+        from screens.slides import make_view
+
+        host = self.app.frame.ids.host
+        yield SETTLE_SECONDS
+        for number, entry in enumerate(self.entries, start=1):
+            host.clear_widgets()
+            view = make_view(entry, self.folder)
+            view.pos_hint = {"x": 0, "y": 0}
+            host.add_widget(view)
+            host.current = view
+            yield SETTLE_SECONDS
+            if entry.slide.type == "video":
+                view.enter(lambda: None)
+                waited = 0.0
+                while not view.ids.video.loaded and waited < VIDEO_WAIT_SECONDS and not view.broken:
+                    yield 0.1
+                    waited += 0.1
+                view.ids.video.state = "pause"
+                yield SETTLE_SECONDS
+            problem = "không mở được tệp" if view.failed or getattr(view, "broken", False) else ""
+            for page in range(view.page_count):
+                view.show_page(page)
+                yield SETTLE_SECONDS
+                name = f"{number:02d}-{entry.id}" + (f"-trang-{page + 1}" if view.page_count > 1 else "") + ".png"
+                save_screenshot(Window, self.out / name)
+                self.shots.append(Shot(name, entry.id, entry.slide.type, page + 1, view.page_count,
+                                       view.page_seconds(), problem))
+            view.leave()
+        host.clear_widgets()
+
+    def _write_index(self):
+        lines = [f"{s.file}\t{s.slide_id}\t{s.slide_type}\t{s.page}/{s.pages}\t{s.seconds:g}s\t{s.problem}".rstrip()
+                 for s in self.shots]
+        (self.out / "index.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        rows = "\n".join(
+            f"<figure><img src='{html.escape(s.file)}' width='640'><figcaption>{html.escape(s.slide_id)} · "
+            f"{s.slide_type} · trang {s.page}/{s.pages} · {s.seconds:g} giây"
+            f"{' · <b>' + html.escape(s.problem) + '</b>' if s.problem else ''}</figcaption></figure>"
+            for s in self.shots
+        )
+        (self.out / "index.html").write_text(
+            "<!doctype html><meta charset='utf-8'><title>Xem trước bản tin</title>"
+            f"<h1>Xem trước lúc {html.escape(format_clock(self.moment))}</h1>\n{rows}\n",
+            encoding="utf-8",
+        )
+
+
+def main(args) -> int:
+    loaded = load_for_display(args)
+    if loaded is None:
+        return 1
+    settings, feed, folder = loaded
+    identity = settings.identity()
+    if args.display:
+        identity = DisplayIdentity(args.display, frozenset(args.display_tag or ()))
+    configure_kivy(settings, windowed=True, size=args.size)
+    clock = DisplayClock(settings.zone(), start_at=args.at)
+    moment = clock.now()
+    entries = Loop(feed, identity).active(moment)
+    runner_holder = {}
+
+    def start(app):
+        runner_holder["runner"] = PreviewRunner(app, entries, folder, args.out, moment)
+        runner_holder["runner"].start()
+
+    build_app(feed, folder, start).run()
+    runner = runner_holder.get("runner")
+    if runner is None:
+        print("không mở được cửa sổ để xem trước", file=sys.stderr)
+        return 1
+    failed = [shot for shot in runner.shots if shot.problem]
+    for shot in failed:
+        print(f"{shot.slide_id}: {shot.problem}", file=sys.stderr)
+    print(f"Đã lưu {len(runner.shots)} hình của {len(entries)} trang chiếu vào {args.out}")
+    return 1 if failed else 0

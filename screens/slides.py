@@ -1,0 +1,316 @@
+"""One view per slide type. A view knows how many pages it needs at its size and shows one page at a
+time; the player decides when. Views are built before their turn so their layout and media are
+ready when they appear."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
+
+from kiosk import layout
+from kiosk.model import DEFAULT_DURATION
+from screens.theme import FONT_NAME
+from screens.widgets import PersonCard, WrappedLabel, to_markup
+
+log = logging.getLogger("kiosk.slides")
+
+
+def text_height(text: str, font_size: float, width: float, bold: bool = False) -> float:
+    label = CoreLabel(text=text, font_size=font_size, font_name=FONT_NAME, bold=bold,
+                      text_size=(width, None), markup=True)
+    label.refresh()
+    return label.texture.height if label.texture else 0
+
+
+def text_width(text: str, font_size: float, bold: bool = False) -> float:
+    label = CoreLabel(text=text, font_size=font_size, font_name=FONT_NAME, bold=bold)
+    label.refresh()
+    return label.texture.width if label.texture else 0
+
+
+def usable_height(box: BoxLayout) -> float:
+    """Height left for blocks in a vertical box, less its padding and the spacing of the filler."""
+    return box.height - box.padding[1] - box.padding[3] - box.spacing
+
+
+class SlideView(BoxLayout):
+    """Base of every slide view: pages, timing, and the media folder."""
+
+    entry = ObjectProperty(None)
+    page = NumericProperty(0)
+    page_count = NumericProperty(1)
+    page_text = StringProperty("")
+
+    def __init__(self, entry, folder: Path, **kwargs):
+        self.folder = Path(folder)
+        self._repaginate = Clock.create_trigger(self._paginate_now, -1)
+        super().__init__(entry=entry, **kwargs)
+        self.bind(page=self._update_page_text, page_count=self._update_page_text)
+
+    def on_kv_post(self, base_widget):
+        # Pages depend on the size of the area that holds them, known only after layout.
+        area = self.ids.get("area")
+        if area is not None:
+            area.bind(size=self._repaginate)
+
+    @property
+    def slide(self):
+        return self.entry.slide
+
+    @property
+    def theme(self):
+        return App.get_running_app().theme
+
+    def media(self, name: str | None) -> str:
+        return str(self.folder / name) if name else ""
+
+    def _update_page_text(self, *_):
+        self.page_text = f"Trang {self.page + 1}/{self.page_count}" if self.page_count > 1 else ""
+
+    def _paginate_now(self, *_):
+        self.paginate()
+        self.page = min(self.page, self.page_count - 1)
+        self.show_page(self.page)
+
+    def paginate(self) -> None:
+        """Work out page_count for the current size."""
+
+    def show_page(self, page: int) -> None:
+        self.page = page
+
+    def page_seconds(self) -> float:
+        return self.slide.duration or DEFAULT_DURATION[self.slide.type]
+
+    def enter(self, on_finished) -> None:
+        """Called when the view becomes visible. A view that ends by itself (video) calls on_finished."""
+
+    def leave(self) -> None:
+        """Called when the view is gone from the screen: free what it holds."""
+
+    @property
+    def failed(self) -> bool:
+        return False
+
+
+class PeopleSlideView(SlideView):
+    """Delegates and leaders: a grid of cards, paginated so that nothing is shrunk or cut."""
+
+    heading = StringProperty("")
+    subtitle = StringProperty("")
+    note = StringProperty("")
+    columns = NumericProperty(1)
+
+    def card_height(self, detail_lines: int = 1) -> float:
+        theme = self.theme
+        return theme.heading * 1.4 + theme.small * 1.35 * detail_lines + theme.gap * 1.2
+
+    def card_min_width(self) -> float:
+        theme = self.theme
+        longest = max((text_width(p.name, theme.heading, bold=True) for p in self.slide.people), default=0)
+        return longest + self.card_height() + theme.gap * 2.5
+
+    def detail_lines(self, card_width: float) -> int:
+        """1 or 2: as many lines as the longest position needs at this card width."""
+        theme = self.theme
+        room = card_width - self.card_height() - theme.gap * 2.5
+        widest = max((text_width(self.detail(p), theme.small) for p in self.slide.people), default=0)
+        return 1 if widest <= room else 2
+
+    def paginate(self):
+        grid = self.ids.area
+        if grid.width <= 1 or grid.height <= 1:
+            return
+        gap = grid.spacing[0]
+        columns = layout.card_grid(grid.width, grid.height, self.card_min_width(), 1, gap, max_columns=3).columns
+        self.lines = self.detail_lines((grid.width - gap * (columns - 1)) / columns)
+        cards = layout.card_grid(grid.width, grid.height, self.card_min_width(), self.card_height(self.lines),
+                                 gap, max_columns=columns)
+        self.columns = cards.columns
+        self.pages = layout.chunk(self.slide.people, cards.per_page)
+        self.page_count = len(self.pages)
+
+    def show_page(self, page):
+        super().show_page(page)
+        grid = self.ids.area
+        grid.clear_widgets()
+        if not getattr(self, "pages", None):
+            return
+        height = self.card_height(self.lines)
+        for person in self.pages[page]:
+            grid.add_widget(PersonCard(person=person, photo=self.media(person.photo), detail=self.detail(person),
+                                       detail_lines=self.lines, size_hint_y=None, height=height))
+
+    def detail(self, person) -> str:
+        parts = [person.position or ""]
+        if person.votes is not None:
+            parts.append(f"{person.votes:,} phiếu".replace(",", "."))
+        if person.percent is not None:
+            parts.append(f"{person.percent:.2f}%".replace(".", ","))
+        return " · ".join(part for part in parts if part)
+
+
+class DelegatesSlideView(PeopleSlideView):
+    def __init__(self, entry, folder, **kwargs):
+        super().__init__(entry, folder, **kwargs)
+        slide = self.slide
+        self.heading = slide.heading + (f" {slide.term}" if slide.term and not slide.title else "")
+        self.subtitle = slide.constituency or (slide.term if slide.title else "") or ""
+        self.note = slide.note or ""
+
+
+class LeadersSlideView(PeopleSlideView):
+    def __init__(self, entry, folder, **kwargs):
+        super().__init__(entry, folder, **kwargs)
+        self.heading = self.slide.title
+        self.note = self.slide.note or ""
+
+    def detail(self, person) -> str:
+        return person.position
+
+
+class ResolutionSlideView(SlideView):
+    """Number, date, title, issuer and summary points; a QR code to the full text."""
+
+    points = ListProperty([])
+
+    def paginate(self):
+        box = self.ids.area
+        if box.width <= 1 or box.height <= 1:
+            return
+        theme = self.theme
+        heights = [text_height(f"•  {point}", theme.body, box.width) for point in self.slide.points]
+        self.pages = layout.pack_blocks(heights, usable_height(box), box.spacing)
+        self.page_count = len(self.pages)
+
+    def show_page(self, page):
+        super().show_page(page)
+        box = self.ids.area
+        box.clear_widgets()
+        for index in getattr(self, "pages", [[]])[page]:
+            box.add_widget(WrappedLabel(text=to_markup(f"•  {self.slide.points[index]}")))
+        box.add_widget(Widget())  # keeps the points at the top
+
+    @property
+    def date_text(self) -> str:
+        return f"{self.slide.number} · ngày {self.slide.date:%d/%m/%Y}"
+
+
+class TextSlideView(SlideView):
+    """Announcements and stories: title, paragraphs split over pages, an optional picture."""
+
+    def blocks(self) -> list[str]:
+        blocks = []
+        for paragraph in self.slide.body.split("\n\n"):
+            paragraph = " ".join(paragraph.split())
+            if paragraph:
+                blocks.append(paragraph)
+        return blocks
+
+    def paginate(self):
+        box = self.ids.area
+        if box.width <= 1 or box.height <= 1:
+            return
+        theme = self.theme
+        blocks = []
+        for paragraph in self.blocks():
+            if text_height(to_markup(paragraph), theme.body, box.width) > usable_height(box):
+                blocks.extend(layout.split_sentences(paragraph))
+            else:
+                blocks.append(paragraph)
+        heights = [text_height(to_markup(block), theme.body, box.width) for block in blocks]
+        self.block_texts = blocks
+        self.pages = layout.pack_blocks(heights, usable_height(box), box.spacing)
+        self.page_count = len(self.pages)
+
+    def show_page(self, page):
+        super().show_page(page)
+        box = self.ids.area
+        box.clear_widgets()
+        for index in getattr(self, "pages", [[]])[page]:
+            box.add_widget(WrappedLabel(text=to_markup(self.block_texts[index])))
+        box.add_widget(Widget())  # keeps the text at the top
+
+
+class ImageSlideView(SlideView):
+    """An image fitted without distortion on a matching background."""
+
+    @property
+    def failed(self) -> bool:
+        image = self.ids.image
+        return image.texture is None
+
+    def leave(self):
+        self.ids.image.source = ""
+
+
+class VideoSlideView(SlideView):
+    """A video played to its end (or its limit), muted unless the feed asks for sound."""
+
+    broken = BooleanProperty(False)
+
+    def __init__(self, entry, folder, **kwargs):
+        super().__init__(entry, folder, **kwargs)
+        self._on_finished = None
+        self._limit = None
+
+    def enter(self, on_finished):
+        self._on_finished = on_finished
+        video = self.ids.video
+        video.bind(eos=self._finished, loaded=self._loaded)
+        video.state = "play"
+        # A video that never starts or never ends must not hold the loop.
+        limit = self.slide.max_seconds or 600
+        self._limit = Clock.schedule_once(self._finished, limit)
+        Clock.schedule_once(self._check_started, 5)
+
+    def _loaded(self, video, loaded):
+        if loaded and video.duration and video.duration < 1:
+            self._fail("video quá ngắn hoặc hỏng")
+
+    def _check_started(self, *_):
+        video = self.ids.video
+        if self._on_finished and not video.loaded:
+            self._fail("không phát được video")
+
+    def _fail(self, reason):
+        self.broken = True
+        log.warning("bỏ qua video %s: %s", self.slide.file, reason)
+        self._finished()
+
+    def _finished(self, *_):
+        callback, self._on_finished = self._on_finished, None
+        if callback:
+            callback()
+
+    def page_seconds(self) -> float:
+        return 0  # the video's end decides
+
+    def leave(self):
+        if self._limit:
+            self._limit.cancel()
+        self._on_finished = None
+        video = self.ids.video
+        video.state = "stop"
+        video.unload()
+
+
+VIEWS = {
+    "delegates": DelegatesSlideView,
+    "leaders": LeadersSlideView,
+    "resolution": ResolutionSlideView,
+    "text": TextSlideView,
+    "image": ImageSlideView,
+    "video": VideoSlideView,
+}
+
+
+def make_view(entry, folder: Path) -> SlideView:
+    return VIEWS[entry.slide.type](entry, folder)
+

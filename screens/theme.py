@@ -1,0 +1,62 @@
+"""Fonts, colours and the fixed set of text sizes, scaled with the screen's short side.
+
+A fixed set keeps every screen consistent and keeps Kivy's text cache small; at 1920x1080 the
+smallest size is 30 px, readable from two metres."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.core.text import LabelBase
+from kivy.event import EventDispatcher
+from kivy.properties import NumericProperty
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+FONTS = ASSETS / "fonts"
+BLACK_IMAGE = str(ASSETS / "black.png")  # what a video shows before its first frame
+FONT_NAME = "Noto"
+
+# Sizes in pixels on a screen whose short side is 1080 px.
+BASE_SIZES = {"title": 62, "heading": 46, "body": 38, "small": 30}
+REFERENCE_SHORT_SIDE = 1080
+
+# Colours as RGBA tuples: high contrast, the red and gold of official notices.
+RED = (0.72, 0.11, 0.11, 1)
+DARK_RED = (0.55, 0.06, 0.06, 1)
+GOLD = (0.98, 0.78, 0.27, 1)
+PAPER = (0.98, 0.97, 0.94, 1)
+INK = (0.09, 0.09, 0.1, 1)
+MUTED = (0.3, 0.3, 0.33, 1)
+NAVY = (0.05, 0.17, 0.32, 1)
+WHITE = (1, 1, 1, 1)
+CARD = (1, 1, 1, 1)
+LINE = (0.85, 0.82, 0.76, 1)
+
+
+def register_fonts() -> None:
+    LabelBase.register(
+        FONT_NAME,
+        fn_regular=str(FONTS / "NotoSans-Regular.ttf"),
+        fn_bold=str(FONTS / "NotoSans-Bold.ttf"),
+    )
+
+
+class Theme(EventDispatcher):
+    """Text sizes and spacing for the current window; kv rules bind to these."""
+
+    scale = NumericProperty(1.0)
+    title = NumericProperty(BASE_SIZES["title"])
+    heading = NumericProperty(BASE_SIZES["heading"])
+    body = NumericProperty(BASE_SIZES["body"])
+    small = NumericProperty(BASE_SIZES["small"])
+    gap = NumericProperty(24)
+
+    def resize(self, width: float, height: float) -> None:
+        self.scale = min(width, height) / REFERENCE_SHORT_SIDE
+        for name, size in BASE_SIZES.items():
+            setattr(self, name, round(size * self.scale))
+        self.gap = round(24 * self.scale)
+
+    def px(self, value: float) -> float:
+        """A length given for the reference screen, on this one."""
+        return value * self.scale

@@ -1,0 +1,88 @@
+"""Small widgets shared by the screens: text that wraps to its width, QR codes, person cards."""
+
+from __future__ import annotations
+
+import re
+
+from kivy.graphics import Color, Rectangle
+from kivy.graphics.texture import Texture
+from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+from kivy.utils import escape_markup
+
+from kiosk.qr import qr_matrix
+from screens.theme import INK
+
+
+def to_markup(text: str) -> str:
+    """Feed text to Kivy markup: brackets escaped, **bold** made bold."""
+    return re.sub(r"\*\*(.+?)\*\*", r"[b]\1[/b]", escape_markup(text))
+
+
+class WrappedLabel(Label):
+    """A label as wide as its parent gives it and as tall as its wrapped text."""
+
+
+class QrView(Widget):
+    """A QR code drawn with whole pixels per module, no smoothing, on a light quiet zone."""
+
+    url = StringProperty("")
+    matrix = ObjectProperty(None, allownone=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._texture = None
+        self.bind(url=self._make_texture, pos=self._redraw, size=self._redraw)
+
+    def _make_texture(self, *_):
+        self.matrix = qr_matrix(self.url) if self.url else None
+        self._texture = None
+        if self.matrix:
+            side = self.matrix.size
+            texture = Texture.create(size=(side, side), colorfmt="luminance")
+            texture.mag_filter = "nearest"
+            texture.min_filter = "nearest"
+            texture.blit_buffer(self.matrix.luminance_bytes(), colorfmt="luminance", bufferfmt="ubyte")
+            self._texture = texture
+        self._redraw()
+
+    def _redraw(self, *_):
+        self.canvas.clear()
+        if not self._texture:
+            return
+        module = self.matrix.module_pixels(min(self.width, self.height))
+        side = module * self.matrix.size
+        x = int(self.center_x - side / 2)
+        y = int(self.center_y - side / 2)
+        with self.canvas:
+            Color(1, 1, 1, 1)
+            Rectangle(texture=self._texture, pos=(x, y), size=(side, side))
+
+
+class QrPanel(BoxLayout):
+    """A QR code with its label in words under it."""
+
+    url = StringProperty("")
+    label = StringProperty("")
+    label_color = ListProperty(INK)
+
+
+class Avatar(Widget):
+    """A person's photo, or a neat circle with the initial of the given name when there is none."""
+
+    photo = StringProperty("")
+    name = StringProperty("")
+    initial = StringProperty("")
+
+    def on_name(self, _, name):
+        words = name.split()
+        self.initial = words[-1][:1].upper() if words else ""
+
+
+class PersonCard(BoxLayout):
+    person = ObjectProperty(None)
+    photo = StringProperty("")  # absolute path, or empty for the placeholder
+    detail = StringProperty("")  # position, votes
+    detail_lines = NumericProperty(1)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Make .venv and fill it on first use (and again when pyproject.toml changes).
+# Usage: scripts/setup.sh [app|test]. System packages are installed with apt-get when run as root
+# (or with password-less sudo); otherwise the missing ones are named and the script stops.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PURPOSE=${1:-app}
+VENV="$ROOT/.venv"
+
+apt_packages=()
+want() { dpkg -s "$1" >/dev/null 2>&1 || apt_packages+=("$1"); }
+
+python3 -c 'import ensurepip, venv' 2>/dev/null || want python3-venv
+want libgl1            # OpenGL for Kivy's window
+want libegl1
+want libmtdev1         # touch screens
+if [ "$PURPOSE" = test ]; then
+    want xvfb          # a virtual screen for the tests
+    want xauth
+    want libgl1-mesa-dri
+    /usr/bin/python3 -c 'import icu' 2>/dev/null || want python3-icu  # the reference for sorting
+fi
+
+if [ ${#apt_packages[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
+        echo "Cần cài các gói hệ thống: ${apt_packages[*]}" >&2
+        echo "Hãy chạy: sudo apt-get install -y ${apt_packages[*]}" >&2
+        exit 1
+    fi
+    echo "Cài gói hệ thống: ${apt_packages[*]}"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
+
+stamp="$VENV/.installed-$PURPOSE"
+wanted=$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "Cài thư viện Python vào .venv (lần đầu mất vài phút)..."
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    extras=""
+    [ "$PURPOSE" = test ] && extras="[test]"
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT$extras"
+    echo "$wanted" > "$stamp"
+fi

@@ -1,0 +1,401 @@
+"""`kiosk validate` on broken feeds: the real CLI in a subprocess, as a clerk would run it.
+
+Every broken feed in tests/feeds/broken/<case>/ has one deliberate mistake and an expected.txt
+(format in tests/feeds/broken/README.md). The CLI must exit 1, print each problem as
+FILE:LINE:COLUMN: message at the right place, and never show a Python traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+FEEDS = Path(__file__).resolve().parent / "feeds"
+BROKEN = FEEDS / "broken"
+MINIMAL = FEEDS / "minimal"
+SEVERAL = FEEDS / "several-mistakes"
+SLIDE_TYPES = ("delegates", "leaders", "resolution", "image", "video", "text")
+
+PROBLEM_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<message>.*)$")
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class Reported:
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Expected:
+    line: int
+    column: int
+    parts: tuple[str, ...]  # fragments that must appear in this order in the message
+
+    def matches(self, problem: Reported) -> bool:
+        if (problem.line, problem.column) != (self.line, self.column):
+            return False
+        position = 0
+        for part in self.parts:
+            found = problem.message.find(part, position)
+            if found < 0:
+                return False
+            position = found + len(part)
+        return True
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {' … '.join(self.parts)}"
+
+
+@dataclass
+class Run:
+    args: list[str]
+    code: int
+    stdout: str
+    stderr: str
+
+    def problems(self) -> list[Reported]:
+        found = []
+        for text in self.stdout.splitlines():
+            match = PROBLEM_LINE.match(text)
+            if match:
+                found.append(Reported(match["file"], int(match["line"]), int(match["column"]), match["message"]))
+        return found
+
+    def transcript(self) -> str:
+        return (f"$ {' '.join(self.args)}\n--- exit {self.code}\n--- stdout:\n{self.stdout}"
+                f"--- stderr:\n{self.stderr}")
+
+
+def run_kiosk(*args) -> Run:
+    """python -m kiosk ARGS from the repository, as staff run it; never a traceback."""
+    command = [sys.executable, "-m", "kiosk", *map(str, args)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, timeout=120)
+    run = Run(command, proc.returncode,
+              proc.stdout.decode("utf-8", errors="replace"), proc.stderr.decode("utf-8", errors="replace"))
+    assert "Traceback" not in run.stdout and "Traceback" not in run.stderr, (
+        f"the CLI crashed with a Python traceback:\n{run.transcript()}")
+    return run
+
+
+def read_expected(path: Path) -> tuple[list[Expected], bool]:
+    """expected.txt: `LINE:COLUMN: fragment … fragment` lines; `...` alone allows more problems."""
+    expected, more = [], False
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        text = text.strip()
+        if not text or text.startswith("#"):
+            continue
+        if text == "...":
+            more = True
+            continue
+        match = re.fullmatch(r"(\d+):(\d+): (.+)", text)
+        assert match, f"{path}:{number}: cannot read this line of expected.txt: {text!r}"
+        expected.append(Expected(int(match[1]), int(match[2]), tuple(p.strip() for p in match[3].split(" … "))))
+    assert expected, f"{path}: no expected problem"
+    return expected, more
+
+
+def check_reports(run: Run, feed_file: Path, expected: list[Expected], more: bool = False) -> None:
+    """Exit 1; each expected problem printed at its place in feed_file; nothing else unless `more`."""
+    problems = run.problems()
+    assert run.code == 1, f"expected exit code 1 (errors found)\n{run.transcript()}"
+    wrong_file = [p for p in problems if p.file != str(feed_file)]
+    assert not wrong_file, f"problems should name {feed_file}:\n" + "\n".join(map(str, wrong_file))
+    missing = [e for e in expected if not any(e.matches(p) for p in problems)]
+    assert not missing, (
+        "expected problem(s) not reported:\n  " + "\n  ".join(map(str, missing)) + f"\n{run.transcript()}")
+    if not more:
+        extra = [p for p in problems if not any(e.matches(p) for e in expected)]
+        assert not extra, ("unexpected extra problem(s):\n  " + "\n  ".join(map(str, extra)) +
+                           f"\n{run.transcript()}")
+    assert "bản tin chưa dùng được" in run.stderr, run.transcript()
+
+
+def copy_minimal(tmp_path: Path) -> Path:
+    folder = tmp_path / "feed"
+    shutil.copytree(MINIMAL, folder)
+    return folder
+
+
+def cp1258(text: str) -> bytes:
+    """Text as an old Windows 'Vietnamese (Windows-1258)' editor saves it: tones as combining marks."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = b""
+    for ch in unicodedata.normalize("NFC", text):
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))
+        out += (base + "".join(c for c in decomposed if c in tones)).encode("cp1258")
+    return out
+
+
+# ---------------------------------------------------------------------------------- broken feeds
+
+CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "feed.yaml").is_file())
+
+
+def test_there_are_enough_broken_cases():
+    assert len(CASES) >= 14, CASES
+    missing = [case for case in CASES if not (BROKEN / case / "expected.txt").is_file()]
+    assert not missing, f"broken cases without expected.txt: {missing}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_broken_feed(case):
+    folder = BROKEN / case
+    expected, more = read_expected(folder / "expected.txt")
+    run = run_kiosk("validate", folder)
+    check_reports(run, folder / "feed.yaml", expected, more)
+
+
+# Cases written at test time: a 2 MB file or stray bytes are no use in the repository.
+MINIMAL_TEXT = (MINIMAL / "feed.yaml").read_text(encoding="utf-8")
+TITLE_LINE = "    title: Lịch tiếp công dân\n"
+TITLE_LINE_NUMBER = MINIMAL_TEXT[: MINIMAL_TEXT.index(TITLE_LINE)].count("\n") + 1
+
+
+def _too_big(folder: Path) -> list[Expected]:
+    filler = "# " + "dòng chú thích rất dài " * 40 + "\n"
+    text = MINIMAL_TEXT
+    while len(text.encode("utf-8")) <= 2 * 1024 * 1024:
+        text += filler * 200
+    (folder / "feed.yaml").write_text(text, encoding="utf-8")
+    return [Expected(1, 1, ("tệp quá lớn", "tối đa 2048 KB"))]
+
+
+def _windows_1258_title(folder: Path) -> list[Expected]:
+    # One line pasted from an old document saved as Windows-1258; the rest of the file is UTF-8.
+    raw = MINIMAL_TEXT.encode("utf-8").replace(TITLE_LINE.encode("utf-8"), cp1258(TITLE_LINE))
+    (folder / "feed.yaml").write_bytes(raw)
+    # "    title: Li" is fine (ASCII); the combining dot below of "ị" (byte 0xF2) is the 14th character.
+    return [Expected(TITLE_LINE_NUMBER, 14, ("không ở mã UTF-8",))]
+
+
+def _utf16(folder: Path) -> list[Expected]:
+    # Notepad's "Unicode" is UTF-16 with a byte order mark: nothing in it reads as UTF-8.
+    (folder / "feed.yaml").write_bytes(MINIMAL_TEXT.encode("utf-16"))
+    return [Expected(1, 1, ("không ở mã UTF-8", "UTF-8"))]
+
+
+def _no_feed_file(folder: Path) -> list[Expected]:
+    (folder / "feed.yaml").unlink()
+    return [Expected(1, 1, ("không thấy tệp bản tin",))]
+
+
+GENERATED = {
+    "too-big": _too_big,
+    "windows-1258-line": _windows_1258_title,
+    "utf-16": _utf16,
+    "no-feed-file": _no_feed_file,
+}
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED))
+def test_generated_broken_feed(case, tmp_path):
+    folder = copy_minimal(tmp_path)
+    expected = GENERATED[case](folder)
+    run = run_kiosk("validate", folder)
+    check_reports(run, folder / "feed.yaml", expected)
+
+
+def test_too_big_is_refused_before_parsing(tmp_path):
+    """A file past the cap is refused by size, however well-formed it is, and quickly."""
+    folder = copy_minimal(tmp_path)
+    _too_big(folder)
+    assert (folder / "feed.yaml").stat().st_size > 2 * 1024 * 1024
+    run = run_kiosk("validate", folder)
+    assert len(run.problems()) == 1, run.transcript()
+
+
+# ---------------------------------------------------------------------------------- valid feeds
+
+
+def test_minimal_feed_is_valid():
+    run = run_kiosk("validate", MINIMAL)
+    assert run.code == 0, run.transcript()
+    assert run.problems() == [], run.transcript()
+    summary = run.stdout.strip()
+    assert summary.startswith("Hợp lệ:") and "\n" not in summary, run.transcript()
+    for part in ["phiên bản 1", "Phường Đống Đa", "hết hạn 30/06/2027", "4 trang chiếu", "1 text", "1 resolution",
+                 "1 delegates", "1 image", "1 câu hỏi", "0 cảnh báo"]:
+        assert part in summary, f"{part!r} missing from the summary\n{run.transcript()}"
+    assert run.stderr == "", run.transcript()
+
+
+def test_minimal_feed_file_path_also_works():
+    run = run_kiosk("validate", MINIMAL / "feed.yaml")
+    assert run.code == 0 and run.stdout.startswith("Hợp lệ:"), run.transcript()
+
+
+def test_utf8_with_bom_is_fine(tmp_path):
+    """Notepad's "UTF-8 with BOM" is still UTF-8."""
+    folder = copy_minimal(tmp_path)
+    (folder / "feed.yaml").write_bytes(b"\xef\xbb\xbf" + MINIMAL_TEXT.encode("utf-8"))
+    run = run_kiosk("validate", folder)
+    assert run.code == 0 and run.stdout.startswith("Hợp lệ:"), run.transcript()
+
+
+def test_several_mistakes_are_all_reported_in_one_run():
+    expected, more = read_expected(SEVERAL / "expected.txt")
+    assert len(expected) >= 10 and not more
+    run = run_kiosk("validate", SEVERAL)
+    check_reports(run, SEVERAL / "feed.yaml", expected)
+    assert f"{len(expected)} lỗi" in run.stderr, run.transcript()
+
+
+def test_decomposed_text_comes_back_nfc(tmp_path):
+    from kiosk.validate import load_feed
+
+    folder = copy_minimal(tmp_path)
+    text = MINIMAL_TEXT.replace(
+        "  - Mời bà con quét", "  - Nghị quyết số 01/NQ-HĐND đã có hiệu lực.\n  - Mời bà con quét")
+    decomposed = unicodedata.normalize("NFD", text)
+    assert decomposed != text and unicodedata.normalize("NFD", "Nghị quyết") in decomposed
+    (folder / "feed.yaml").write_text(decomposed, encoding="utf-8")
+
+    result = load_feed(folder)
+    assert result.feed is not None, [str(p) for p in result.problems]
+    feed = result.feed
+    assert feed.ticker[0] == "Nghị quyết số 01/NQ-HĐND đã có hiệu lực."
+    assert feed.ward.name == "Phường Đống Đa"
+    assert feed.slides[1].number == "01/NQ-HĐND"
+    assert [person.name for person in feed.slides[2].people] == ["Nguyễn Văn An", "Trần Thị Bình"]
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from strings(key)
+                yield from strings(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from strings(item)
+
+    not_nfc = [s for s in strings(feed.model_dump()) if not unicodedata.is_normalized("NFC", s)]
+    assert not not_nfc, f"text left decomposed: {not_nfc}"
+
+
+def test_long_url_is_a_warning_not_an_error(tmp_path):
+    folder = copy_minimal(tmp_path)
+    long_url = "https://hanoi.gov.vn/van-ban/nghi-quyet-01-2026-ve-quy-che-hoat-dong-cua-hdnd-thanh-pho"
+    assert len(long_url) > 60
+    text = MINIMAL_TEXT.replace("      url: https://hanoi.gov.vn/nq-01\n", f"      url: {long_url}\n")
+    assert text != MINIMAL_TEXT
+    (folder / "feed.yaml").write_text(text, encoding="utf-8")
+    line = text[: text.index(long_url)].count("\n") + 1
+
+    run = run_kiosk("validate", folder)
+    assert run.code == 0, run.transcript()
+    problems = run.problems()
+    assert len(problems) == 1, run.transcript()
+    (warning,) = problems
+    assert (warning.file, warning.line, warning.column) == (str(folder / "feed.yaml"), line, 12), run.transcript()
+    assert warning.message.startswith("cảnh báo:"), run.transcript()
+    assert f"dài {len(long_url)} ký tự" in warning.message, run.transcript()
+    assert "1 cảnh báo" in run.stdout and "Hợp lệ" in run.stdout, run.transcript()
+
+
+# ---------------------------------------------------------------------------------- schema
+
+
+def _iso_dates(value):
+    """PyYAML reads 2026-03-28 as a date; an editor's YAML reads it as text: compare like editors."""
+    if isinstance(value, dict):
+        return {key: _iso_dates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_iso_dates(item) for item in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+@pytest.fixture(scope="module")
+def schema():
+    run = run_kiosk("schema")
+    assert run.code == 0, run.transcript()
+    try:
+        return json.loads(run.stdout)
+    except json.JSONDecodeError as error:
+        pytest.fail(f"`kiosk schema` did not print valid JSON ({error}):\n{run.stdout[:2000]}")
+
+
+def test_schema_is_valid_json_schema_and_names_slide_types(schema):
+    jsonschema.Draft202012Validator.check_schema(schema)
+    defs = schema["$defs"]
+    tags = {}
+    for name, definition in defs.items():
+        type_property = definition.get("properties", {}).get("type", {})
+        for tag in [type_property.get("const"), *type_property.get("enum", [])]:
+            if tag:
+                tags[tag] = name
+    assert set(SLIDE_TYPES) <= set(tags), f"slide types without a definition in $defs: {set(SLIDE_TYPES) - set(tags)}"
+    text = json.dumps(defs, ensure_ascii=False)
+    for slide_type in SLIDE_TYPES:
+        assert f'"{slide_type}"' in text
+
+
+def test_schema_accepts_the_minimal_feed(schema):
+    data = yaml.safe_load((MINIMAL / "feed.yaml").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(_iso_dates(data))]
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("case", ["unknown-field", "unknown-slide-type", "bad-weekday", "missing-required-field"])
+def test_schema_rejects_what_the_editor_should_underline(schema, case):
+    data = yaml.safe_load((BROKEN / case / "feed.yaml").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(_iso_dates(data))), f"the schema accepts the broken feed {case}"
+
+
+# VS Code's YAML extension checks "format" with these patterns (vscode-json-languageservice): a
+# moment written as the feed format documents, "2026-12-01 07:30", must not be underlined there.
+EDITOR_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@EDITOR_FORMATS.checks("date-time")
+def _editor_date_time(value):
+    return not isinstance(value, str) or bool(re.fullmatch(
+        r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)"
+        r"(\.[0-9]+)?(Z|(\+|-)([01][0-9]|2[0-3]):([0-5][0-9]))", value, re.IGNORECASE))
+
+
+@EDITOR_FORMATS.checks("date")
+def _editor_date(value):
+    return not isinstance(value, str) or bool(re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", value))
+
+
+def test_schema_accepts_documented_moments_as_an_editor_checks_them(schema):
+    data = _iso_dates(yaml.safe_load((MINIMAL / "feed.yaml").read_text(encoding="utf-8")))
+    data["slides"][0]["start"] = "2026-12-01 07:30"  # docs/feed-format.md: `2026-12-01 07:30`
+    data["slides"][0]["end"] = "2026-12-31 17:00"
+    validator = jsonschema.Draft202012Validator(schema, format_checker=EDITOR_FORMATS)
+    errors = list(validator.iter_errors(data))
+
+    def leaves(error):
+        return [leaf for sub in error.context for leaf in leaves(sub)] if error.context else [error]
+
+    format_errors = {f"{list(e.absolute_path)}: {e.message}" for error in errors for e in leaves(error)
+                     if e.validator == "format"}
+    assert not errors, sorted(format_errors) or [error.message for error in errors]
