@@ -5,4 +5,4 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")" && pwd)
 "$ROOT/scripts/setup.sh" test
 cd "$ROOT"
-exec xvfb-run -a -s "-screen 0 1920x1080x24" "$ROOT/.venv/bin/python" -m pytest "$@"
+exec xvfb-run -a -s "-screen 0 1920x1920x24" "$ROOT/.venv/bin/python" -m pytest "$@"

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kiosk import model
+from kiosk import media, model
 from kiosk.model import Feed
 from kiosk.problems import Problem
 from kiosk.yamlsource import MAX_YAML_BYTES, Document, load_yaml
@@ -17,6 +17,7 @@ from kiosk.yamlsource import MAX_YAML_BYTES, Document, load_yaml
 FEED_FILE = "feed.yaml"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".webm", ".mkv"}
+IMAGE_SIGNATURES = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
 MEDIA_KEYS = {"logo": IMAGE_SUFFIXES, "photo": IMAGE_SUFFIXES, "picture": IMAGE_SUFFIXES}
 MEDIA_KEYS_BY_TYPE = {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
 
@@ -221,7 +222,26 @@ def _media_problems(doc: Document, folder: Path) -> list[Problem]:
             elif target.suffix.lower() not in suffixes:
                 allowed = ", ".join(sorted(suffixes))
                 problems.append(doc.problem(path + (key,), f"tệp `{name}` không đúng loại; cần: {allowed}"))
+            else:
+                problems += [doc.problem(path + (key,), message, warning=warning)
+                             for message, warning in _content_problems(target, name)]
     return problems
+
+
+def _content_problems(target: Path, name: str) -> list[tuple[str, bool]]:
+    """(message, is warning) for a media file whose content is not what its name says."""
+    suffix = target.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        with target.open("rb") as handle:
+            head = handle.read(8)
+        if not head.startswith(IMAGE_SIGNATURES[suffix]):
+            return [(f"tệp `{name}` không phải ảnh {suffix[1:].upper()} đọc được (tệp hỏng hoặc sai đuôi)", False)]
+    if suffix in (".mp4", ".m4v"):
+        info = media.probe_mp4(target)
+        if info is None:
+            return [(f"tệp `{name}` không phải video MP4 đọc được (tệp hỏng hoặc sai đuôi)", False)]
+        return [(warning, True) for warning in media.video_warnings(info)]
+    return []
 
 
 def _schedule_problems(doc: Document) -> list[Problem]:

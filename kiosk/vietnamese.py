@@ -99,6 +99,15 @@ def name_sort_key(full_name: str) -> tuple:
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
 
+def format_date(moment) -> str:
+    """'Thứ Năm, 26/11/2026'."""
+    return f"{WEEKDAY_NAMES[moment.weekday()]}, {moment:%d/%m/%Y}"
+
+
+def format_time(moment) -> str:
+    return f"{moment:%H:%M}"
+
+
 def format_clock(moment) -> str:
-    """'Thứ Năm, 26/11/2026 · 09:41', as the header shows it."""
-    return f"{WEEKDAY_NAMES[moment.weekday()]}, {moment:%d/%m/%Y} · {moment:%H:%M}"
+    """'Thứ Năm, 26/11/2026 · 09:41'."""
+    return f"{format_date(moment)} · {format_time(moment)}"

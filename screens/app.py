@@ -16,7 +16,7 @@ from kiosk.validate import load_feed
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SETTINGS = HERE.parent / "config" / "display.yaml"
-KV_FILES = ("widgets.kv", "slides.kv", "frame.kv")
+KV_FILES = ("widgets.kv", "slides.kv", "frame.kv", "staff.kv")
 
 log = logging.getLogger("kiosk.app")
 
@@ -46,7 +46,7 @@ def save_screenshot(window, target: Path) -> None:
     Path(saved).replace(target)
 
 
-def build_app(feed, folder: Path, start, screenshot: Path | None = None):
+def build_app(feed, folder: Path, settings: DisplaySettings, start, screenshot: Path | None = None):
     """The app showing `feed`; start(app) runs once the frame is on screen (the player, a preview)."""
     # Kivy's window and widgets are imported only after configure_kivy has run.
     from kivy.app import App
@@ -54,7 +54,8 @@ def build_app(feed, folder: Path, start, screenshot: Path | None = None):
     from kivy.core.window import Window
     from kivy.lang import Builder
 
-    from screens.frame import KioskFrame
+    from screens.frame import KioskFrame, KioskRoot
+    from screens.staff import PinPad, StaffPanel
     from screens.theme import Theme, register_fonts
 
     register_fonts()
@@ -72,10 +73,23 @@ def build_app(feed, folder: Path, start, screenshot: Path | None = None):
             for name in KV_FILES:
                 Builder.load_file(str(HERE / name))
             self.frame = KioskFrame(feed=feed, folder=folder)
+            self.root_widget = KioskRoot(self.frame, on_staff_gesture=self.ask_pin)
             Clock.schedule_once(lambda *_: start(self), 0)
             if screenshot:
                 Clock.schedule_once(self._screenshot, 2.5)
-            return self.frame
+            return self.root_widget
+
+        def ask_pin(self):
+            self.root_widget.open_overlay(PinPad(settings.pin, on_success=self.open_staff_panel,
+                                                 on_cancel=self.root_widget.close_overlay))
+
+        def open_staff_panel(self):
+            lines = [
+                f"Màn hình: {settings.id} ({', '.join(settings.tags) or 'không nhãn'}), chế độ {settings.mode}",
+                f"Bản tin: phiên bản {feed.version}, hết hạn {feed.expires:%d/%m/%Y}, {len(feed.slides)} trang chiếu",
+                f"Thư mục bản tin: {folder}",
+            ]
+            self.root_widget.open_overlay(StaffPanel(lines, on_back=self.root_widget.close_overlay))
 
         def _screenshot(self, *_):
             save_screenshot(Window, screenshot)
@@ -122,5 +136,5 @@ def main(args) -> int:
         app.player = Player(app.frame, Loop(feed, settings.identity()), clock)
         app.player.start()
 
-    build_app(feed, folder, start_player, screenshot=args.screenshot).run()
+    build_app(feed, folder, settings, start_player, screenshot=args.screenshot).run()
     return 0

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from kivy.animation import Animation
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -18,7 +19,7 @@ from kivy.uix.stencilview import StencilView
 
 from kiosk.clock import DisplayClock
 from kiosk.schedule import Loop
-from kiosk.vietnamese import format_clock
+from kiosk.vietnamese import format_date, format_time
 from screens.slides import SlideView, make_view
 
 log = logging.getLogger("kiosk.player")
@@ -31,7 +32,12 @@ class Header(BoxLayout):
     ward_name = StringProperty("")
     city = StringProperty("")
     logo = StringProperty("")
-    clock_text = StringProperty("")
+    clock_time = StringProperty("")
+    clock_date = StringProperty("")
+
+    def show_time(self, moment) -> None:
+        self.clock_time = format_time(moment)
+        self.clock_date = format_date(moment)
 
 
 class Ticker(StencilView):
@@ -100,6 +106,64 @@ class KioskFrame(BoxLayout):
         return str(Path(self.folder) / name) if name else ""
 
 
+class KioskRoot(FloatLayout):
+    """The window's content: the frame, and over it whatever a touch opens (one overlay at a time).
+
+    Touches never reach the loop itself. Five taps in the top-left corner within a few seconds
+    call on_staff_gesture; any other touch calls on_loop_touch (counter mode opens its menu)."""
+
+    CORNER_TAPS = 5
+    CORNER_SECONDS = 3.0
+
+    overlay = ObjectProperty(None, allownone=True)
+
+    def __init__(self, frame: KioskFrame, on_staff_gesture, on_loop_touch=None, **kwargs):
+        super().__init__(**kwargs)
+        self.frame = frame
+        self.on_staff_gesture = on_staff_gesture
+        self.on_loop_touch = on_loop_touch
+        self._corner_taps: list[float] = []
+        self.add_widget(frame)
+
+    def open_overlay(self, widget) -> None:
+        self.close_overlay()
+        self.overlay = widget
+        self.add_widget(widget)
+
+    def close_overlay(self) -> None:
+        if self.overlay is not None:
+            self.remove_widget(self.overlay)
+            self.overlay = None
+
+    def on_touch_down(self, touch):
+        if self.overlay is not None:
+            self.overlay.dispatch("on_touch_down", touch)
+            return True  # overlays are modal
+        if self._is_corner_gesture(touch):
+            self.on_staff_gesture()
+        elif self.on_loop_touch:
+            self.on_loop_touch()
+        return True
+
+    def on_touch_move(self, touch):
+        return self.overlay.dispatch("on_touch_move", touch) if self.overlay is not None else True
+
+    def on_touch_up(self, touch):
+        return self.overlay.dispatch("on_touch_up", touch) if self.overlay is not None else True
+
+    def _is_corner_gesture(self, touch) -> bool:
+        corner = App.get_running_app().theme.px(160)
+        if touch.x > self.x + corner or touch.y < self.top - corner:
+            self._corner_taps.clear()
+            return False
+        now = time.monotonic()
+        self._corner_taps = [t for t in self._corner_taps if now - t <= self.CORNER_SECONDS] + [now]
+        if len(self._corner_taps) >= self.CORNER_TAPS:
+            self._corner_taps.clear()
+            return True
+        return False
+
+
 class Player:
     """Asks the core's Loop what comes next and puts it on screen at the right moment."""
 
@@ -107,7 +171,7 @@ class Player:
         self.frame = frame
         self.loop = loop
         self.clock = clock
-        self.on_show = on_show  # called with (entry id, page) each time a page appears
+        self.on_show = on_show  # called with (slide id, view) each time a page appears
         self.view: SlideView | None = None
         self.prepared: SlideView | None = None
         self.deadline = 0.0
@@ -133,7 +197,7 @@ class Player:
     # --- the header clock, updated at each minute boundary
     def _tick_clock(self, *_):
         now = self.clock.now()
-        self.frame.ids.header.clock_text = format_clock(now)
+        self.frame.ids.header.show_time(now)
         wait = self.clock.real_seconds(60 - now.second - now.microsecond / 1e6)
         self._clock_event = Clock.schedule_once(self._tick_clock, max(0.05, wait))
 
@@ -188,7 +252,7 @@ class Player:
 
     def _schedule_page(self, view: SlideView, seconds: float | None, slide_id: str) -> None:
         if self.on_show:
-            self.on_show(slide_id, view.page)
+            self.on_show(slide_id, view)
         page_seconds = seconds if seconds is not None else view.page_seconds()
         if self._page_event:
             self._page_event.cancel()

@@ -47,7 +47,7 @@ class PreviewRunner:
         from kivy.clock import Clock
 
         self.Clock = Clock
-        self.app.frame.ids.header.clock_text = format_clock(self.moment)
+        self.app.frame.ids.header.show_time(self.moment)
         self.out.mkdir(parents=True, exist_ok=True)
         self._steps = self._run()
         self._step()
@@ -129,7 +129,7 @@ def main(args) -> int:
         runner_holder["runner"] = PreviewRunner(app, entries, folder, args.out, moment)
         runner_holder["runner"].start()
 
-    build_app(feed, folder, start).run()
+    build_app(feed, folder, settings, start).run()
     runner = runner_holder.get("runner")
     if runner is None:
         print("không mở được cửa sổ để xem trước", file=sys.stderr)

@@ -15,6 +15,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
 from kiosk import layout
+from kiosk.media import probe_mp4
 from kiosk.model import DEFAULT_DURATION
 from screens.theme import FONT_NAME
 from screens.widgets import PersonCard, WrappedLabel, to_markup
@@ -107,14 +108,17 @@ class PeopleSlideView(SlideView):
     note = StringProperty("")
     columns = NumericProperty(1)
 
+    def name_size(self) -> float:
+        """Leaders' names are few and large; delegate lists are long, so names use the body size."""
+        return self.theme.body
+
     def card_height(self, detail_lines: int = 1) -> float:
         theme = self.theme
-        return theme.heading * 1.4 + theme.small * 1.35 * detail_lines + theme.gap * 1.2
+        return self.name_size() * 1.4 + theme.small * 1.35 * detail_lines + theme.gap * 1.2
 
     def card_min_width(self) -> float:
-        theme = self.theme
-        longest = max((text_width(p.name, theme.heading, bold=True) for p in self.slide.people), default=0)
-        return longest + self.card_height() + theme.gap * 2.5
+        longest = max((text_width(p.name, self.name_size(), bold=True) for p in self.slide.people), default=0)
+        return longest + self.card_height() + self.theme.gap * 2.5
 
     def detail_lines(self, card_width: float) -> int:
         """1 or 2: as many lines as the longest position needs at this card width."""
@@ -145,7 +149,8 @@ class PeopleSlideView(SlideView):
         height = self.card_height(self.lines)
         for person in self.pages[page]:
             grid.add_widget(PersonCard(person=person, photo=self.media(person.photo), detail=self.detail(person),
-                                       detail_lines=self.lines, size_hint_y=None, height=height))
+                                       detail_lines=self.lines, name_size=self.name_size(),
+                                       size_hint_y=None, height=height))
 
     def detail(self, person) -> str:
         parts = [person.position or ""]
@@ -173,6 +178,9 @@ class LeadersSlideView(PeopleSlideView):
 
     def detail(self, person) -> str:
         return person.position
+
+    def name_size(self) -> float:
+        return self.theme.heading
 
 
 class ResolutionSlideView(SlideView):
@@ -259,6 +267,13 @@ class VideoSlideView(SlideView):
         super().__init__(entry, folder, **kwargs)
         self._on_finished = None
         self._limit = None
+        path = Path(self.media(self.slide.file))
+        # An MP4 whose header cannot be read will not play: skip it before showing a black box.
+        self.broken = path.suffix.lower() in (".mp4", ".m4v") and probe_mp4(path) is None
+
+    @property
+    def failed(self) -> bool:
+        return self.broken
 
     def enter(self, on_finished):
         self._on_finished = on_finished

@@ -86,3 +86,4 @@ class PersonCard(BoxLayout):
     photo = StringProperty("")  # absolute path, or empty for the placeholder
     detail = StringProperty("")  # position, votes
     detail_lines = NumericProperty(1)
+    name_size = NumericProperty(38)

@@ -1,0 +1,107 @@
+"""What a media file is, read from its header without decoding it: enough to warn staff about a
+video too large or too long for a small board, and to skip a file that is not a video at all."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_VIDEO_WIDTH, MAX_VIDEO_HEIGHT = 1920, 1080
+MAX_VIDEO_SECONDS = 60
+_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
+_MAX_BOXES = 10_000  # a damaged file must not keep the parser busy
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    seconds: float
+    width: int
+    height: int
+
+
+def _boxes(data: bytes, start: int, end: int):
+    """(type, payload start, payload end) for each ISO-BMFF box between start and end."""
+    position = start
+    while position + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[position:position + 8])
+        header = 8
+        if size == 1 and position + 16 <= end:
+            size = struct.unpack(">Q", data[position + 8:position + 16])[0]
+            header = 16
+        elif size == 0:
+            size = end - position
+        if size < header or position + size > end:
+            return
+        yield kind, position + header, position + size
+        position += size
+
+
+def _read_moov(path: Path) -> bytes | None:
+    """The 'moov' box of an MP4 file (at its start or its end), without reading the media data."""
+    with path.open("rb") as handle:
+        position = 0
+        file_size = path.stat().st_size
+        for _ in range(_MAX_BOXES):
+            handle.seek(position)
+            header = handle.read(16)
+            if len(header) < 8:
+                return None
+            size, kind = struct.unpack(">I4s", header[:8])
+            header_size = 8
+            if size == 1:
+                size = struct.unpack(">Q", header[8:16])[0]
+                header_size = 16
+            elif size == 0:
+                size = file_size - position
+            if size < header_size:
+                return None
+            if kind == b"moov":
+                handle.seek(position + header_size)
+                return header[:header_size] + handle.read(size - header_size)
+            position += size
+    return None
+
+
+def probe_mp4(path: Path) -> VideoInfo | None:
+    """Duration and picture size of an MP4 file, or None if it is not a readable MP4 video."""
+    try:
+        moov = _read_moov(Path(path))
+    except OSError:
+        return None
+    if not moov:
+        return None
+    seconds, width, height = None, 0, 0
+    stack = [(0, len(moov))]
+    visited = 0
+    while stack and visited < _MAX_BOXES:
+        start, end = stack.pop()
+        for kind, body, box_end in _boxes(moov, start, end):
+            visited += 1
+            if kind in _CONTAINERS:
+                stack.append((body, box_end))
+            elif kind == b"mvhd" and box_end - body >= 20:
+                version = moov[body]
+                if version == 1 and box_end - body >= 32:
+                    timescale, duration = struct.unpack(">IQ", moov[body + 20:body + 32])
+                else:
+                    timescale, duration = struct.unpack(">II", moov[body + 12:body + 20])
+                seconds = duration / timescale if timescale else None
+            elif kind == b"tkhd" and box_end - body >= 84:
+                w, h = struct.unpack(">II", moov[box_end - 8:box_end])
+                width, height = max(width, w >> 16), max(height, h >> 16)
+    if seconds is None or not width or not height:
+        return None
+    return VideoInfo(seconds, width, height)
+
+
+def video_warnings(info: VideoInfo) -> list[str]:
+    """Plain-words warnings for a video that small boards will struggle with."""
+    warnings = []
+    if info.width > MAX_VIDEO_WIDTH or info.height > MAX_VIDEO_HEIGHT:
+        warnings.append(f"video {info.width}x{info.height} lớn hơn màn hình Full HD ({MAX_VIDEO_WIDTH}x"
+                        f"{MAX_VIDEO_HEIGHT}): máy nhỏ sẽ phát giật; hãy xuất lại ở 1920x1080 hoặc 1280x720")
+    if info.seconds > MAX_VIDEO_SECONDS:
+        warnings.append(f"video dài {info.seconds:.0f} giây: nên dưới {MAX_VIDEO_SECONDS} giây, "
+                        "hoặc đặt `max_seconds` để dừng sớm")
+    return warnings

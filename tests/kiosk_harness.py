@@ -1,0 +1,139 @@
+"""Runs the real display app in a real window for a test, and writes down what it showed.
+
+Run as a subprocess (one Kivy window per process): `python tests/kiosk_harness.py CONFIG.json`.
+The config names the feed, window size, clock speed and start moment, how long to run (real
+seconds), and optional touches; the result file lists every page shown (real and feed time),
+the label texts on it, any text that leaves its box, and the warnings the app logged."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from kiosk.clock import DisplayClock  # noqa: E402
+from kiosk.schedule import Loop  # noqa: E402
+from kiosk.settings import DisplaySettings  # noqa: E402
+from kiosk.validate import load_feed  # noqa: E402
+from screens.app import build_app, configure_kivy, save_screenshot  # noqa: E402
+
+MIN_TEXT_PX_AT_1080 = 28
+SETTLE_SECONDS = 0.3
+
+
+class Recorder(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(f"{record.levelname} {record.name} {record.getMessage()}")
+
+
+def label_problems(widget, bounds, scale: float) -> list[str]:
+    """Labels whose text leaves their box or the bounds, or is smaller than readable."""
+    from kivy.uix.label import Label
+
+    problems = []
+    left, bottom, right, top = bounds
+    for label in widget.walk(restrict=True):
+        if not isinstance(label, Label) or not label.text.strip() or label.opacity == 0:
+            continue
+        if label.parent is not None and getattr(label.parent, "opacity", 1) == 0:
+            continue
+        name = label.text.strip().splitlines()[0][:40]
+        x, y = label.to_window(label.x, label.y)
+        if x < left - 1 or y < bottom - 1 or x + label.width > right + 1 or y + label.height > top + 1:
+            problems.append(f"`{name}` ra ngoài khung: {x:.0f},{y:.0f} {label.width:.0f}x{label.height:.0f}")
+        tw, th = label.texture_size
+        if tw > label.width + 1 or th > label.height + 1:
+            problems.append(f"`{name}` chữ {tw}x{th} lớn hơn ô {label.width:.0f}x{label.height:.0f}")
+        if label.font_size < MIN_TEXT_PX_AT_1080 * scale - 0.5:
+            problems.append(f"`{name}` chữ nhỏ {label.font_size}px")
+    return problems
+
+
+def view_texts(view) -> list[str]:
+    from kivy.uix.label import Label
+
+    return [w.text for w in view.walk(restrict=True) if isinstance(w, Label) and w.text and w.opacity > 0]
+
+
+def main(config_path: str) -> int:
+    config = json.loads(Path(config_path).read_text(encoding="utf-8"))
+    recorder = Recorder()
+    logging.getLogger("kiosk").addHandler(recorder)
+
+    result = load_feed(config["feed"])
+    if result.feed is None:
+        print("\n".join(map(str, result.problems)), file=sys.stderr)
+        return 1
+    folder = Path(config["feed"])
+    for name, content in config.get("corrupt", {}).items():
+        (folder / name).write_bytes(content.encode("latin-1"))  # damaged on disk after it was checked
+    settings = DisplaySettings(id=config.get("display_id", "man-hinh-1"), tags=config.get("display_tags", []))
+    width, height = config.get("size", (1280, 720))
+    configure_kivy(settings, windowed=True, size=(width, height))
+    start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
+    clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
+    events, problems = [], []
+    began = time.monotonic()
+
+    def start(app):
+        from kivy.clock import Clock
+        from kivy.core.window import Window
+
+        from screens.frame import Player
+
+        scale = min(Window.size) / 1080
+
+        def check(view, page, slide_id):
+            if app.player.view is not view or view.page != page:
+                return
+            host = app.frame.ids.host
+            bounds = (host.x, host.y, host.right, host.top)
+            problems.extend(f"{slide_id} trang {page + 1}: {p}" for p in label_problems(view, bounds, scale))
+            for name in ("header", "sidebar"):
+                section = app.frame.ids[name]
+                bounds = (section.x, section.y, section.right, section.top)
+                problems.extend(f"{name}: {p}" for p in label_problems(section, bounds, scale))
+
+        def on_show(slide_id, view):
+            events.append({
+                "real": round(time.monotonic() - began, 3),
+                "feed": clock.now().isoformat(timespec="seconds"),
+                "id": slide_id,
+                "type": view.entry.slide.type if view.entry else "welcome",
+                "page": view.page,
+                "pages": view.page_count,
+            })
+            page = view.page
+            Clock.schedule_once(lambda *_: events[-1].setdefault("texts", view_texts(view))
+                                if app.player.view is view else None, SETTLE_SECONDS)
+            Clock.schedule_once(lambda *_: check(view, page, slide_id), SETTLE_SECONDS)
+
+        app.player = Player(app.frame, Loop(result.feed, settings.identity()), clock, on_show=on_show)
+        app.player.start()
+        def finish(*_):
+            if config.get("screenshot"):
+                save_screenshot(Window, Path(config["screenshot"]))
+            app.stop()
+
+        Clock.schedule_once(finish, config.get("run_seconds", 10))
+
+    app = build_app(result.feed, folder, settings, start)
+    app.run()
+    out = {"events": events, "problems": problems, "log": recorder.lines,
+           "window": [width, height]}
+    Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1]))

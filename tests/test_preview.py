@@ -1,0 +1,39 @@
+"""`kiosk preview` renders every page of every slide; the QR codes in its PNGs scan to the feed's links."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from kiosk.validate import load_feed
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("size", ["1920x1080", "1280x720", "1080x1920"])
+def test_preview_pages_carry_scannable_codes_to_the_feeds_links(tmp_path, size):
+    out = tmp_path / "preview"
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
+    result = subprocess.run([sys.executable, "-m", "kiosk", "preview", "config", "--out", str(out), "--size", size],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+
+    feed = load_feed(REPO / "config").feed
+    rows = [line.split("\t") for line in (out / "index.txt").read_text(encoding="utf-8").splitlines()]
+    assert [row[1] for row in rows if row[3].startswith("1/")] == [slide.id for slide in feed.slides]
+    assert (out / "index.html").is_file()
+
+    width, height = (int(n) for n in size.split("x"))
+    links = {slide.id: slide.link.url for slide in feed.slides if slide.type == "resolution" and slide.link}
+    for file, slide_id, *_ in rows:
+        image = Image.open(out / file)
+        assert image.size == (width, height)
+        found = {code.text for code in zxingcpp.read_barcodes(image.convert("RGB"))}
+        assert feed.ward.website.url in found, f"{file}: corner code not readable ({found})"
+        if slide_id in links:
+            assert links[slide_id] in found, f"{file}: the resolution's code not readable ({found})"
