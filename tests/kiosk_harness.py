@@ -65,6 +65,47 @@ def view_texts(view) -> list[str]:
     return [w.text for w in view.walk(restrict=True) if isinstance(w, Label) and w.text and w.opacity > 0]
 
 
+def find_by_text(root, text: str):
+    """The visible widget showing exactly this text (a button or label), or None."""
+    for widget in root.walk():
+        if getattr(widget, "text", None) == text and widget.opacity > 0 and widget.get_root_window():
+            return widget
+    return None
+
+
+def tap(x: float, y: float) -> None:
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    touch.touch_up()
+
+
+def perform(app, action: dict) -> str:
+    """Do one scripted action in the window; return what it did, or why it could not."""
+    from kivy.core.window import Window
+
+    if "tap" in action:
+        fx, fy = action["tap"]
+        tap(fx * (Window.width - 1), fy * (Window.height - 1))
+        return f"tap {fx},{fy}"
+    if "tap_text" in action:
+        widget = find_by_text(app.root, action["tap_text"])
+        if widget is None:
+            return f"not found: {action['tap_text']}"
+        tap(*widget.to_window(*widget.center))
+        return f"tap `{action['tap_text']}`"
+    if "key" in action:
+        Window.dispatch("on_key_down", action["key"], 0, "", [])
+        Window.dispatch("on_keyboard", action["key"], 0, "", [])
+        Window.dispatch("on_key_up", action["key"], 0)
+        return f"key {action['key']}"
+    if action.get("close"):
+        Window.dispatch("on_request_close")
+        return "close request"
+    return "unknown action"
+
+
 def main(config_path: str) -> int:
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     recorder = Recorder()
@@ -77,12 +118,13 @@ def main(config_path: str) -> int:
     folder = Path(config["feed"])
     for name, content in config.get("corrupt", {}).items():
         (folder / name).write_bytes(content.encode("latin-1"))  # damaged on disk after it was checked
-    settings = DisplaySettings(id=config.get("display_id", "man-hinh-1"), tags=config.get("display_tags", []))
+    settings = DisplaySettings(**{"id": config.get("display_id", "man-hinh-1"),
+                                  "tags": config.get("display_tags", []), **config.get("settings", {})})
     width, height = config.get("size", (1280, 720))
     configure_kivy(settings, windowed=True, size=(width, height))
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
-    events, problems = [], []
+    events, problems, actions, stopped_by = [], [], [], []
     began = time.monotonic()
 
     def start(app):
@@ -123,14 +165,23 @@ def main(config_path: str) -> int:
         def finish(*_):
             if config.get("screenshot"):
                 save_screenshot(Window, Path(config["screenshot"]))
+            stopped_by.append("harness")
             app.stop()
 
+        def act(action):
+            done = perform(app, action)
+            overlay = app.root_widget.overlay
+            actions.append({"real": round(time.monotonic() - began, 3), "did": done,
+                            "overlay": type(overlay).__name__ if overlay is not None else None})
+
+        for action in config.get("actions", []):
+            Clock.schedule_once(lambda *_, a=action: act(a), action["at"])
         Clock.schedule_once(finish, config.get("run_seconds", 10))
 
     app = build_app(result.feed, folder, settings, start)
     app.run()
-    out = {"events": events, "problems": problems, "log": recorder.lines,
-           "window": [width, height]}
+    out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
+           "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height]}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

@@ -1,0 +1,35 @@
+"""A passer-by cannot leave the app; staff can, with the corner gesture and the PIN."""
+
+from pathlib import Path
+
+from test_display_loop import run_display
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def corner_taps(at: float, count: int = 5):
+    return [{"at": at + i * 0.15, "tap": [0.02, 0.98]} for i in range(count)]
+
+
+def digits(at: float, pin: str):
+    return [{"at": at + i * 0.2, "tap_text": d} for i, d in enumerate(pin)] + [{"at": at + len(pin) * 0.2, "tap_text": "OK"}]
+
+
+def test_escape_close_and_stray_touches_do_not_leave_the_loop(tmp_path):
+    actions = [{"at": 1.0, "key": 27}, {"at": 1.3, "close": True}, {"at": 1.6, "tap": [0.5, 0.5]},
+               *corner_taps(2.0, count=4), {"at": 5.8, "tap": [0.02, 0.98]}]  # the fifth tap comes too late
+    shown = run_display(tmp_path, REPO / "config", speed=1.0, seconds=7, actions=actions)
+    assert shown["stopped_by"] == "harness", "the app kept running until the test ended it"
+    assert all(action["overlay"] is None for action in shown["actions"]), shown["actions"]
+
+
+def test_five_corner_taps_and_the_pin_open_the_staff_panel_and_its_exit(tmp_path):
+    actions = [*corner_taps(1.0), *digits(2.2, "1111"), *digits(3.6, "2468"),
+               {"at": 5.2, "tap_text": "Thoát ứng dụng"}]
+    shown = run_display(tmp_path, REPO / "config", speed=1.0, seconds=9, actions=actions,
+                        settings={"pin": "2468"})
+    overlays = [(a["did"], a["overlay"]) for a in shown["actions"]]
+    assert overlays[4] == ("tap 0.02,0.98", "PinPad"), overlays
+    assert overlays[9][1] == "PinPad", "a wrong PIN keeps the pad open"
+    assert overlays[14][1] == "StaffPanel", overlays
+    assert shown["stopped_by"] == "app", "the exit button closed the app"
