@@ -53,6 +53,82 @@ def _preview(args: argparse.Namespace) -> int:
     return importlib.import_module("screens.preview").main(args)
 
 
+def _keygen(args: argparse.Namespace) -> int:
+    from kiosk import signing
+    try:
+        private, _, public = signing.write_key_pair(args.out)
+    except signing.KeyProblem as problem:
+        print(problem, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"không ghi được khóa vào `{args.out}`: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"Khóa bí mật: {private} (chỉ chủ tài khoản đọc được; giữ kín, không tải lên máy chủ)")
+    print(f"Khóa công khai, chép vào `public_key` trong cài đặt của từng màn hình: {public}")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from kiosk import publish, signing
+    try:
+        key = signing.load_private_key(args.key)
+        done = publish.publish(args.feed, args.out, key)
+    except signing.KeyProblem as problem:
+        print(problem, file=sys.stderr)
+        return 1
+    except publish.PublishRefused as refused:
+        print("\n".join(refused.lines), file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"không ghi được vào `{args.out}`: {error.strerror or error}", file=sys.stderr)
+        return 1
+    for warning in done.warnings:
+        print(warning)
+    if args.key.stat().st_mode & 0o077:
+        print(f"cảnh báo: người khác đọc được khóa bí mật `{args.key}`; hãy chạy: chmod 600 {args.key}")
+    size = f"{done.media_bytes / 1024 / 1024:.1f} MB".replace(".", ",")
+    print(f"Đã xuất bản phiên bản {done.version} vào {done.out}: feed.yaml và {done.media_files} tệp ảnh, video "
+          f"({size}), dùng đến hết ngày {done.last_day:%d/%m/%Y}.")
+    print("Hãy tải cả thư mục lên máy chủ web của phường, manifest.json và manifest.json.sig sau cùng.")
+    return 0
+
+
+def _display_settings(args: argparse.Namespace):
+    from kiosk.settings import load_settings
+    settings, problems = load_settings(args.config)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return settings
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from kiosk.sync import Syncer
+    settings = _display_settings(args)
+    if settings is None:
+        return 1
+    syncer = Syncer(settings)
+    try:
+        result = syncer.run_once()
+    finally:
+        syncer.close()
+    if result.ok:
+        print(f"Đồng bộ xong: {result.message}.")
+        return 0
+    kept = f"phiên bản {result.version}" if result.version is not None else "bản mẫu"
+    print(f"Đồng bộ không được: {result.message}. Màn hình vẫn chiếu {kept}.", file=sys.stderr)
+    return 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    from kiosk.sync import status_lines
+    settings = _display_settings(args)
+    if settings is None:
+        return 1
+    lines, ok = status_lines(settings)
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
 def _moment(text: str) -> datetime:
     try:
         return model.start_moment(model.to_moment(text))
@@ -95,6 +171,24 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--display-tag", action="append", help="nhãn của màn hình đó (có thể lặp lại)")
     preview.add_argument("--at", type=_moment, help="thời điểm xem, ví dụ \"2026-12-01 07:30\" (mặc định: bây giờ)")
     preview.set_defaults(handler=_preview)
+
+    keygen = commands.add_parser("keygen", help="tạo cặp khóa ký bản tin (một lần, ở máy của văn phòng)")
+    keygen.add_argument("--out", type=Path, required=True, help="thư mục lưu khóa")
+    keygen.set_defaults(handler=_keygen)
+
+    publish = commands.add_parser("publish", help="kiểm tra, đánh số phiên bản và ký bản tin để tải lên máy chủ")
+    publish.add_argument("feed", type=Path, help="thư mục bản tin gốc (không bị sửa)")
+    publish.add_argument("--out", type=Path, required=True, help="thư mục xuất bản (dùng lại mỗi lần)")
+    publish.add_argument("--key", type=Path, required=True, help="tệp khóa bí mật do `kiosk keygen` tạo")
+    publish.set_defaults(handler=_publish)
+
+    sync = commands.add_parser("sync", help="tải bản tin mới từ máy chủ một lần")
+    sync.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
+    sync.set_defaults(handler=_sync)
+
+    status = commands.add_parser("status", help="in tình trạng bản tin và lần đồng bộ gần nhất")
+    status.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
+    status.set_defaults(handler=_status)
     return parser
 
 

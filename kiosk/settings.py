@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from kiosk import signing
 from kiosk.problems import Problem
 from kiosk.schedule import DisplayIdentity
 from kiosk.validate import validate_as
@@ -18,6 +21,42 @@ def _known_zone(name: str) -> str:
     if name not in available_timezones():
         raise ValueError(f"múi giờ `{name}` không có; ở Việt Nam dùng Asia/Ho_Chi_Minh")
     return name
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def check_feed_url(url: str) -> str:
+    """https only; plain http only for this machine itself (tests, staging)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+        return url
+    raise ValueError(f"địa chỉ bản tin `{url}` phải bắt đầu bằng https:// "
+                     f"(http:// chỉ dùng được với 127.0.0.1 hoặc localhost)")
+
+
+def _check_public_key(text: str) -> str:
+    if text:
+        signing.parse_public_key(text)
+    return text.strip()
+
+
+def _check_state_dir(text: str) -> str:
+    if text and not Path(text).expanduser().is_absolute():
+        raise ValueError(f"thư mục `{text}` cần là đường dẫn đầy đủ, ví dụ /var/lib/ward-kiosk")
+    return text
+
+
+def default_state_dir() -> Path:
+    """$WARD_KIOSK_STATE, or the XDG state folder: ~/.local/state/ward-kiosk."""
+    if os.environ.get("WARD_KIOSK_STATE"):
+        return Path(os.environ["WARD_KIOSK_STATE"]).expanduser()
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "ward-kiosk"
 
 
 class DisplaySettings(BaseModel):
@@ -35,11 +74,23 @@ class DisplaySettings(BaseModel):
     idle_seconds: Annotated[int, Field(ge=15, le=600)] = Field(
         60, description="Số giây không chạm thì trở về vòng chiếu")
 
+    feed_url: Annotated[str, AfterValidator(check_feed_url)] = Field(
+        "", description="Địa chỉ thư mục bản tin đã xuất bản trên máy chủ của phường (https://...); trống: không đồng bộ")
+    public_key: Annotated[str, AfterValidator(_check_public_key)] = Field(
+        "", description="Khóa công khai của phường do `kiosk keygen` in ra (44 ký tự)")
+    state_dir: Annotated[str, AfterValidator(_check_state_dir)] = Field(
+        "", description="Thư mục lưu bản tin đã tải và trạng thái (trống: ~/.local/state/ward-kiosk)")
+    poll_seconds: Annotated[int, Field(ge=30, le=86400)] = Field(
+        300, description="Bao nhiêu giây hỏi máy chủ một lần (cộng thêm vài giây ngẫu nhiên)")
+
     def identity(self) -> DisplayIdentity:
         return DisplayIdentity(self.id, frozenset(self.tags))
 
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def state_path(self) -> Path:
+        return Path(self.state_dir).expanduser() if self.state_dir else default_state_dir()
 
 
 def load_settings(path: Path) -> tuple[DisplaySettings | None, list[Problem]]:

@@ -19,6 +19,7 @@ if [ "$PURPOSE" = test ]; then
     want xvfb          # a virtual screen for the tests
     want xauth
     want libgl1-mesa-dri
+    want nginx         # the feed server the sync tests publish to (started by the tests, as this user)
     /usr/bin/python3 -c 'import icu' 2>/dev/null || want python3-icu  # the reference for sorting
 fi
 

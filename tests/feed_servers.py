@@ -1,0 +1,293 @@
+"""Servers and feeds for the publishing and sync tests.
+
+- Nginx: the real nginx (Debian package `nginx`, installed by scripts/setup.sh test), started on a
+  free 127.0.0.1 port as the current user, everything (config, pid, logs, temp) in a test folder;
+  it serves published folders exactly as staff would upload them, and its access log says what
+  every request cost.
+- MisbehavingServer: a small http.server for what nginx will not do: stall mid-body, lie about
+  Content-Length, send an endless body, answer 500, drop a connection once, omit or fake Date.
+- make_feed(): a valid feed folder with real PNG pictures, its expiry a year from today."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def closed_port() -> int:
+    """A port nothing listens on (connection refused)."""
+    return free_port()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen | None, log: Path | None, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"nginx exited: {log.read_text() if log and log.exists() else ''}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+# ---------------------------------------------------------------------------------- nginx
+
+NGINX_CONF = """\
+daemon off;
+master_process off;
+worker_processes 1;
+pid {run}/nginx.pid;
+error_log {run}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    log_format kiosk '$request_method $uri $status $body_bytes_sent "$http_range" "$http_if_none_match"';
+    access_log {run}/access.log kiosk;
+    client_body_temp_path {run}/client_body;
+    proxy_temp_path {run}/proxy;
+    fastcgi_temp_path {run}/fastcgi;
+    uwsgi_temp_path {run}/uwsgi;
+    scgi_temp_path {run}/scgi;
+    types {{ application/json json; text/yaml yaml; image/png png; video/mp4 mp4; }}
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ }}
+    }}
+}}
+"""
+
+ACCESS_LINE = re.compile(r'^(\S+) (\S+) (\d+) (\d+) "(.*)" "(.*)"$')
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    status: int
+    body_bytes: int
+    range: str
+
+
+class Nginx:
+    def __init__(self, folder: Path):
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not os.path.exists(binary):
+            raise RuntimeError("nginx is not installed: run scripts/setup.sh test (apt-get install nginx)")
+        self.root = folder / "www"
+        self.run = folder / "run"
+        self.root.mkdir()
+        self.run.mkdir()
+        self.port = free_port()
+        conf = self.run / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(run=self.run, root=self.root, port=self.port))
+        self.access_log = self.run / "access.log"
+        self.process = subprocess.Popen([binary, "-p", str(self.run), "-c", str(conf), "-e", str(self.run / "error.log")],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _wait_for_port(self.port, self.process, self.run / "error.log")
+
+    def site(self, name: str) -> tuple[Path, str]:
+        """A folder to upload a published feed into, and its URL."""
+        folder = self.root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder, f"http://127.0.0.1:{self.port}/{name}/"
+
+    def requests(self, prefix: str = "/") -> list[Request]:
+        found = []
+        for line in self.access_log.read_text().splitlines() if self.access_log.exists() else []:
+            match = ACCESS_LINE.match(line)
+            if match and match[2].startswith(prefix):
+                found.append(Request(match[1], match[2], int(match[3]), int(match[4]), match[5]))
+        return found
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# ---------------------------------------------------------------------------------- the misbehaving server
+
+
+class MisbehavingServer:
+    """Serves a folder; `faults[path]` makes one file misbehave:
+    "stall" (half the body, then silence), "truncate" (Content-Length of the whole, half the body,
+    then close), "endless" (bytes forever, no length), "500", "break-once" (first request like
+    truncate, then normal with Range), "short-no-length" (half the body, no length, clean close).
+    `date` sets the Date header ("" to send none). Every request is recorded."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.faults: dict[str, str] = {}
+        self.date: str | None = None
+        self.log: list[tuple[str, str, int]] = []  # path, Range header, body bytes sent
+        self.stopping = threading.Event()
+        self._seen: set[str] = set()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def date_time_string(self, timestamp=None):
+                return server.date if server.date is not None else super().date_time_string(timestamp)
+
+            def send_header(self, keyword, value):
+                if keyword == "Date" and server.date == "":
+                    return
+                super().send_header(keyword, value)
+
+            def do_GET(self):
+                server._serve(self)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?")[0].lstrip("/")
+        fault = self.faults.get(path)
+        if fault == "break-once":
+            fault = None if path in self._seen else "truncate"
+            self._seen.add(path)
+        range_header = handler.headers.get("Range", "")
+        sent = 0
+        try:
+            if fault == "500":
+                body = b"server error"
+                handler.send_response(500)
+                handler.send_header("Content-Length", str(len(body)))
+                handler.end_headers()
+                handler.wfile.write(body)
+                sent = len(body)
+                return
+            target = self.root / path
+            if not target.is_file():
+                handler.send_response(404)
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return
+            data = target.read_bytes()
+            if fault == "endless":
+                handler.send_response(200)
+                handler.send_header("Connection", "close")
+                handler.end_headers()
+                block = b"\0" * 65536
+                while not self.stopping.is_set():
+                    handler.wfile.write(block)
+                    sent += len(block)
+                return
+            start = 0
+            match = re.match(r"bytes=(\d+)-$", range_header)
+            if match and fault is None and int(match[1]) < len(data):
+                start = int(match[1])
+                handler.send_response(206)
+                handler.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            else:
+                handler.send_response(200)
+            body = data[start:]
+            if fault == "short-no-length":
+                handler.send_header("Connection", "close")
+            else:
+                handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            if fault in ("stall", "truncate", "short-no-length"):
+                half = body[: len(body) // 2]
+                handler.wfile.write(half)
+                handler.wfile.flush()
+                sent = len(half)
+                if fault == "stall":
+                    self.stopping.wait(30)
+                handler.close_connection = True
+                return
+            handler.wfile.write(body)
+            sent = len(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            self.log.append((path, range_header, sent))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# ---------------------------------------------------------------------------------- feeds
+
+
+def png(seed: int, side: int = 64) -> bytes:
+    """A real PNG of noise (so it does not compress): about 3 * side * side bytes."""
+    rng = random.Random(seed)
+    rows = b"".join(b"\0" + rng.randbytes(side * 3) for _ in range(side))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b"")
+
+
+def feed_text(version: int, pictures: list[str], *, expires: dt.date | None = None, title: str = "Lịch tiếp công dân") -> str:
+    expires = expires or dt.date.today() + dt.timedelta(days=365)
+    slides = "".join(f"""
+  - type: image
+    file: {name}
+    caption: Ảnh số {i + 1}
+""" for i, name in enumerate(pictures))
+    return f"""# Bản tin kiểm thử
+format: 1
+version: {version}
+expires: {expires.isoformat()}
+ward:
+  name: Phường Đống Đa
+  city: Thành phố Hà Nội
+  logo: {pictures[0]}
+  website:
+    label: Trang thông tin điện tử phường
+    url: https://dongda.hanoi.gov.vn
+slides:
+  - type: text
+    title: {title}
+    body: Thứ Ba và Thứ Năm hằng tuần, tại Bộ phận Một cửa của phường.
+{slides}"""
+
+
+def make_feed(folder: Path, pictures: int = 3, *, version: int = 1, seeds: dict[int, int] | None = None,
+              side: int = 64, expires: dt.date | None = None, title: str = "Lịch tiếp công dân") -> Path:
+    """A feed folder with `pictures` PNGs (media/anh-N.png); seeds[i] changes picture i's content."""
+    (folder / "media").mkdir(parents=True, exist_ok=True)
+    names = []
+    for i in range(pictures):
+        name = f"media/anh-{i + 1}.png"
+        (folder / name).write_bytes(png((seeds or {}).get(i, i), side))
+        names.append(name)
+    (folder / "feed.yaml").write_text(feed_text(version, names, expires=expires, title=title), encoding="utf-8")
+    return folder
