@@ -206,6 +206,8 @@ class Store:
             if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
                 raise
             shutil.copyfile(source, target)
+            with open(target, "rb+") as copy:  # a link shares the fsynced data; a copy needs its own
+                os.fsync(copy.fileno())
 
     def build_version(self, manifest: Manifest, raw: bytes, signature: bytes, digest: str) -> Path:
         """A complete, fsynced folder for the new version, not yet installed."""

@@ -115,10 +115,14 @@ def _from_iso(text) -> datetime | None:
 def trusted_now(state_dir: Path, clock: Callable[[], datetime] = _utc_now) -> datetime:
     """Now, as well as the display can tell: the system clock corrected by the offset the feed
     server's Date header showed, and never earlier than the newest signed issue time accepted."""
-    state = read_json(Store(state_dir).sync_file)
+    store = Store(state_dir)
+    return _trusted(read_json(store.sync_file), store.installed(), clock)
+
+
+def _trusted(state: dict, installed: Installed | None, clock: Callable[[], datetime]) -> datetime:
     now = clock() + timedelta(seconds=float(state.get("clock_offset", 0) or 0))
-    newest = _from_iso(state.get("newest_issued"))
-    return max(now, newest) if newest else now
+    floors = [_from_iso(state.get("newest_issued")), installed.manifest.issued if installed else None]
+    return max([now, *filter(None, floors)])
 
 
 def _size_text(size: int) -> str:
@@ -322,7 +326,7 @@ class Syncer:
         if installed and manifest.version <= installed.manifest.version:
             raise SyncProblem(f"bản tin trên máy chủ là phiên bản {manifest.version}, không mới hơn phiên bản "
                               f"{installed.manifest.version} đang chiếu: không quay lại bản cũ")
-        if manifest.expires <= self._now(state, installed):
+        if manifest.expires <= _trusted(state, installed, self.clock):
             raise SyncProblem(f"bản tin phiên bản {manifest.version} đã hết hạn "
                               f"({manifest.expires.astimezone(self.settings.zone()):%d/%m/%Y %H:%M}); "
                               f"hãy xuất bản lại với ngày `expires` mới")
@@ -457,11 +461,6 @@ class Syncer:
             log.info("Đồng hồ của máy đã khớp với máy chủ bản tin")
         state["clock_offset"] = seconds
         write_json(self.store.sync_file, state)
-
-    def _now(self, state: dict, installed: Installed | None) -> datetime:
-        now = self.clock() + timedelta(seconds=float(state.get("clock_offset", 0) or 0))
-        floors = [_from_iso(state.get("newest_issued")), installed.manifest.issued if installed else None]
-        return max([now, *filter(None, floors)])
 
     def _remember(self, state: dict, values: dict) -> None:
         state.update({key: value for key, value in values.items()})
