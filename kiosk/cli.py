@@ -6,6 +6,7 @@ import argparse
 import importlib
 import json
 import sys
+import textwrap
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -129,6 +130,49 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _faq(args: argparse.Namespace) -> int:
+    from kiosk.search import FaqIndex, plain_text
+    loaded = load_feed(args.feed)
+    if loaded.feed is None:
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(loaded.errors)} lỗi: bản tin chưa dùng được, chưa tìm được.", file=sys.stderr)
+        return 1
+    faq = loaded.feed.faq
+    found = FaqIndex(faq).search(args.query, limit=args.limit)
+    if not found.words:
+        print("Chưa có từ nào để tìm; ví dụ: kiosk faq config \"nghi quyet\"")
+        return 0
+    if not found.hits:
+        print(f"Không tìm thấy “{args.query}”.")
+        if found.did_you_mean:
+            print(f"Có phải ý bạn là: {found.did_you_mean}")
+        if found.topics:
+            print("Gợi ý chủ đề: " + "; ".join(suggested.topic for suggested in found.topics))
+        return 0
+    shown = f", {len(found.hits)} câu đầu" if found.total > len(found.hits) else ""
+    print(f"{found.total} câu hỏi cho “{args.query}”{shown}:")
+    where = {"question": "", "topic": " [khớp ở chủ đề]", "answer": " [khớp ở câu trả lời]"}
+    for number, hit in enumerate(found.hits, 1):
+        answer = plain_text(faq[hit.topic_index].questions[hit.question_index].answer).strip()
+        print(f"{number:3}. {hit.topic} › {hit.question}{where[hit.field]}")
+        print(f"     {textwrap.shorten(answer.splitlines()[0], 110, placeholder=' …')}")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from kiosk.stats import format_summary, summarise
+    state_dir = args.state
+    if state_dir is None:
+        settings = _display_settings(args)
+        if settings is None:
+            return 1
+        state_dir = settings.state_path()
+    print(f"Thư mục số liệu: {state_dir}")
+    print(format_summary(summarise(state_dir), top=args.top), end="")
+    return 0
+
+
 def _moment(text: str) -> datetime:
     try:
         return model.start_moment(model.to_moment(text))
@@ -189,6 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="in tình trạng bản tin và lần đồng bộ gần nhất")
     status.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
     status.set_defaults(handler=_status)
+
+    faq = commands.add_parser("faq", help="tìm trong phần hỏi đáp như người dân tìm trên màn hình cảm ứng")
+    faq.add_argument("feed", type=Path, help="thư mục bản tin")
+    faq.add_argument("query", help="từ cần tìm, có dấu hay không dấu, ví dụ \"nghi quyet\"")
+    faq.add_argument("--limit", type=int, default=10, help="in nhiều nhất bấy nhiêu câu (mặc định 10)")
+    faq.set_defaults(handler=_faq)
+
+    stats = commands.add_parser("stats", help="tóm tắt số liệu sử dụng (ẩn danh) và lượt chiếu của màn hình này")
+    stats.add_argument("--state", type=Path, help="thư mục số liệu (mặc định: theo tệp cài đặt màn hình)")
+    stats.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
+    stats.add_argument("--top", type=int, default=10, help="mỗi mục in bấy nhiêu dòng đầu (mặc định 10)")
+    stats.set_defaults(handler=_stats)
     return parser
 
 
