@@ -201,10 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(handler=_schema)
 
     run = commands.add_parser("run", help="chạy màn hình")
-    run.add_argument("feed", nargs="?", type=Path, default=SAMPLE_FEED, help="thư mục bản tin (mặc định: bản mẫu)")
+    run.add_argument("feed", nargs="?", type=Path, default=None,
+                     help="thư mục bản tin (mặc định: bản đã đồng bộ, nếu chưa có thì bản mẫu)")
     run.add_argument("--windowed", action="store_true", help="chạy trong cửa sổ (khi phát triển)")
     run.add_argument("--size", type=_size, default=None, help="kích thước cửa sổ, ví dụ 1280x720")
     run.add_argument("--screenshot", type=Path, help="chụp màn hình trang đầu vào tệp PNG rồi thoát")
+    run.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
     run.set_defaults(handler=_run)
 
     preview = commands.add_parser("preview", help="lưu hình từng trang chiếu như màn hình sẽ hiện")
@@ -214,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--display", help="xem như màn hình có mã này")
     preview.add_argument("--display-tag", action="append", help="nhãn của màn hình đó (có thể lặp lại)")
     preview.add_argument("--at", type=_moment, help="thời điểm xem, ví dụ \"2026-12-01 07:30\" (mặc định: bây giờ)")
+    preview.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
     preview.set_defaults(handler=_preview)
 
     keygen = commands.add_parser("keygen", help="tạo cặp khóa ký bản tin (một lần, ở máy của văn phòng)")
@@ -254,3 +257,6 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `kiosk faq ... | head` closed the pipe: nothing left to say
+        sys.stderr.close()
+        return 0

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import screens  # noqa: F401  (pins KIVY_HOME before Kivy loads)
 from kivy.config import Config
 
 from kiosk.clock import DisplayClock
+from kiosk.content import InstalledContent, starting_folder
 from kiosk.schedule import Loop
 from kiosk.settings import DisplaySettings, load_settings
+from kiosk.sync import Syncer, status_lines
 from kiosk.validate import load_feed
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SETTINGS = HERE.parent / "config" / "display.yaml"
-KV_FILES = ("widgets.kv", "slides.kv", "frame.kv", "staff.kv")
+KV_FILES = ("widgets.kv", "slides.kv", "frame.kv", "staff.kv", "counter.kv")
 
 log = logging.getLogger("kiosk.app")
 
@@ -39,14 +42,19 @@ def configure_kivy(settings: DisplaySettings, windowed: bool, size: tuple[int, i
 
 
 def save_screenshot(window, target: Path) -> None:
-    """Window.screenshot always adds a counter to the name; put the picture where it was asked."""
+    """The window as it is now, saved where asked (Window.screenshot adds a counter to names).
+
+    The frame is drawn first: glReadPixels reads the back buffer, which after a buffer swap still
+    holds an older frame, so a screenshot of a screen that has not redrawn since would be stale."""
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
+    window.dispatch("on_draw")
     saved = window.screenshot(name=str(target.with_name(f".{target.stem}.png")))
     Path(saved).replace(target)
 
 
-def build_app(feed, folder: Path, settings: DisplaySettings, start, screenshot: Path | None = None):
+def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock, start,
+              screenshot: Path | None = None):
     """The app showing `feed`; start(app) runs once the frame is on screen (the player, a preview)."""
     # Kivy's window and widgets are imported only after configure_kivy has run.
     from kivy.app import App
@@ -54,6 +62,8 @@ def build_app(feed, folder: Path, settings: DisplaySettings, start, screenshot: 
     from kivy.core.window import Window
     from kivy.lang import Builder
 
+    from kiosk.stats import UsageLog
+    from screens.counter import CounterView
     from screens.frame import KioskFrame, KioskRoot
     from screens.staff import PinPad, StaffPanel
     from screens.theme import Theme, register_fonts
@@ -66,6 +76,8 @@ def build_app(feed, folder: Path, settings: DisplaySettings, start, screenshot: 
         player = None
 
         def build(self):
+            # A service manager's stop (SIGTERM) ends the app cleanly; a passer-by has no way to send one.
+            signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda *_: self.stop(), 0))
             self.theme = Theme()
             self.theme.resize(*Window.size)
             Window.bind(size=lambda _, size: self.theme.resize(*size))
@@ -73,21 +85,38 @@ def build_app(feed, folder: Path, settings: DisplaySettings, start, screenshot: 
             for name in KV_FILES:
                 Builder.load_file(str(HERE / name))
             self.frame = KioskFrame(feed=feed, folder=folder)
-            self.root_widget = KioskRoot(self.frame, on_staff_gesture=self.ask_pin)
+            self.usage = UsageLog(settings.state_path(), today=lambda: clock.now().date())
+            counter = settings.mode == "counter"
+            self.root_widget = KioskRoot(self.frame, on_staff_gesture=self.ask_pin,
+                                         on_loop_touch=self.open_counter if counter else None)
             Clock.schedule_once(lambda *_: start(self), 0)
             if screenshot:
                 Clock.schedule_once(self._screenshot, 2.5)
             return self.root_widget
+
+        def open_counter(self):
+            """A resident touched the loop at the counter: the menu takes the screen."""
+            if self.player:
+                self.player.pause()
+            self.root_widget.open_overlay(CounterView(self.frame.feed, self.frame.folder, self.usage,
+                                                      settings.idle_seconds, on_close=self.close_counter))
+
+        def close_counter(self):
+            self.root_widget.close_overlay()
+            if self.player:
+                self.player.resume()
 
         def ask_pin(self):
             self.root_widget.open_overlay(PinPad(settings.pin, on_success=self.open_staff_panel,
                                                  on_cancel=self.root_widget.close_overlay))
 
         def open_staff_panel(self):
+            shown = self.frame.feed
             lines = [
                 f"Màn hình: {settings.id} ({', '.join(settings.tags) or 'không nhãn'}), chế độ {settings.mode}",
-                f"Bản tin: phiên bản {feed.version}, hết hạn {feed.expires:%d/%m/%Y}, {len(feed.slides)} trang chiếu",
-                f"Thư mục bản tin: {folder}",
+                f"Đang chiếu: bản tin phiên bản {shown.version}, hết hạn {shown.expires:%d/%m/%Y}, "
+                f"{len(shown.slides)} trang chiếu, thư mục {self.frame.folder}",
+                *status_lines(settings)[0],
             ]
             self.root_widget.open_overlay(StaffPanel(lines, on_back=self.root_widget.close_overlay))
 
@@ -108,18 +137,32 @@ def build_app(feed, folder: Path, settings: DisplaySettings, start, screenshot: 
 
 def load_for_display(args) -> tuple | None:
     """Settings and feed for `run` and `preview`; problems printed, None when either is unusable."""
-    settings, problems = load_settings(getattr(args, "settings", None) or DEFAULT_SETTINGS)
+    settings, problems = load_settings(args.config)
     for problem in problems:
         print(problem, file=sys.stderr)
     if settings is None:
         return None
-    result = load_feed(args.feed)
+    folder = Path(args.feed) if args.feed else starting_folder(settings, args.config)
+    result = load_feed(folder)
     for problem in result.problems:
         print(problem, file=sys.stderr)
     if result.feed is None:
         return None
-    folder = Path(args.feed) if Path(args.feed).is_dir() else Path(args.feed).parent
-    return settings, result.feed, folder
+    return settings, result.feed, folder if folder.is_dir() else folder.parent
+
+
+class SyncThread(threading.Thread):
+    """Polls the ward's server in the background; the player notices what it installs."""
+
+    def __init__(self, settings: DisplaySettings):
+        super().__init__(name="sync", daemon=True)
+        self.syncer = Syncer(settings)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.syncer.next_delay()):
+            self.syncer.run_once()
+        self.syncer.close()
 
 
 def main(args) -> int:
@@ -130,11 +173,18 @@ def main(args) -> int:
     configure_kivy(settings, args.windowed or args.screenshot is not None, args.size)
     clock = DisplayClock(settings.zone())
 
+    content = InstalledContent(settings.state_path(), folder)
+    sync = SyncThread(settings) if settings.feed_url else None
+
     def start_player(app):
         from screens.frame import Player
 
-        app.player = Player(app.frame, Loop(feed, settings.identity()), clock)
+        app.player = Player(app.frame, Loop(feed, settings.identity()), clock, content=content)
         app.player.start()
+        if sync:
+            sync.start()
 
-    build_app(feed, folder, settings, start_player, screenshot=args.screenshot).run()
+    build_app(feed, folder, settings, clock, start_player, screenshot=args.screenshot).run()
+    if sync:
+        sync.stopping.set()
     return 0

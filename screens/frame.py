@@ -139,9 +139,11 @@ class KioskRoot(FloatLayout):
         if self.overlay is not None:
             self.overlay.dispatch("on_touch_down", touch)
             return True  # overlays are modal
-        if self._is_corner_gesture(touch):
-            self.on_staff_gesture()
+        if self._in_corner(touch):
+            if self._count_corner_tap():
+                self.on_staff_gesture()
         elif self.on_loop_touch:
+            self._corner_taps.clear()
             self.on_loop_touch()
         return True
 
@@ -151,11 +153,12 @@ class KioskRoot(FloatLayout):
     def on_touch_up(self, touch):
         return self.overlay.dispatch("on_touch_up", touch) if self.overlay is not None else True
 
-    def _is_corner_gesture(self, touch) -> bool:
+    def _in_corner(self, touch) -> bool:
+        """The top-left corner (the logo) belongs to staff: a resident's tap there does nothing."""
         corner = App.get_running_app().theme.px(160)
-        if touch.x > self.x + corner or touch.y < self.top - corner:
-            self._corner_taps.clear()
-            return False
+        return touch.x <= self.x + corner and touch.y >= self.top - corner
+
+    def _count_corner_tap(self) -> bool:
         now = time.monotonic()
         self._corner_taps = [t for t in self._corner_taps if now - t <= self.CORNER_SECONDS] + [now]
         if len(self._corner_taps) >= self.CORNER_TAPS:
@@ -167,10 +170,11 @@ class KioskRoot(FloatLayout):
 class Player:
     """Asks the core's Loop what comes next and puts it on screen at the right moment."""
 
-    def __init__(self, frame: KioskFrame, loop: Loop, clock: DisplayClock, on_show=None):
+    def __init__(self, frame: KioskFrame, loop: Loop, clock: DisplayClock, on_show=None, content=None):
         self.frame = frame
         self.loop = loop
         self.clock = clock
+        self.content = content  # kiosk.content.InstalledContent: newly synced feeds
         self.on_show = on_show  # called with (slide id, view) each time a page appears
         self.view: SlideView | None = None
         self.prepared: SlideView | None = None
@@ -179,6 +183,7 @@ class Player:
         self._change_event = None
         self._clock_event = None
         self._showing_urgent = False
+        self.paused = False
 
     @property
     def host(self) -> SlideHost:
@@ -193,6 +198,25 @@ class Player:
         for event in (self._page_event, self._change_event, self._clock_event):
             if event:
                 event.cancel()
+
+    def pause(self) -> None:
+        """Touch mode covers the loop: hold the slide (and its video) where it is."""
+        self.paused = True
+        for event in (self._page_event, self._change_event):
+            if event:
+                event.cancel()
+        if self.view is not None:
+            self.view.pause()
+
+    def resume(self) -> None:
+        """Back from touch mode: a video plays on from where it stood; anything else moves on to
+        the next slide, which is an urgent one if one became active meanwhile."""
+        self.paused = False
+        self.deadline = time.monotonic()
+        if self.view is not None and self.view.resume() and not self.loop.has_urgent(self.clock.now()):
+            self._watch_schedule()
+            return
+        self._next_slide()
 
     # --- the header clock, updated at each minute boundary
     def _tick_clock(self, *_):
@@ -210,6 +234,10 @@ class Player:
         return view
 
     def _next_slide(self, *_):
+        if self.content is not None:
+            fresh = self.content.fresh()
+            if fresh is not None:
+                self._switch_feed(*fresh)
         now = self.clock.now()
         entry = self.loop.advance(now)
         if entry is None:
@@ -226,6 +254,17 @@ class Player:
         self.prepared = None
         self._showing_urgent = entry.slide.urgent
         self._show(view, seconds=None, slide_id=entry.id)
+
+    def _switch_feed(self, feed, folder) -> None:
+        """A new feed was installed: it takes over at this slide change, after the slide shown."""
+        shown_id = self.view.entry.id if self.view is not None and self.view.entry else None
+        self.frame.folder = folder
+        self.frame.feed = feed
+        self.loop = Loop(feed, self.loop.display)
+        self.loop.restart_after(shown_id)
+        if self.prepared is not None:
+            self.prepared.leave()
+            self.prepared = None
 
     def _show(self, view: SlideView, seconds: float | None, slide_id: str) -> None:
         if view.failed:
@@ -264,7 +303,7 @@ class Player:
         self._page_event = Clock.schedule_once(lambda *_: self._page_done(view, slide_id), self.deadline - now)
 
     def _page_done(self, view: SlideView, slide_id: str) -> None:
-        if view is not self.view:
+        if view is not self.view or self.paused:
             return
         if view.page + 1 < view.page_count:
             view.show_page(view.page + 1)
@@ -273,6 +312,8 @@ class Player:
         self._next_slide()
 
     def _view_finished(self):
+        if self.paused:
+            return
         self.deadline = time.monotonic()
         Clock.schedule_once(self._next_slide, 0)
 
@@ -284,6 +325,8 @@ class Player:
         self._change_event = Clock.schedule_once(self._schedule_changed, wait + 0.01)
 
     def _schedule_changed(self, *_):
+        if self.paused:
+            return
         now = self.clock.now()
         if self.loop.has_urgent(now) != self._showing_urgent:
             log.info("tin khẩn %s", "bắt đầu" if not self._showing_urgent else "kết thúc")

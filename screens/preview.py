@@ -129,7 +129,7 @@ def main(args) -> int:
         runner_holder["runner"] = PreviewRunner(app, entries, folder, args.out, moment)
         runner_holder["runner"].start()
 
-    build_app(feed, folder, settings, start).run()
+    build_app(feed, folder, settings, clock, start).run()
     runner = runner_holder.get("runner")
     if runner is None:
         print("không mở được cửa sổ để xem trước", file=sys.stderr)

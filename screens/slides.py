@@ -95,6 +95,13 @@ class SlideView(BoxLayout):
     def leave(self) -> None:
         """Called when the view is gone from the screen: free what it holds."""
 
+    def pause(self) -> None:
+        """Touch mode covers the screen."""
+
+    def resume(self) -> bool:
+        """Touch mode is over; True if the view goes on by itself (a video playing on)."""
+        return False
+
     @property
     def failed(self) -> bool:
         return False
@@ -306,6 +313,19 @@ class VideoSlideView(SlideView):
 
     def page_seconds(self) -> float:
         return 0  # the video's end decides
+
+    def pause(self):
+        if self._limit:
+            self._limit.cancel()
+        self.ids.video.state = "pause"
+
+    def resume(self) -> bool:
+        video = self.ids.video
+        if self.broken or video.eos or self._on_finished is None:
+            return False
+        video.state = "play"
+        self._limit = Clock.schedule_once(self._finished, self.slide.max_seconds or 600)
+        return True
 
     def leave(self):
         if self._limit:

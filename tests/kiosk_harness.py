@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -18,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kiosk.clock import DisplayClock  # noqa: E402
+from kiosk.content import InstalledContent  # noqa: E402
 from kiosk.schedule import Loop  # noqa: E402
 from kiosk.settings import DisplaySettings  # noqa: E402
 from kiosk.validate import load_feed  # noqa: E402
@@ -36,9 +38,11 @@ class Recorder(logging.Handler):
         self.lines.append(f"{record.levelname} {record.name} {record.getMessage()}")
 
 
-def label_problems(widget, bounds, scale: float) -> list[str]:
-    """Labels whose text leaves their box or the bounds, or is smaller than readable."""
+def label_problems(widget, bounds, scale: float, inside_scroll: bool = False) -> list[str]:
+    """Labels whose text leaves their box or the bounds, or is smaller than readable. With
+    inside_scroll, labels in a scrolling list may pass the bounds (that is what scrolling is for)."""
     from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
 
     problems = []
     left, bottom, right, top = bounds
@@ -49,7 +53,9 @@ def label_problems(widget, bounds, scale: float) -> list[str]:
             continue
         name = label.text.strip().splitlines()[0][:40]
         x, y = label.to_window(label.x, label.y)
-        if x < left - 1 or y < bottom - 1 or x + label.width > right + 1 or y + label.height > top + 1:
+        scrolled = inside_scroll and any(isinstance(p, ScrollView) for p in _parents(label))
+        if not scrolled and (x < left - 1 or y < bottom - 1 or x + label.width > right + 1
+                             or y + label.height > top + 1):
             problems.append(f"`{name}` ra ngoài khung: {x:.0f},{y:.0f} {label.width:.0f}x{label.height:.0f}")
         tw, th = label.texture_size
         if tw > label.width + 1 or th > label.height + 1:
@@ -57,6 +63,12 @@ def label_problems(widget, bounds, scale: float) -> list[str]:
         if label.font_size < MIN_TEXT_PX_AT_1080 * scale - 0.5:
             problems.append(f"`{name}` chữ nhỏ {label.font_size}px")
     return problems
+
+
+def _parents(widget):
+    while widget.parent is not None and widget.parent is not widget:
+        widget = widget.parent
+        yield widget
 
 
 def view_texts(view) -> list[str]:
@@ -103,6 +115,14 @@ def perform(app, action: dict) -> str:
     if action.get("close"):
         Window.dispatch("on_request_close")
         return "close request"
+    if action.get("look"):
+        return "look"
+    if "run" in action:  # another program, e.g. `kiosk sync`, while the display runs
+        done = subprocess.run(action["run"], capture_output=True, text=True, timeout=120)
+        return f"run exit {done.returncode}: {(done.stdout + done.stderr).strip()[-300:]}"
+    if "screenshot" in action:
+        save_screenshot(Window, Path(action["screenshot"]))
+        return f"screenshot {action['screenshot']}"
     return "unknown action"
 
 
@@ -160,7 +180,9 @@ def main(config_path: str) -> int:
                                 if app.player.view is view else None, SETTLE_SECONDS)
             Clock.schedule_once(lambda *_: check(view, page, slide_id), SETTLE_SECONDS)
 
-        app.player = Player(app.frame, Loop(result.feed, settings.identity()), clock, on_show=on_show)
+        content = InstalledContent(settings.state_path(), folder) if config.get("follow_sync") else None
+        app.player = Player(app.frame, Loop(result.feed, settings.identity()), clock, on_show=on_show,
+                            content=content)
         app.player.start()
         def finish(*_):
             if config.get("screenshot"):
@@ -171,14 +193,25 @@ def main(config_path: str) -> int:
         def act(action):
             done = perform(app, action)
             overlay = app.root_widget.overlay
-            actions.append({"real": round(time.monotonic() - began, 3), "did": done,
-                            "overlay": type(overlay).__name__ if overlay is not None else None})
+            record = {"real": round(time.monotonic() - began, 3), "did": done,
+                      "overlay": type(overlay).__name__ if overlay is not None else None}
+            page = getattr(overlay, "page", None)
+            if page is not None:
+                record.update(page=type(page).__name__, title=page.title, texts=view_texts(page),
+                              countdown=overlay.countdown)
+                check_page(page, record)
+            actions.append(record)
+
+        def check_page(page, record):
+            Clock.schedule_once(lambda *_: record.update(
+                problems=label_problems(page, (page.x, page.y, page.right, page.top), scale,
+                                        inside_scroll=True)), SETTLE_SECONDS)
 
         for action in config.get("actions", []):
             Clock.schedule_once(lambda *_, a=action: act(a), action["at"])
         Clock.schedule_once(finish, config.get("run_seconds", 10))
 
-    app = build_app(result.feed, folder, settings, start)
+    app = build_app(result.feed, folder, settings, clock, start)
     app.run()
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
            "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height]}

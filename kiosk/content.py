@@ -1,0 +1,50 @@
+"""Which feed a display shows: the one sync installed, else the one its settings name, else the
+bundled sample; and, at each slide change, whether a newer installed feed is ready to swap in."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kiosk.model import Feed
+from kiosk.sync import installed_feed
+from kiosk.validate import load_feed
+
+log = logging.getLogger(__name__)
+
+SAMPLE_FEED = Path(__file__).resolve().parents[1] / "config"
+
+
+def starting_folder(settings, settings_file: Path | None) -> Path:
+    """Installed content first (it works with no network), then the settings' folder, then the sample."""
+    installed = installed_feed(settings.state_path())
+    if installed is not None:
+        return installed
+    if settings.feed:
+        base = settings_file.parent if settings_file else Path.cwd()
+        return (base / settings.feed).resolve()
+    return SAMPLE_FEED
+
+
+class InstalledContent:
+    """Watches sync's `current` pointer; `fresh()` is cheap enough to call at every slide change."""
+
+    def __init__(self, state_dir: Path, shown_folder: Path):
+        self.state_dir = Path(state_dir)
+        self.shown = Path(shown_folder)
+        self._refused: Path | None = None
+
+    def fresh(self) -> tuple[Feed, Path] | None:
+        """The newly installed feed and its folder, once, when it differs from the one shown."""
+        folder = installed_feed(self.state_dir)
+        if folder is None or folder == self.shown or folder == self._refused:
+            return None
+        result = load_feed(folder)
+        if result.feed is None:  # sync checks before installing; this guards against a damaged disk
+            log.error("bản tin đã cài ở %s không đọc được, giữ bản đang chiếu: %s", folder,
+                      "; ".join(str(p) for p in result.errors[:3]))
+            self._refused = folder
+            return None
+        log.info("chuyển sang bản tin phiên bản %s", result.feed.version)
+        self.shown = folder
+        return result.feed, folder

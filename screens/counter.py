@@ -1,0 +1,289 @@
+"""Touch mode for the one-stop counter: a home menu, the FAQ by topic, tone-free search on an
+on-screen keyboard, delegates, resolutions and the ward's links, each answer with its QR code.
+
+It sits over the loop while a resident uses it and goes back to the loop by itself after a spell
+without a touch, with a countdown in the last seconds. Every page is built from the feed; the
+search and the usage counts live in the core (kiosk.search, kiosk.stats)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+
+from kiosk.model import BODIES
+from kiosk.search import FaqIndex
+from screens.widgets import QrPanel, to_markup
+
+COUNTDOWN_SECONDS = 10
+# Alphabetical, as on a school chart: many residents have never typed; no tones are needed.
+KEYBOARD_ROWS = ("a b c d e g h i k l", "m n o p q r s t u v", "x y f j w z", "1 2 3 4 5 6 7 8 9 0")
+KEYBOARD_ACTIONS = (("Dấu cách", "space", 3), ("Xóa", "back", 1), ("Xóa hết", "clear", 1))
+
+HOME_ITEMS = (
+    ("Hỏi đáp chính sách", "topics"),
+    ("Tìm kiếm", "search"),
+    ("Đại biểu của bạn", "bodies"),
+    ("Nghị quyết", "resolutions"),
+    ("Liên kết", "links"),
+)
+
+
+class TouchButton(ButtonBehavior, Label):
+    """A large button that darkens while pressed: feedback without a long press or double tap."""
+
+    normal_color = ListProperty([0.05, 0.17, 0.32, 1])
+    pressed_color = ListProperty([0.02, 0.08, 0.16, 1])
+
+
+class ListButton(TouchButton):
+    """A row in a list: text on the left, as tall as its wrapped text needs and at least a finger."""
+
+
+class Page(BoxLayout):
+    """One screen of touch mode; `title` shows in the top bar."""
+
+    title = StringProperty("")
+    scalable = BooleanProperty(False)  # the A+ button applies
+
+
+class ListPage(Page):
+    """A scrollable column of buttons (topics, questions, delegates, resolutions, results)."""
+
+    def __init__(self, title: str, rows, **kwargs):
+        super().__init__(title=title, **kwargs)
+        for text, action in rows:
+            self.add_row(text, action)
+
+    def add_row(self, text: str, action) -> None:
+        button = ListButton(text=text)
+        button.bind(on_release=lambda *_: action())
+        self.ids.rows.add_widget(button)
+
+
+class ReadingPage(Page):
+    """Text to read (an answer, a resolution, a list of delegates), scrolled with a finger, with the
+    QR code of its link beside it."""
+
+    body = StringProperty("")
+    link_url = StringProperty("")
+    link_label = StringProperty("")
+    text_scale = NumericProperty(1.0)
+    scalable = BooleanProperty(True)
+
+
+class LinksPage(Page):
+    def __init__(self, links, **kwargs):
+        super().__init__(title="Liên kết của phường", **kwargs)
+        for link in links:
+            self.ids.codes.add_widget(QrPanel(url=link.url, label=link.label))
+
+
+class SearchPage(Page):
+    query = StringProperty("")
+    status = StringProperty("")
+
+    def __init__(self, view: "CounterView", **kwargs):
+        self.view = view
+        super().__init__(title="Tìm kiếm", **kwargs)
+        rows = [[(key, key, 1) for key in row.split()] for row in KEYBOARD_ROWS] + [KEYBOARD_ACTIONS]
+        for row in rows:
+            line = BoxLayout(spacing=self.ids.keyboard.spacing)
+            for label, key, width in row:
+                button = TouchButton(text=label, size_hint_x=width)
+                button.bind(on_release=lambda _, k=key: self.type(k))
+                line.add_widget(button)
+            self.ids.keyboard.add_widget(line)
+        self.show_results()
+
+    def type(self, key: str) -> None:
+        if key == "space":
+            self.query += " " if self.query and not self.query.endswith(" ") else ""
+        elif key == "back":
+            self.query = self.query[:-1]
+        elif key == "clear":
+            self.query = ""
+        else:
+            self.query += key
+        self.show_results()
+
+    def show_results(self) -> None:
+        rows = self.ids.results
+        rows.clear_widgets()
+        if not self.query.strip():
+            self.status = "Gõ vài chữ, không cần dấu: ví dụ \"nghi quyet\""
+            return
+        result = self.view.index.search(self.query)
+        self.view.last_search = (self.query, result.total)
+        if result.total:
+            self.status = f"Tìm thấy {result.total} câu hỏi"
+            for hit in result.hits:
+                button = ListButton(text=hit.question)
+                button.bind(on_release=lambda _, h=hit: self.view.open_answer(h.topic_index, h.question_index))
+                rows.add_widget(button)
+            return
+        hint = f" Có phải bạn muốn tìm: \"{result.did_you_mean}\"?" if result.did_you_mean else ""
+        self.status = "Không tìm thấy." + hint + " Hãy xem theo chủ đề:"
+        for suggestion in result.topics:
+            button = ListButton(text=suggestion.topic)
+            button.bind(on_release=lambda _, t=suggestion.topic_index: self.view.open_topic(t))
+            rows.add_widget(button)
+
+
+class HomePage(Page):
+    def __init__(self, view: "CounterView", **kwargs):
+        super().__init__(title=view.feed.ward.name, **kwargs)
+        for label, target in HOME_ITEMS:
+            button = TouchButton(text=label)
+            button.bind(on_release=lambda _, l=label, t=target: view.open_menu_item(l, t))
+            self.ids.tiles.add_widget(button)
+
+
+class CounterView(BoxLayout):
+    """The whole touch mode. `on_close` is called when it gives the screen back to the loop."""
+
+    page = ObjectProperty(None, allownone=True)
+    countdown = NumericProperty(0)
+    text_scale = NumericProperty(1.0)
+
+    def __init__(self, feed, folder: Path, usage, idle_seconds: float, on_close, index: FaqIndex | None = None,
+                 **kwargs):
+        self.feed = feed
+        self.folder = Path(folder)
+        self.usage = usage
+        self.idle_seconds = idle_seconds
+        self.on_close = on_close
+        self.index = index or FaqIndex(feed.faq)
+        self.history: list[Page] = []
+        self.last_search: tuple[str, int] | None = None
+        super().__init__(**kwargs)
+        self._idle_event = None
+        self._tick_event = None
+        self.show(HomePage(self))
+        self.touched()
+
+    # --- idle return
+    def on_touch_down(self, touch):
+        self.touched()
+        return super().on_touch_down(touch)
+
+    def touched(self) -> None:
+        """Restart the idle countdown: the deadline is counted from the last touch."""
+        self.countdown = 0
+        for event in (self._idle_event, self._tick_event):
+            if event:
+                event.cancel()
+        self._idle_event = Clock.schedule_once(self._start_countdown, max(0, self.idle_seconds - COUNTDOWN_SECONDS))
+
+    def _start_countdown(self, *_):
+        self.countdown = COUNTDOWN_SECONDS
+        self._tick_event = Clock.schedule_interval(self._tick, 1)
+
+    def _tick(self, *_):
+        self.countdown -= 1
+        if self.countdown <= 0:
+            self.close()
+            return False
+        return True
+
+    def close(self) -> None:
+        for event in (self._idle_event, self._tick_event):
+            if event:
+                event.cancel()
+        self._finish_search()
+        self.on_close()
+
+    # --- navigation
+    def show(self, page: Page, remember: bool = True) -> None:
+        if self.page is not None:
+            if remember:
+                self.history.append(self.page)
+            self.ids.content.remove_widget(self.page)
+        if isinstance(self.page, SearchPage) and not isinstance(page, SearchPage):
+            self._finish_search()
+        self.page = page
+        page.text_scale = self.text_scale if page.scalable else 1.0
+        self.ids.content.add_widget(page)
+
+    def back(self) -> None:
+        if self.history:
+            self.show(self.history.pop(), remember=False)
+        else:
+            self.close()
+
+    def home(self) -> None:
+        if self.history:
+            first, self.history = self.history[0], []
+            self.show(first, remember=False)
+
+    def toggle_large_text(self) -> None:
+        self.text_scale = 1.0 if self.text_scale > 1 else 1.3
+        if self.page is not None and self.page.scalable:
+            self.page.text_scale = self.text_scale
+
+    def _finish_search(self) -> None:
+        """A search counts once, when the resident leaves it, not at every key."""
+        if self.last_search is not None:
+            query, hits = self.last_search
+            self.usage.record("search", query=query, hits=hits)
+            self.last_search = None
+
+    # --- pages
+    def open_menu_item(self, label: str, target: str) -> None:
+        self.usage.record("menu", item=label)
+        getattr(self, f"open_{target}")()
+
+    def open_topics(self) -> None:
+        rows = [(topic.topic, lambda i=i: self.open_topic(i)) for i, topic in enumerate(self.feed.faq)]
+        self.show(ListPage("Hỏi đáp chính sách", rows))
+
+    def open_topic(self, topic_index: int) -> None:
+        topic = self.feed.faq[topic_index]
+        self.usage.record("topic", topic=topic.topic)
+        rows = [(item.question, lambda q=q: self.open_answer(topic_index, q)) for q, item in enumerate(topic.questions)]
+        self.show(ListPage(topic.topic, rows))
+
+    def open_answer(self, topic_index: int, question_index: int) -> None:
+        topic = self.feed.faq[topic_index]
+        item = topic.questions[question_index]
+        self.usage.record("question", topic=topic.topic, question=item.question)
+        self.show(ReadingPage(title=topic.topic, body=f"[b]{to_markup(item.question)}[/b]\n\n{to_markup(item.answer)}",
+                              link_url=item.link.url if item.link else "",
+                              link_label=item.link.label if item.link else ""))
+
+    def open_search(self) -> None:
+        self.show(SearchPage(self))
+
+    def open_bodies(self) -> None:
+        lists = [s for s in self.feed.slides if s.type == "delegates"]
+        rows = [(" · ".join(filter(None, [BODIES[s.body] + (f" {s.term}" if s.term else ""), s.constituency])),
+                 lambda s=s: self.open_delegates(s)) for s in lists]
+        self.show(ListPage("Đại biểu của bạn", rows))
+
+    def open_delegates(self, slide) -> None:
+        lines = []
+        for number, person in enumerate(slide.people, start=1):
+            detail = f"\n      {to_markup(person.position)}" if person.position else ""
+            lines.append(f"{number}. [b]{to_markup(person.name)}[/b]{detail}")
+        heading = " · ".join(filter(None, [slide.constituency, slide.note]))
+        self.show(ReadingPage(title=BODIES[slide.body], body=to_markup(heading) + "\n\n" + "\n".join(lines)))
+
+    def open_resolutions(self) -> None:
+        rows = [(f"{s.number} · {s.title}", lambda s=s: self.open_resolution(s))
+                for s in self.feed.slides if s.type == "resolution"]
+        self.show(ListPage("Nghị quyết", rows))
+
+    def open_resolution(self, slide) -> None:
+        points = "\n".join(f"•  {to_markup(point)}" for point in slide.points)
+        body = (f"[b]{to_markup(slide.number)}[/b] · ngày {slide.date:%d/%m/%Y} · {to_markup(slide.issuer)}\n\n"
+                f"[b]{to_markup(slide.title)}[/b]\n\n{points}")
+        self.show(ReadingPage(title="Nghị quyết", body=body, link_url=slide.link.url if slide.link else "",
+                              link_label=slide.link.label if slide.link else ""))
+
+    def open_links(self) -> None:
+        self.show(LinksPage([self.feed.ward.website, *self.feed.ward.links]))
+

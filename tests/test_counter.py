@@ -1,0 +1,108 @@
+"""Touch mode at the one-stop counter, driven with touches in a real window (tests/kiosk_harness.py)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+
+from kiosk.search import FaqIndex
+from kiosk.validate import load_feed
+from kiosk.vietnamese import fold
+from test_display_loop import make_feed, run_display
+
+REPO = Path(__file__).resolve().parents[1]
+FEED = load_feed(REPO / "config").feed
+COUNTER = {"mode": "counter", "idle_seconds": 15}
+
+
+def script(*steps, start=1.5, step=0.8):
+    """Actions one after another; a page change gets time to settle before the next touch."""
+    return [dict(action, at=round(start + i * step, 2)) for i, action in enumerate(steps)]
+
+
+def pages(shown):
+    return [(a["did"], a.get("page"), a.get("title")) for a in shown["actions"]]
+
+
+def assert_readable(shown):
+    for action in shown["actions"]:
+        assert not action.get("problems"), (action["did"], action["problems"])
+
+
+def test_faq_by_topic_to_an_answer_with_its_qr_code_and_back(tmp_path):
+    shot = tmp_path / "answer.png"
+    actions = script(
+        {"tap": [0.5, 0.5]},
+        {"tap_text": "Hỏi đáp chính sách"},
+        {"tap_text": "Hỏi đáp, góp ý"},
+        {"tap_text": "Tôi muốn góp ý, phản ánh thì làm thế nào?"},
+        {"screenshot": str(shot)},
+        {"tap_text": "A+"},
+        {"tap_text": "Quay lại"},
+        {"tap_text": "Về màn hình chính"},
+    )
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=9, actions=actions,
+                        settings=COUNTER)
+    assert [page for _, page, _ in pages(shown)] == [
+        "HomePage", "ListPage", "ListPage", "ReadingPage", "ReadingPage", "ReadingPage", "ListPage", "HomePage"]
+    assert pages(shown)[2][2] == "Hỏi đáp, góp ý"
+    assert any("Ban công tác Mặt trận" in text or "góp ý" in text for text in shown["actions"][3]["texts"])
+    codes = {code.text for code in zxingcpp.read_barcodes(Image.open(shot).convert("RGB"))}
+    assert "https://dongda.hanoi.gov.vn/gop-y" in codes, codes
+    assert_readable(shown)
+
+    stats = subprocess.run([sys.executable, "-m", "kiosk", "stats", "--state", str(tmp_path / "state" / "ward-kiosk")],
+                           cwd=REPO, capture_output=True, text=True)
+    assert stats.returncode == 0, stats.stderr
+    assert "Hỏi đáp, góp ý" in stats.stdout and "Tôi muốn góp ý, phản ánh thì làm thế nào?" in stats.stdout
+
+
+def test_search_typed_without_tones_finds_the_accented_question(tmp_path):
+    expected = FaqIndex(FEED.faq).search("nghi quyet").hits[0]
+    topic = FEED.faq[expected.topic_index]
+    entry = topic.questions[expected.question_index]
+    assert "nghi quyet" in fold(entry.question + " " + entry.answer)
+    assert "nghị quyết" in (entry.question + " " + entry.answer).lower(), "the match is through folded tones"
+
+    keys = [{"tap_text": "Dấu cách" if key == " " else key} for key in "nghi quyet"]
+    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Tìm kiếm"}, *keys, step=0.6)
+    actions.append({"at": actions[-1]["at"] + 1.5, "tap_text": expected.question})  # after the list settles
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=11, actions=actions,
+                        settings=COUNTER)
+    typed = shown["actions"][-2]
+    assert typed["texts"][0] == "nghi quyet|"
+    assert expected.question in typed["texts"], "results update as each key is pressed"
+    opened = shown["actions"][-1]
+    assert opened["page"] == "ReadingPage" and expected.question in opened["texts"][0]
+    assert_readable(shown)
+
+
+def test_delegates_lookup_lists_the_ward_council_in_official_order(tmp_path):
+    slide = next(s for s in FEED.slides if s.type == "delegates" and s.body == "hdnd-phuong")
+    row = f"Đại biểu HĐND phường {slide.term} · {slide.constituency}"
+    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Đại biểu của bạn"}, {"tap_text": row})
+    shown = run_display(tmp_path, REPO / "config", size=(1080, 1920), speed=1.0, seconds=5, actions=actions,
+                        settings=COUNTER)
+    page = shown["actions"][-1]
+    assert page["page"] == "ReadingPage", pages(shown)
+    text = page["texts"][0]
+    positions = [text.index(person.name) for person in slide.people]
+    assert positions == sorted(positions) and len(positions) == 14
+    assert_readable(shown)
+
+
+def test_after_a_quiet_spell_it_counts_down_and_returns_to_the_loop(tmp_path):
+    feed = make_feed(tmp_path, [
+        {"type": "text", "id": "mot", "title": "Một", "body": "Nội dung.", "duration": 30},
+        {"type": "text", "id": "hai", "title": "Hai", "body": "Nội dung.", "duration": 30},
+    ])
+    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Liên kết"}, start=1.0)
+    actions += [{"at": 9.5, "look": True}, {"at": 20.0, "look": True}]
+    shown = run_display(tmp_path, feed, speed=1.0, seconds=21, actions=actions, settings=COUNTER)
+    opened, countdown, after = shown["actions"][1], shown["actions"][2], shown["actions"][3]
+    assert opened["page"] == "LinksPage"
+    assert countdown["overlay"] == "CounterView" and 0 < countdown["countdown"] <= 10
+    assert after["overlay"] is None, "back to the loop by itself"
+    assert [e for e in shown["events"] if e["real"] > opened["real"] + 15], "the loop plays on"
