@@ -67,7 +67,8 @@ class DisplaySettings(BaseModel):
     tags: list[str] = Field(default_factory=list, description="Nhãn để nhắm trang chiếu, ví dụ nha-van-hoa, mot-cua")
     mode: Literal["loop", "counter"] = Field("loop", description="loop: chỉ chiếu; counter: màn hình cảm ứng ở bộ phận Một cửa")
     feed: str = Field("", description="Thư mục bản tin đang dùng, tương đối với tệp này (trống: bản mẫu)")
-    rotation: Literal[0, 90, 180, 270] = Field(0, description="Xoay màn hình (độ)")
+    rotation: Literal[0, 90, 180, 270] = Field(
+        0, description="Xoay màn hình (độ, theo chiều kim đồng hồ); phiên kiosk xoay bằng xrandr khi khởi động")
     timezone: Annotated[str, AfterValidator(_known_zone)] = Field("Asia/Ho_Chi_Minh")
     pin: Annotated[str, Field(pattern=r"^[0-9]{4,8}$")] = Field(
         "2026", description="Mã PIN để nhân viên thoát (4-8 chữ số, trong dấu nháy)")

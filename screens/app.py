@@ -15,6 +15,7 @@ from kiosk.clock import DisplayClock
 from kiosk.content import InstalledContent, starting_folder
 from kiosk.schedule import Loop
 from kiosk.settings import DisplaySettings, load_settings
+from kiosk.stats import PlayLog
 from kiosk.sync import Syncer, status_lines
 from kiosk.validate import load_feed
 
@@ -30,7 +31,9 @@ def configure_kivy(settings: DisplaySettings, windowed: bool, size: tuple[int, i
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("kivy", "log_level", "info")
     Config.set("graphics", "allow_screensaver", "0")
-    Config.set("graphics", "rotation", str(settings.rotation))
+    # Rotation is the operating system's (xrandr, set by deploy/kiosk-session.sh from the settings):
+    # Kivy's own rotation breaks clipping (StencilView) and screenshots.
+    Config.set("graphics", "rotation", "0")
     Config.set("graphics", "show_cursor", "1" if windowed else "0")
     Config.set("graphics", "fullscreen", "0" if windowed else "auto")
     Config.set("graphics", "borderless", "0" if windowed else "1")
@@ -42,15 +45,20 @@ def configure_kivy(settings: DisplaySettings, windowed: bool, size: tuple[int, i
 
 
 def save_screenshot(window, target: Path) -> None:
-    """The window as it is now, saved where asked (Window.screenshot adds a counter to names).
+    """The window as it is now, as a PNG of the physical screen (a rotated display included).
 
     The frame is drawn first: glReadPixels reads the back buffer, which after a buffer swap still
     holds an older frame, so a screenshot of a screen that has not redrawn since would be stale."""
-    target = Path(target).resolve()
+    from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+    from PIL import Image
+
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     window.dispatch("on_draw")
-    saved = window.screenshot(name=str(target.with_name(f".{target.stem}.png")))
-    Path(saved).replace(target)
+    width, height = window.system_size
+    pixels = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
+    picture = Image.frombytes("RGB", (width, height), pixels).transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    picture.save(target)
 
 
 def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock, start,
@@ -179,7 +187,8 @@ def main(args) -> int:
     def start_player(app):
         from screens.frame import Player
 
-        app.player = Player(app.frame, Loop(feed, settings.identity()), clock, content=content)
+        app.player = Player(app.frame, Loop(feed, settings.identity()), clock, content=content,
+                            plays=PlayLog(settings.state_path(), settings.id))
         app.player.start()
         if sync:
             sync.start()

@@ -170,11 +170,14 @@ class KioskRoot(FloatLayout):
 class Player:
     """Asks the core's Loop what comes next and puts it on screen at the right moment."""
 
-    def __init__(self, frame: KioskFrame, loop: Loop, clock: DisplayClock, on_show=None, content=None):
+    def __init__(self, frame: KioskFrame, loop: Loop, clock: DisplayClock, on_show=None, content=None,
+                 plays=None):
         self.frame = frame
         self.loop = loop
         self.clock = clock
         self.content = content  # kiosk.content.InstalledContent: newly synced feeds
+        self.plays = plays  # kiosk.stats.PlayLog: proof of play
+        self._shown_since = None  # (slide id, feed time it appeared) for the proof of play
         self.on_show = on_show  # called with (slide id, view) each time a page appears
         self.view: SlideView | None = None
         self.prepared: SlideView | None = None
@@ -198,6 +201,7 @@ class Player:
         for event in (self._page_event, self._change_event, self._clock_event):
             if event:
                 event.cancel()
+        self._record_play()
 
     def pause(self) -> None:
         """Touch mode covers the loop: hold the slide (and its video) where it is."""
@@ -233,7 +237,15 @@ class Player:
         view.size = self.host.size
         return view
 
+    def _record_play(self) -> None:
+        """The slide on screen ends now: write down what was shown, when and for how long."""
+        if self.plays is not None and self._shown_since is not None:
+            slide_id, since = self._shown_since
+            self.plays.record(slide_id, since, (self.clock.now() - since).total_seconds())
+        self._shown_since = None
+
     def _next_slide(self, *_):
+        self._record_play()
         if self.content is not None:
             fresh = self.content.fresh()
             if fresh is not None:
@@ -274,6 +286,7 @@ class Player:
             return
         self.host.show(view)
         self.view = view
+        self._shown_since = (slide_id, self.clock.now())
         view.page = 0
         view.enter(self._view_finished)
         self._schedule_page(view, seconds, slide_id)

@@ -21,6 +21,7 @@ sys.path.insert(0, str(REPO))
 from kiosk.clock import DisplayClock  # noqa: E402
 from kiosk.content import InstalledContent  # noqa: E402
 from kiosk.schedule import Loop  # noqa: E402
+from kiosk.stats import PlayLog  # noqa: E402
 from kiosk.settings import DisplaySettings  # noqa: E402
 from kiosk.validate import load_feed  # noqa: E402
 from screens.app import build_app, configure_kivy, save_screenshot  # noqa: E402
@@ -182,7 +183,7 @@ def main(config_path: str) -> int:
 
         content = InstalledContent(settings.state_path(), folder) if config.get("follow_sync") else None
         app.player = Player(app.frame, Loop(result.feed, settings.identity()), clock, on_show=on_show,
-                            content=content)
+                            content=content, plays=PlayLog(settings.state_path(), settings.id))
         app.player.start()
         def finish(*_):
             if config.get("screenshot"):

@@ -106,3 +106,19 @@ def test_after_a_quiet_spell_it_counts_down_and_returns_to_the_loop(tmp_path):
     assert countdown["overlay"] == "CounterView" and 0 < countdown["countdown"] <= 10
     assert after["overlay"] is None, "back to the loop by itself"
     assert [e for e in shown["events"] if e["real"] > opened["real"] + 15], "the loop plays on"
+
+
+def test_a_video_interrupted_by_a_resident_plays_on_from_where_it_stood(tmp_path):
+    feed = make_feed(tmp_path, [
+        {"type": "video", "id": "video", "file": "media/clip.mp4"},
+        {"type": "text", "id": "sau-video", "title": "Sau video", "body": "Nội dung.", "duration": 60},
+    ], media={"media/clip.mp4": REPO / "config" / "media" / "video-nhiem-ky-moi.mp4"})  # 8 seconds
+    touched = 5.0
+    shown = run_display(tmp_path, feed, speed=1.0, seconds=27, settings=COUNTER,
+                        actions=[{"at": touched, "tap": [0.5, 0.5]}])
+    video_start = next(e["real"] for e in shown["events"] if e["id"] == "video")
+    after = next(e["real"] for e in shown["events"] if e["id"] == "sau-video")
+    closed = shown["actions"][0]["real"] + COUNTER["idle_seconds"]
+    remaining = 8.0 - (shown["actions"][0]["real"] - video_start)
+    # Played on: the rest of the video after touch mode closed; not skipped, not started again.
+    assert closed + remaining - 1.5 < after < closed + remaining + 2.0, (video_start, closed, after)

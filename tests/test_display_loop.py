@@ -181,3 +181,20 @@ def test_an_empty_loop_shows_the_ward_screen_not_black(tmp_path):
     image = Image.open(shot).convert("L")
     assert ImageStat.Stat(image).mean[0] > 100, "a light, calm screen"
     assert shown["problems"] == []
+
+
+def test_proof_of_play_records_each_slide_shown_for_kiosk_stats(tmp_path):
+    feed = make_feed(tmp_path, [
+        {"type": "text", "id": "mot", "title": "Một", "body": "Nội dung.", "duration": 20},
+        {"type": "text", "id": "hai", "title": "Hai", "body": "Nội dung.", "duration": 20},
+    ])
+    shown = run_display(tmp_path, feed, speed=20.0, seconds=6)
+    shown_ids = [e["id"] for e in shown["events"]]
+    state = tmp_path / "state" / "ward-kiosk"
+    plays = [json.loads(line) for line in (state / "play.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [p["slide"] for p in plays] == shown_ids, "every slide shown, in order, the last when the app stopped"
+    assert all(p["display"] == "man-hinh-1" for p in plays)
+    assert all(abs(p["seconds"] - 20) <= 6 for p in plays[1:-1]), plays
+    stats = subprocess.run([sys.executable, "-m", "kiosk", "stats", "--state", str(state)], cwd=REPO,
+                           capture_output=True, text=True)
+    assert stats.returncode == 0 and "mot" in stats.stdout and "hai" in stats.stdout, stats.stdout
