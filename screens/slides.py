@@ -10,7 +10,7 @@ from pathlib import Path
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
@@ -190,17 +190,19 @@ class LeadersSlideView(PeopleSlideView):
         return self.theme.heading
 
 
-class ResolutionSlideView(SlideView):
-    """Number, date, title, issuer and summary points; a QR code to the full text."""
+class BlocksSlideView(SlideView):
+    """Text in blocks (paragraphs, points) packed onto pages, a block never cut between pages."""
 
-    points = ListProperty([])
+    def blocks(self, width: float, height: float) -> list[str]:
+        """The blocks as Kivy markup, none taller than a page of this size."""
+        return []
 
     def paginate(self):
         box = self.ids.area
         if box.width <= 1 or box.height <= 1:
             return
-        theme = self.theme
-        heights = [text_height(f"•  {point}", theme.body, box.width) for point in self.slide.points]
+        self.block_texts = self.blocks(box.width, usable_height(box))
+        heights = [text_height(block, self.theme.body, box.width) for block in self.block_texts]
         self.pages = layout.pack_blocks(heights, usable_height(box), box.spacing)
         self.page_count = len(self.pages)
 
@@ -209,48 +211,35 @@ class ResolutionSlideView(SlideView):
         box = self.ids.area
         box.clear_widgets()
         for index in getattr(self, "pages", [[]])[page]:
-            box.add_widget(WrappedLabel(text=to_markup(f"•  {self.slide.points[index]}")))
-        box.add_widget(Widget())  # keeps the points at the top
+            box.add_widget(WrappedLabel(text=self.block_texts[index]))
+        box.add_widget(Widget())  # keeps the blocks at the top
+
+
+class ResolutionSlideView(BlocksSlideView):
+    """Number, date, title, issuer and summary points; a QR code to the full text."""
+
+    def blocks(self, width, height):
+        return [to_markup(f"•  {point}") for point in self.slide.points]
 
     @property
     def date_text(self) -> str:
         return f"{self.slide.number} · ngày {self.slide.date:%d/%m/%Y}"
 
 
-class TextSlideView(SlideView):
+class TextSlideView(BlocksSlideView):
     """Announcements and stories: title, paragraphs split over pages, an optional picture."""
 
-    def blocks(self) -> list[str]:
+    def blocks(self, width, height):
         blocks = []
         for paragraph in self.slide.body.split("\n\n"):
             paragraph = " ".join(paragraph.split())
-            if paragraph:
-                blocks.append(paragraph)
-        return blocks
-
-    def paginate(self):
-        box = self.ids.area
-        if box.width <= 1 or box.height <= 1:
-            return
-        theme = self.theme
-        blocks = []
-        for paragraph in self.blocks():
-            if text_height(to_markup(paragraph), theme.body, box.width) > usable_height(box):
-                blocks.extend(layout.split_sentences(paragraph))
+            if not paragraph:
+                continue
+            if text_height(to_markup(paragraph), self.theme.body, width) > height:
+                blocks.extend(to_markup(sentence) for sentence in layout.split_sentences(paragraph))
             else:
-                blocks.append(paragraph)
-        heights = [text_height(to_markup(block), theme.body, box.width) for block in blocks]
-        self.block_texts = blocks
-        self.pages = layout.pack_blocks(heights, usable_height(box), box.spacing)
-        self.page_count = len(self.pages)
-
-    def show_page(self, page):
-        super().show_page(page)
-        box = self.ids.area
-        box.clear_widgets()
-        for index in getattr(self, "pages", [[]])[page]:
-            box.add_widget(WrappedLabel(text=to_markup(self.block_texts[index])))
-        box.add_widget(Widget())  # keeps the text at the top
+                blocks.append(to_markup(paragraph))
+        return blocks
 
 
 class ImageSlideView(SlideView):
