@@ -45,20 +45,13 @@ def configure_kivy(settings: DisplaySettings, windowed: bool, size: tuple[int, i
 
 
 def save_screenshot(window, target: Path) -> None:
-    """The window as it is now, as a PNG of the physical screen (a rotated display included).
+    """The window's content as it is now, saved as a PNG.
 
-    The frame is drawn first: glReadPixels reads the back buffer, which after a buffer swap still
-    holds an older frame, so a screenshot of a screen that has not redrawn since would be stale."""
-    from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
-    from PIL import Image
-
+    Drawn afresh into an offscreen buffer: reading the window's back buffer would give an older
+    frame when the screen has not redrawn since its last buffer swap."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    window.dispatch("on_draw")
-    width, height = window.system_size
-    pixels = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
-    picture = Image.frombytes("RGB", (width, height), pixels).transpose(Image.Transpose.FLIP_TOP_BOTTOM)
-    picture.save(target)
+    window.children[0].export_as_image().save(str(target))
 
 
 def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock, start,

@@ -41,20 +41,23 @@ class Header(BoxLayout):
 
 
 class Ticker(StencilView):
-    """Short lines scrolling right to left at a steady, readable speed."""
+    """Short lines scrolling right to left at a steady, readable speed, one line after another
+    (one long texture for all lines would pass the text renderer's width limit)."""
 
     lines = ListProperty([])
     text = StringProperty("")
 
     def on_lines(self, *_):
-        self.text = "     •     ".join(self.lines)
+        self._next = 0
         Clock.schedule_once(self._start, 0)
 
     def _start(self, *_):
         label = self.ids.get("moving")
-        if not label or not self.text:
+        if not label or not self.lines:
             return
         Animation.cancel_all(label)
+        self.text = self.lines[self._next % len(self.lines)]
+        self._next += 1
         label.texture_update()
         label.x = self.right
         distance = self.width + label.texture_size[0]
