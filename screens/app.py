@@ -80,6 +80,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             # A service manager's stop (SIGTERM) ends the app cleanly; a passer-by has no way to send one.
             signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda *_: self.stop(), 0))
             self.theme = Theme()
+            self.theme.touch_reference = settings.touch_target
             self.theme.resize(*Window.size)
             Window.bind(size=lambda _, size: self.theme.resize(*size))
             Window.bind(on_request_close=lambda *_: True)  # the close button does not quit

@@ -50,14 +50,15 @@ class Theme(EventDispatcher):
     body = NumericProperty(BASE_SIZES["body"])
     small = NumericProperty(BASE_SIZES["small"])
     gap = NumericProperty(24)
-    touch = NumericProperty(96)  # the smallest touch target: about 15 mm on a 32-inch 1080p panel
+    touch = NumericProperty(96)  # the smallest touch target, from the display settings
+    touch_reference = 96  # that target on the reference screen: about 15 mm on a 32-inch 1080p panel
 
     def resize(self, width: float, height: float) -> None:
         self.scale = min(width, height) / REFERENCE_SHORT_SIDE
         for name, size in BASE_SIZES.items():
             setattr(self, name, round(size * self.scale))
         self.gap = round(24 * self.scale)
-        self.touch = round(96 * self.scale)
+        self.touch = round(self.touch_reference * self.scale)
 
     def px(self, value: float) -> float:
         """A length given for the reference screen, on this one."""

@@ -122,3 +122,18 @@ def test_a_video_interrupted_by_a_resident_plays_on_from_where_it_stood(tmp_path
     remaining = 8.0 - (shown["actions"][0]["real"] - video_start)
     # Played on: the rest of the video after touch mode closed; not skipped, not started again.
     assert closed + remaining - 1.5 < after < closed + remaining + 2.0, (video_start, closed, after)
+
+
+def test_a_resolution_from_the_list_shows_its_points_and_a_scannable_code(tmp_path):
+    resolution = next(s for s in FEED.slides if s.type == "resolution")
+    shot = tmp_path / "resolution.png"
+    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Nghị quyết"},
+                     {"tap_text": f"{resolution.number} · {resolution.title}"}, {"screenshot": str(shot)})
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=5, actions=actions,
+                        settings=COUNTER)
+    page = shown["actions"][2]
+    assert page["page"] == "ReadingPage", pages(shown)
+    assert all(point in page["texts"][0] for point in resolution.points)
+    codes = {code.text for code in zxingcpp.read_barcodes(Image.open(shot).convert("RGB"))}
+    assert resolution.link.url in codes, codes
+    assert_readable(shown)
