@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk import model
+from kiosk.content import load_display
 from kiosk.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,20 +39,32 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     text = json.dumps(model.json_schema(), ensure_ascii=False, indent=2) + "\n"
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    else:
+    if not args.out:
         sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"không ghi được `{args.out}`: {error.strerror}", file=sys.stderr)
+        return 1
     return 0
 
 
+def _open_display(module: str, args: argparse.Namespace) -> int:
+    """The only door from the core to Kivy, opened after the feed is checked, so that a mistake is
+    told in one line before any window, and staff tools never load Kivy at all."""
+    loaded = load_display(args.feed, args.config)
+    if loaded is None:
+        return 1
+    return importlib.import_module(module).main(args, loaded)
+
+
 def _run(args: argparse.Namespace) -> int:
-    # The only doors from the core to Kivy, opened late so that staff tools never load a window.
-    return importlib.import_module("screens.app").main(args)
+    return _open_display("screens.app", args)
 
 
 def _preview(args: argparse.Namespace) -> int:
-    return importlib.import_module("screens.preview").main(args)
+    return _open_display("screens.preview", args)
 
 
 def _keygen(args: argparse.Namespace) -> int:

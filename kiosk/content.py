@@ -4,15 +4,34 @@ bundled sample; and, at each slide change, whether a newer installed feed is rea
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from kiosk.model import Feed
+from kiosk.settings import load_settings
 from kiosk.sync import installed_feed
 from kiosk.validate import load_feed
 
 log = logging.getLogger(__name__)
 
 SAMPLE_FEED = Path(__file__).resolve().parents[1] / "config"
+
+
+def load_display(feed_arg: Path | None, settings_file: Path):
+    """Settings and feed for a display (`run`, `preview`): (settings, feed, folder), or None.
+    Every problem is printed, one line each, before any window opens."""
+    settings, problems = load_settings(settings_file)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if settings is None:
+        return None
+    folder = Path(feed_arg) if feed_arg else starting_folder(settings, settings_file)
+    result = load_feed(folder)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if result.feed is None:
+        return None
+    return settings, result.feed, folder if folder.is_dir() else folder.parent
 
 
 def starting_folder(settings, settings_file: Path | None) -> Path:

@@ -97,9 +97,11 @@ class DisplaySettings(BaseModel):
 
 
 def load_settings(path: Path) -> tuple[DisplaySettings | None, list[Problem]]:
-    """Settings from a YAML file; a missing file means the defaults."""
+    """Settings from a YAML file. A missing file means the defaults, with a warning: a display must
+    still come up showing content, and whoever typed the path learns it was not found."""
     if not path.is_file():
-        return DisplaySettings(), []
+        return DisplaySettings(), [Problem(str(path), 1, 1, "không thấy tệp cài đặt: dùng cài đặt mặc định",
+                                           warning=True)]
     doc, problems = load_yaml(path.read_bytes(), str(path))
     if doc is None or problems:
         return None, problems

@@ -12,12 +12,11 @@ import screens  # noqa: F401  (pins KIVY_HOME before Kivy loads)
 from kivy.config import Config
 
 from kiosk.clock import DisplayClock
-from kiosk.content import InstalledContent, starting_folder
+from kiosk.content import InstalledContent
 from kiosk.schedule import Loop
-from kiosk.settings import DisplaySettings, load_settings
+from kiosk.settings import DisplaySettings
 from kiosk.stats import PlayLog
 from kiosk.sync import Syncer, status_lines
-from kiosk.validate import load_feed
 
 HERE = Path(__file__).resolve().parent
 KV_FILES = ("widgets.kv", "slides.kv", "frame.kv", "staff.kv", "counter.kv")
@@ -137,22 +136,6 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
     return KioskApp()
 
 
-def load_for_display(args) -> tuple | None:
-    """Settings and feed for `run` and `preview`; problems printed, None when either is unusable."""
-    settings, problems = load_settings(args.config)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if settings is None:
-        return None
-    folder = Path(args.feed) if args.feed else starting_folder(settings, args.config)
-    result = load_feed(folder)
-    for problem in result.problems:
-        print(problem, file=sys.stderr)
-    if result.feed is None:
-        return None
-    return settings, result.feed, folder if folder.is_dir() else folder.parent
-
-
 class SyncThread(threading.Thread):
     """Polls the ward's server in the background; the player notices what it installs."""
 
@@ -167,10 +150,8 @@ class SyncThread(threading.Thread):
         self.syncer.close()
 
 
-def main(args) -> int:
-    loaded = load_for_display(args)
-    if loaded is None:
-        return 1
+def main(args, loaded) -> int:
+    """Run the display on what kiosk.content.load_display returned."""
     settings, feed, folder = loaded
     configure_kivy(settings, args.windowed or args.screenshot is not None, args.size)
     clock = DisplayClock(settings.zone())

@@ -15,7 +15,7 @@ from pathlib import Path
 from kiosk.clock import DisplayClock
 from kiosk.schedule import DisplayIdentity, Loop
 from kiosk.vietnamese import format_clock
-from screens.app import build_app, configure_kivy, load_for_display, save_screenshot
+from screens.app import build_app, configure_kivy, save_screenshot
 
 SETTLE_SECONDS = 0.35  # layout, pagination and textures settle within a few frames
 VIDEO_WAIT_SECONDS = 8.0
@@ -111,10 +111,8 @@ class PreviewRunner:
         )
 
 
-def main(args) -> int:
-    loaded = load_for_display(args)
-    if loaded is None:
-        return 1
+def main(args, loaded) -> int:
+    """Save the preview of what kiosk.content.load_display returned."""
     settings, feed, folder = loaded
     identity = settings.identity()
     if args.display:

@@ -33,3 +33,13 @@ def test_first_slide_is_drawn_with_header_and_scannable_website_code(tmp_path):
     # The corner QR code scans to the ward's website.
     texts = {code.text for code in zxingcpp.read_barcodes(image)}
     assert "https://dongda.hanoi.gov.vn" in texts, texts
+
+
+def test_a_broken_feed_is_refused_in_plain_words_before_any_window_opens(tmp_path):
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "feed.yaml").write_text("format: 1\nversion: 1\nexpires: 2027-02-30\n", encoding="utf-8")
+    result = run_kiosk("run", str(feed), "--windowed", tmp_path=tmp_path, timeout=30)
+    assert result.returncode == 1
+    assert "feed.yaml:3:10: `2027-02-30` không phải ngày có thật" in result.stderr
+    assert "Traceback" not in result.stderr and "[Window" not in result.stderr, "no window was opened"
