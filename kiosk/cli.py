@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import textwrap
 from collections import Counter
@@ -17,6 +18,9 @@ from kiosk.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_FEED = REPO / "config"
+# An installed display names its settings file here (deploy/install.sh: /etc/ward-kiosk/display.yaml),
+# so that `kiosk status` on that machine needs no --config.
+DEFAULT_SETTINGS = Path(os.environ.get("WARD_KIOSK_CONFIG") or SAMPLE_FEED / "display.yaml")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -138,9 +142,39 @@ def _status(args: argparse.Namespace) -> int:
     settings = _display_settings(args)
     if settings is None:
         return 1
-    lines, ok = status_lines(settings)
+    lines, ok = status_lines(settings, args.config)
     print("\n".join(lines))
     return 0 if ok else 1
+
+
+def _health(args: argparse.Namespace) -> int:
+    from kiosk.health import health_problems, inspect, staleness_warnings
+    settings = _display_settings(args)
+    if settings is None:
+        return 1
+    seen = inspect(settings, args.config)
+    problems, code = health_problems(seen)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not args.quiet:
+        for warning in staleness_warnings(seen):
+            print(f"cảnh báo: {warning}")
+        if not problems:
+            print(f"Màn hình {settings.id} hoạt động bình thường.")
+    return code
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from kiosk.health import inspect, write_metrics
+    settings = _display_settings(args)
+    if settings is None:
+        return 1
+    try:
+        write_metrics(inspect(settings, args.config), args.out)
+    except OSError as error:
+        print(f"không ghi được `{args.out}`: {error.strerror or error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _faq(args: argparse.Namespace) -> int:
@@ -219,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--windowed", action="store_true", help="chạy trong cửa sổ (khi phát triển)")
     run.add_argument("--size", type=_size, default=None, help="kích thước cửa sổ, ví dụ 1280x720")
     run.add_argument("--screenshot", type=Path, help="chụp màn hình trang đầu vào tệp PNG rồi thoát")
-    run.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
+    run.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
     run.set_defaults(handler=_run)
 
     preview = commands.add_parser("preview", help="lưu hình từng trang chiếu như màn hình sẽ hiện")
@@ -229,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--display", help="xem như màn hình có mã này")
     preview.add_argument("--display-tag", action="append", help="nhãn của màn hình đó (có thể lặp lại)")
     preview.add_argument("--at", type=_moment, help="thời điểm xem, ví dụ \"2026-12-01 07:30\" (mặc định: bây giờ)")
-    preview.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
+    preview.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
     preview.set_defaults(handler=_preview)
 
     keygen = commands.add_parser("keygen", help="tạo cặp khóa ký bản tin (một lần, ở máy của văn phòng)")
@@ -243,12 +277,22 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(handler=_publish)
 
     sync = commands.add_parser("sync", help="tải bản tin mới từ máy chủ một lần")
-    sync.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
+    sync.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
     sync.set_defaults(handler=_sync)
 
     status = commands.add_parser("status", help="in tình trạng bản tin và lần đồng bộ gần nhất")
-    status.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
+    status.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
     status.set_defaults(handler=_status)
+
+    health = commands.add_parser("health", help="kiểm tra màn hình còn chạy và nội dung dùng được (cho systemd)")
+    health.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
+    health.add_argument("--quiet", action="store_true", help="chỉ in các lỗi, không in cảnh báo")
+    health.set_defaults(handler=_health)
+
+    metrics = commands.add_parser("metrics", help="ghi số liệu cho Prometheus (node_exporter, textfile collector)")
+    metrics.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
+    metrics.add_argument("--out", type=Path, required=True, help="tệp .prom cần ghi, ví dụ ward-kiosk.prom")
+    metrics.set_defaults(handler=_metrics)
 
     faq = commands.add_parser("faq", help="tìm trong phần hỏi đáp như người dân tìm trên màn hình cảm ứng")
     faq.add_argument("feed", type=Path, help="thư mục bản tin")
@@ -258,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser("stats", help="tóm tắt số liệu sử dụng (ẩn danh) và lượt chiếu của màn hình này")
     stats.add_argument("--state", type=Path, help="thư mục số liệu (mặc định: theo tệp cài đặt màn hình)")
-    stats.add_argument("--config", type=Path, default=SAMPLE_FEED / "display.yaml", help="tệp cài đặt màn hình")
+    stats.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
     stats.add_argument("--top", type=int, default=10, help="mỗi mục in bấy nhiêu dòng đầu (mặc định 10)")
     stats.set_defaults(handler=_stats)
     return parser

@@ -254,8 +254,9 @@ class Syncer:
                 reason = "ổ đĩa đã đầy" if error.errno == errno.ENOSPC else (error.strerror or str(error))
                 result = self._failed(f"lỗi ghi vào thư mục {self.store.state_dir}: {reason}")
             except Exception as error:  # a bug must not stop the display's sync thread
-                log.exception("Đồng bộ: lỗi không mong đợi")
                 result = self._failed(f"lỗi không mong đợi khi đồng bộ ({type(error).__name__}); xem nhật ký")
+                if self._last_state != ("failed", result.message):  # the traceback once, not at every poll
+                    log.exception("Đồng bộ: lỗi không mong đợi")
             with self._lock:
                 self._ran = True
                 self._failures = 0 if result.ok else self._failures + 1
@@ -489,7 +490,8 @@ class Syncer:
             if result.outcome == "installed":
                 status["installed_at"] = _iso(now)
         else:
-            status.update({"last_error": result.message, "last_error_at": _iso(now)})
+            status.update({"last_error": result.message, "last_error_at": _iso(now),
+                           "errors_total": int(status.get("errors_total") or 0) + 1})
         write_json(self.store.status_file, status)
 
         key = ("ok",) if result.ok else ("failed", result.message)
@@ -521,8 +523,9 @@ def _duration_text(seconds: float) -> str:
     return f"{sign} {amount}"
 
 
-def status_lines(settings: DisplaySettings) -> tuple[list[str], bool]:
-    """What `kiosk status` prints, and whether all is well (content installed, last cycle good)."""
+def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -> tuple[list[str], bool]:
+    """What `kiosk status` prints, and whether all is well (content installed, last cycle good).
+    Staleness warnings (kiosk.health) come as `cảnh báo: ...` lines; they do not change `ok`."""
     state_dir = settings.state_path()
     status = read_status(state_dir)
     zone = settings.zone()
@@ -551,5 +554,8 @@ def status_lines(settings: DisplaySettings) -> tuple[list[str], bool]:
     offset = float(status.get("clock_offset_seconds") or 0)
     if offset:
         lines.append(f"Đồng hồ của máy {_duration_text(offset)} so với máy chủ bản tin")
+    from kiosk.health import inspect, staleness_warnings  # health reads this module: imported here
+    warnings = staleness_warnings(inspect(settings, settings_file), expired_said=True)
+    lines += [f"cảnh báo: {warning}" for warning in warnings]
     lines.append(f"Thư mục trạng thái: {state_dir}")
     return lines, installed is not None and not error
