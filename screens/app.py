@@ -30,6 +30,9 @@ def configure_kivy(settings: DisplaySettings, windowed: bool, size: tuple[int, i
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("kivy", "log_level", "info")
     Config.set("graphics", "allow_screensaver", "0")
+    # No multisampling: the slides are rectangles and textures (text is smoothed when it is drawn), and
+    # Kivy's default of 2 samples makes a software-rendered screen (no GPU) a third as fast.
+    Config.set("graphics", "multisamples", "0")
     # Rotation is the operating system's (xrandr, set by deploy/kiosk-session.sh from the settings):
     # Kivy's own rotation breaks clipping (StencilView) and screenshots.
     Config.set("graphics", "rotation", "0")

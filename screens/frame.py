@@ -12,20 +12,33 @@ from pathlib import Path
 from kivy.animation import Animation
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import ListProperty, ObjectProperty, StringProperty
+from kivy.graphics import (BindTexture, Callback, ClearBuffers, ClearColor, Color, Fbo, InstructionGroup, PopMatrix,
+                           PushMatrix, Rectangle, RenderContext, Translate)
+from kivy.graphics.opengl import GL_BLEND, glDisable, glEnable
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
-from kivy.uix.stencilview import StencilView
+from kivy.uix.widget import Widget
 
 from kiosk.clock import DisplayClock
 from kiosk.schedule import Loop
 from kiosk.vietnamese import format_date, format_time
 from screens.slides import SlideView, make_view
+from screens.theme import PAPER
 
 log = logging.getLogger("kiosk.player")
 
 FADE_SECONDS = 0.6
 MAX_WAIT_FOR_CHANGE = 60.0  # re-check the schedule at least this often, in case the clock jumped
+# A layer on screen (texture0), opaque, with the outgoing layer mixed in until progress reaches 1.
+CROSSFADE_SHADER = """$HEADER$
+uniform sampler2D outgoing;
+uniform float progress;
+void main(void) {
+    vec3 incoming = texture2D(texture0, tex_coord0).rgb;
+    gl_FragColor = vec4(mix(texture2D(outgoing, tex_coord0).rgb, incoming, progress), 1.0);
+}
+"""
 
 
 class Header(BoxLayout):
@@ -40,9 +53,11 @@ class Header(BoxLayout):
         self.clock_date = format_date(moment)
 
 
-class Ticker(StencilView):
+class Ticker(Widget):
     """Short lines scrolling right to left at a steady, readable speed, one line after another
-    (one long texture for all lines would pass the text renderer's width limit)."""
+    (one long texture for all lines would pass the text renderer's width limit). The band spans the
+    window's width, so the window itself clips the moving line: a StencilView would cost a stencil
+    clear of the whole screen at every frame."""
 
     lines = ListProperty([])
     text = StringProperty("")
@@ -74,29 +89,189 @@ class WelcomeView(SlideView):
     logo = StringProperty("")
 
 
+class Layer:
+    """A widget drawn into its own texture (an Fbo), redrawn only when the widget changes.
+
+    On screen a layer is one opaque rectangle, texels one to one with pixels (a Composite): on a
+    software-rendered screen (no GPU) that costs a fraction of drawing its every widget at each
+    frame, and two layers cross-fade in one pass."""
+
+    def __init__(self, widget, on_change):
+        self.widget = widget
+        self.on_change = on_change  # called when the layer moved or a new size made a new texture
+        self.fbo = Fbo(size=self.size)
+        with self.fbo.before:
+            ClearColor(*PAPER)  # what the slide area shows under a view with no background of its own
+            ClearBuffers()
+            PushMatrix()
+            self.shift = Translate(-widget.x, -widget.y)
+        with self.fbo.after:
+            PopMatrix()
+        self.fbo.add(widget.canvas)
+        self._sharp()
+        widget.bind(pos=self._moved, size=self._resized)
+
+    @property
+    def pos(self) -> tuple[int, int]:
+        return round(self.widget.x), round(self.widget.y)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return max(1, round(self.widget.width)), max(1, round(self.widget.height))
+
+    @property
+    def texture(self):
+        return self.fbo.texture
+
+    def _sharp(self) -> None:
+        # Drawn at its own size, the nearest texel is exact, and a software renderer needs half the time.
+        self.fbo.texture.mag_filter = "nearest"
+        self.fbo.texture.min_filter = "nearest"
+
+    def _moved(self, *_):
+        self.shift.x, self.shift.y = -self.widget.x, -self.widget.y
+        self.on_change()
+
+    def _resized(self, *_):
+        self.fbo.size = self.size
+        self._sharp()
+        self.on_change()
+
+    def release(self) -> None:
+        self.widget.unbind(pos=self._moved, size=self._resized)
+        self.fbo.remove(self.widget.canvas)
+
+
+class Composite:
+    """Where layers appear on screen: one opaque rectangle that shows a layer, or mixes the outgoing
+    layer into it as progress goes from 0 to 1; drawn without blending, which would only cost time."""
+
+    def __init__(self):
+        self.instructions = InstructionGroup()
+        self.context = RenderContext(fs=CROSSFADE_SHADER, use_parent_projection=True, use_parent_modelview=True)
+        self.context["outgoing"] = 1
+        self.context["progress"] = 1.0
+        self.instructions.add(Callback(lambda _: glDisable(GL_BLEND)))
+        self.instructions.add(self.context)
+        self.instructions.add(Callback(lambda _: glEnable(GL_BLEND)))
+
+    def show(self, layer: Layer | None, outgoing: Layer | None = None) -> None:
+        self.context.clear()
+        if layer is None:
+            return
+        with self.context:
+            BindTexture(texture=(outgoing or layer).texture, index=1)
+            Rectangle(pos=layer.pos, size=layer.size, texture=layer.texture)
+
+    def mix(self, progress: float) -> None:
+        self.context["progress"] = float(progress)
+
+
+def draw_from_layer(part) -> Layer:
+    """Draw a part of the screen that seldom changes (the header, the sidebar) from its own layer:
+    one rectangle at each frame instead of its every widget. It stays a widget in its place."""
+    canvas = part.parent.canvas
+    index = canvas.indexof(part.canvas)
+    canvas.remove(part.canvas)
+    composite = Composite()
+    layer = Layer(part, on_change=lambda: composite.show(layer))
+    drawn = InstructionGroup()
+    drawn.add(layer.fbo)
+    drawn.add(composite.instructions)
+    canvas.insert(index, drawn)
+    composite.show(layer)
+    return layer
+
+
 class SlideHost(FloatLayout):
-    """Holds the slide on screen; a new one fades in over the old."""
+    """Holds the slide on screen; a new one fades in over the old.
+
+    Each view is drawn into its own layer, redrawn only when the view changes, and the slide area is
+    one rectangle on screen; during a cross-fade, one rectangle that mixes the two layers. Drawing
+    both views' widgets at every frame instead costs a software-rendered screen (no GPU) most of its
+    frame rate (bench/transitions.py). The host places the views it shows itself: they are not its
+    children, whose canvases go into the host's, so a view drawn into its layer while it waits for its
+    turn is not drawn again when it appears."""
 
     current = ObjectProperty(None, allownone=True)
+    fading = BooleanProperty(False)
+    progress = NumericProperty(1.0)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._layers: dict[SlideView, Layer] = {}  # the views on screen and the one prepared next
+        self._prepared: SlideView | None = None
+        self._outgoing: SlideView | None = None
+        self._composite = Composite()
+        with self.canvas.before:
+            Color(*PAPER)
+            self._paper = Rectangle()  # under views added as children (the preview), none shown
+            self._offscreen = InstructionGroup()  # the layers' Fbos, each redrawn when its view changes
+        self.canvas.before.add(self._composite.instructions)
+        self.bind(pos=self._place, size=self._place)
+
+    def prepare(self, view: SlideView) -> None:
+        """The view comes next: lay it out and draw it into its layer now, while the current one is shown."""
+        if self._prepared is not None:
+            self._drop(self._prepared)
+        self._prepared = view
+        self._layer(view)
 
     def show(self, view: SlideView) -> None:
+        self._end_fade()
         old = self.current
-        view.size_hint = (1, 1)
-        view.pos_hint = {"x": 0, "y": 0}
-        view.opacity = 0 if old else 1
-        self.add_widget(view)
+        if self._prepared is not None and self._prepared is not view:
+            self._drop(self._prepared)
+        self._prepared = None
+        self._layer(view)
         self.current = view
-        if old is None:
-            return
-        Animation.cancel_all(view)
-        fade = Animation(opacity=1, duration=FADE_SECONDS)
-        fade.bind(on_complete=lambda *_: self._retire(old))
-        fade.start(view)
+        if old is not None:
+            self._outgoing = old
+            self.fading = True
+            self.progress = 0.0
+            fade = Animation(progress=1.0, duration=FADE_SECONDS)
+            fade.bind(on_complete=lambda *_: self._end_fade())
+            fade.start(self)
+        self._redraw()
 
-    def _retire(self, old: SlideView) -> None:
-        if old.parent is self:
-            self.remove_widget(old)
+    def on_progress(self, _, progress) -> None:
+        self._composite.mix(progress)
+
+    def _layer(self, view: SlideView) -> Layer:
+        if view not in self._layers:
+            view.size_hint = (None, None)
+            view.pos, view.size = self.pos, self.size
+            self._layers[view] = Layer(view, on_change=self._redraw)
+            self._offscreen.add(self._layers[view].fbo)
+        return self._layers[view]
+
+    def _drop(self, view: SlideView) -> None:
+        layer = self._layers.pop(view)
+        self._offscreen.remove(layer.fbo)
+        layer.release()
+
+    def _end_fade(self) -> None:
+        """The fade is over (or cut short by the next slide): the old view goes."""
+        if not self.fading:
+            return
+        Animation.cancel_all(self, "progress")
+        old, self._outgoing = self._outgoing, None
+        self.fading = False
+        self.progress = 1.0
+        self._drop(old)
         old.leave()
+        self._redraw()
+
+    def _place(self, *_) -> None:
+        for view in self._layers:
+            view.pos, view.size = self.pos, self.size
+        self._redraw()
+
+    def _redraw(self) -> None:
+        layer = self._layers.get(self.current)
+        self._paper.pos = self.pos
+        self._paper.size = (0, 0) if layer is not None else self.size
+        self._composite.show(layer, self._layers.get(self._outgoing))
 
 
 class KioskFrame(BoxLayout):
@@ -104,6 +279,10 @@ class KioskFrame(BoxLayout):
 
     feed = ObjectProperty(None)
     folder = ObjectProperty(None)
+
+    def on_kv_post(self, base_widget):
+        # The header changes once a minute, the sidebar with the feed: each is drawn from its layer.
+        self.layers = [draw_from_layer(self.ids.header), draw_from_layer(self.ids.sidebar)]
 
     def media(self, name: str | None) -> str:
         return str(Path(self.folder) / name) if name else ""
@@ -235,9 +414,8 @@ class Player:
     # --- slides
     def _build(self, entry) -> SlideView:
         view = make_view(entry, self.frame.folder)
-        # Sized now so that its layout, pages and media are ready before its turn.
-        view.size_hint = (None, None)
-        view.size = self.host.size
+        # Laid out and drawn into its layer now, so that its pages and media are ready before its turn.
+        self.host.prepare(view)
         return view
 
     def _record_play(self) -> None:
@@ -258,7 +436,7 @@ class Player:
         if entry is None:
             view = WelcomeView(None, self.frame.folder, ward_name=self.frame.feed.ward.name,
                                logo=self.frame.media(self.frame.feed.ward.logo))
-            self._show(view, seconds=MAX_WAIT_FOR_CHANGE, slide_id="welcome")
+            self._show(view, seconds=MAX_WAIT_FOR_CHANGE, slide_id="welcome", chosen_at=now)
             return
         if self.prepared is not None and self.prepared.entry.id == entry.id:
             view = self.prepared
@@ -268,7 +446,7 @@ class Player:
             view = self._build(entry)
         self.prepared = None
         self._showing_urgent = entry.slide.urgent
-        self._show(view, seconds=None, slide_id=entry.id)
+        self._show(view, seconds=None, slide_id=entry.id, chosen_at=now)
 
     def _switch_feed(self, feed, folder) -> None:
         """A new feed was installed: it takes over at this slide change, after the slide shown."""
@@ -281,7 +459,7 @@ class Player:
             self.prepared.leave()
             self.prepared = None
 
-    def _show(self, view: SlideView, seconds: float | None, slide_id: str) -> None:
+    def _show(self, view: SlideView, seconds: float | None, slide_id: str, chosen_at) -> None:
         if view.failed:
             log.warning("bỏ qua trang %s: không mở được tệp", slide_id)
             view.leave()
@@ -293,7 +471,7 @@ class Player:
         view.page = 0
         view.enter(self._view_finished)
         self._schedule_page(view, seconds, slide_id)
-        self._watch_schedule()
+        self._watch_schedule(chosen_at)
         Clock.schedule_once(self._prepare_next, FADE_SECONDS + 0.1)
 
     def _prepare_next(self, *_):
@@ -321,6 +499,10 @@ class Player:
     def _page_done(self, view: SlideView, slide_id: str) -> None:
         if view is not self.view or self.paused:
             return
+        early = self.deadline - time.monotonic()
+        if early > 0:  # Kivy's clock runs an event up to a frame early; a deadline is a deadline
+            self._page_event = Clock.schedule_once(lambda *_: self._page_done(view, slide_id), early)
+            return
         if view.page + 1 < view.page_count:
             view.show_page(view.page + 1)
             self._schedule_page(view, None, slide_id)
@@ -333,10 +515,13 @@ class Player:
         self.deadline = time.monotonic()
         Clock.schedule_once(self._next_slide, 0)
 
-    def _watch_schedule(self) -> None:
+    def _watch_schedule(self, since=None) -> None:
+        """Wake up when the set of active slides next changes after `since` (default: now). The
+        player passes the moment the loop chose the slide, so that a change (an urgent slide's end)
+        falling while the slide was being put on screen is not missed."""
         if self._change_event:
             self._change_event.cancel()
-        change = self.loop.next_change(self.clock.now())
+        change = self.loop.next_change(since or self.clock.now())
         wait = MAX_WAIT_FOR_CHANGE if change is None else min(MAX_WAIT_FOR_CHANGE, self.clock.real_seconds_until(change))
         self._change_event = Clock.schedule_once(self._schedule_changed, wait + 0.01)
 

@@ -2,16 +2,23 @@
 
 Run as a subprocess (one Kivy window per process): `python tests/kiosk_harness.py CONFIG.json`.
 The config names the feed, window size, clock speed and start moment, how long to run (real
-seconds), and optional touches; the result file lists every page shown (real and feed time),
-the label texts on it, any text that leaves its box, and the warnings the app logged."""
+seconds, or `stop_after` pages shown), and optional touches; the result file lists every page
+shown (real and feed time, how late after its deadline), the label texts on it, any text that
+leaves its box, and the warnings the app logged. For long runs (soak test, benchmarks):
+`record` "light" keeps the pages without texts and checks, "counts" only counts them by slide
+type; `sample_slide` names a slide at each appearance of which the process's resources are
+written down; `frames` lists every frame drawn (real time, whether a cross-fade was running)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -127,6 +134,19 @@ def perform(app, action: dict) -> str:
     return "unknown action"
 
 
+def resources() -> dict:
+    """What this process holds now: resident memory, threads (native ones too), open files, and
+    textures still in use (counted after a garbage collection)."""
+    from kivy.graphics.texture import Texture
+
+    gc.collect()
+    status = Path("/proc/self/status").read_text()
+    rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    return {"rss_mb": round(rss_kb / 1024, 1), "threads": len(os.listdir("/proc/self/task")),
+            "files": len(os.listdir("/proc/self/fd")),
+            "textures": sum(isinstance(o, Texture) for o in gc.get_objects())}
+
+
 def main(config_path: str) -> int:
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     recorder = Recorder()
@@ -145,7 +165,9 @@ def main(config_path: str) -> int:
     configure_kivy(settings, windowed=True, size=(width, height))
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
-    events, problems, actions, stopped_by = [], [], [], []
+    events, problems, actions, stopped_by, samples, frames = [], [], [], [], [], []
+    shown = Counter()
+    keep = config.get("record", "full")
     began = time.monotonic()
 
     def start(app):
@@ -168,28 +190,45 @@ def main(config_path: str) -> int:
                 problems.extend(f"{name}: {p}" for p in label_problems(section, bounds, scale))
 
         def on_show(slide_id, view):
+            kind = view.entry.slide.type if view.entry else "welcome"
+            shown[kind] += 1
+            if slide_id == config.get("sample_slide") and view.page == 0:
+                samples.append({"shown": shown.total(), "real": round(time.monotonic() - began, 3), **resources()})
+            if shown.total() == config.get("stop_after"):
+                Clock.schedule_once(finish, 0)
+            if keep == "counts":
+                return
             events.append({
                 "real": round(time.monotonic() - began, 3),
+                "late": round(time.monotonic() - app.player.deadline, 3),
                 "feed": clock.now().isoformat(timespec="seconds"),
                 "id": slide_id,
-                "type": view.entry.slide.type if view.entry else "welcome",
+                "type": kind,
                 "page": view.page,
                 "pages": view.page_count,
             })
+            if keep == "light":
+                return
             page = view.page
             Clock.schedule_once(lambda *_: events[-1].setdefault("texts", view_texts(view))
                                 if app.player.view is view else None, SETTLE_SECONDS)
             Clock.schedule_once(lambda *_: check(view, page, slide_id), SETTLE_SECONDS)
 
-        content = InstalledContent(settings.state_path(), folder) if config.get("follow_sync") else None
-        app.player = Player(app.frame, Loop(result.feed, settings.identity()), clock, on_show=on_show,
-                            content=content, plays=PlayLog(settings.state_path(), settings.id))
-        app.player.start()
         def finish(*_):
+            if stopped_by:
+                return
             if config.get("screenshot"):
                 save_screenshot(Window, Path(config["screenshot"]))
             stopped_by.append("harness")
             app.stop()
+
+        content = InstalledContent(settings.state_path(), folder) if config.get("follow_sync") else None
+        app.player = Player(app.frame, Loop(result.feed, settings.identity()), clock, on_show=on_show,
+                            content=content, plays=PlayLog(settings.state_path(), settings.id))
+        if config.get("frames"):
+            host = app.frame.ids.host
+            Window.bind(on_flip=lambda *_: frames.append((round(time.monotonic() - began, 4), host.fading)))
+        app.player.start()
 
         def act(action):
             done = perform(app, action)
@@ -215,7 +254,8 @@ def main(config_path: str) -> int:
     app = build_app(result.feed, folder, settings, clock, start)
     app.run()
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
-           "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height]}
+           "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height],
+           "shown": shown, "samples": samples, "frames": frames}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

@@ -1,0 +1,33 @@
+"""What the benchmarks share: the repository and its test helpers on the import path, the machine
+they ran on, and one result line each, which `python -m bench` gathers into the README's table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+for _path in (str(REPO / "tests"), str(REPO)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+RESULT = "RESULT |"
+
+
+def machine() -> str:
+    """The processor, cores, memory and Python: the figures mean little without them."""
+    info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace") if Path("/proc/cpuinfo").exists() else ""
+    cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+               platform.processor() or platform.machine())
+    memory = ""
+    if Path("/proc/meminfo").exists():
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GB RAM"
+    return f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; Python {platform.python_version()}"
+
+
+def result(name: str, measured: str, baseline: str, ratio: str, target: str, met: bool) -> None:
+    """The benchmark's verdict, one line; `python -m bench` collects these lines into a table."""
+    print(f"{RESULT} {name} | {measured} | {baseline} | {ratio} | {target} | {'met' if met else 'MISSED'}")
