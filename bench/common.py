@@ -31,3 +31,24 @@ def machine() -> str:
 def result(name: str, measured: str, baseline: str, ratio: str, target: str, met: bool) -> None:
     """The benchmark's verdict, one line; `python -m bench` collects these lines into a table."""
     print(f"{RESULT} {name} | {measured} | {baseline} | {ratio} | {target} | {'met' if met else 'MISSED'}")
+
+
+def run_hello(size: str, then=None) -> None:
+    """A bare Kivy app whose window shows one label, with Kivy's own settings but the window's size:
+    the baseline of the start and idle benchmarks. then(), if given, runs at its first clock tick."""
+    from kivy.config import Config
+
+    width, height = size.split("x")
+    Config.set("graphics", "width", width)
+    Config.set("graphics", "height", height)
+    from kivy.app import App
+    from kivy.clock import Clock
+    from kivy.uix.label import Label
+
+    class Hello(App):
+        def build(self):
+            if then is not None:
+                Clock.schedule_once(lambda *_: then(), 0)
+            return Label(text="hello")
+
+    Hello().run()

@@ -7,17 +7,12 @@ Target (issue 6): median under 5 ms. Run: python bench/search.py [--entries N] [
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
-
-from faq_corpus import NaiveSearch, generated_faq  # noqa: E402
-from kiosk.search import FaqIndex  # noqa: E402
+from common import machine, result
+from faq_corpus import NaiveSearch, generated_faq
+from kiosk.search import FaqIndex
 
 TARGET_MS = 5.0
 QUERIES = ["dang ky khai sinh", "nghi quyet", "ho ngheo", "bao hiem y te", "thu tuc giay to", "mot cua",
@@ -51,7 +46,7 @@ def main() -> int:
     naive = NaiveSearch(faq)
     keys = [text[:end] for text in QUERIES for end in range(1, len(text) + 1)]
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     print(f"FAQ: {len(index)} entries; index built in {built_ms:.0f} ms")
     print(f"queries: {len(keys)} (each of {len(QUERIES)} queries typed key by key), best of {args.repeat} runs each")
     print(f"{'':22}{'median':>10}{'p95':>10}{'max':>10}")
@@ -64,6 +59,8 @@ def main() -> int:
     ratio = medians["naive scan (baseline)"] / medians["index"]
     verdict = "met" if medians["index"] < TARGET_MS else "MISSED"
     print(f"index median is {ratio:.1f}x faster than the baseline; target median < {TARGET_MS:g} ms: {verdict}")
+    result(f"search ({len(index)} FAQ entries)", f"{medians['index']:.2f} ms", f"{medians['naive scan (baseline)']:.2f} ms "
+           "(naive scan)", f"{ratio:.0f}x faster", f"median < {TARGET_MS:g} ms", medians["index"] < TARGET_MS)
     return 0
 
 

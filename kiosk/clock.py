@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 
 class DisplayClock:
-    """now() is naive local time in `zone`; seconds() turns feed seconds into real seconds."""
+    """now() is naive local time in `zone`; real_seconds() turns feed seconds into real seconds
+    (a test or a preview runs the clock from start_at, `speed` times as fast)."""
 
     def __init__(self, zone: ZoneInfo, start_at: datetime | None = None, speed: float = 1.0,
                  monotonic=time.monotonic):

@@ -5,6 +5,7 @@ text from being cut or shrunk are tested without a window."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence, TypeVar
 
@@ -61,3 +62,8 @@ def split_sentences(paragraph: str) -> list[str]:
     if tail:
         parts.append(tail)
     return parts or [paragraph]
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of a text written in the feed: parts between blank lines, trimmed, none empty."""
+    return [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal, Union
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -62,13 +63,16 @@ def _check_hours(value: str) -> str:
     return f"{match[1]}-{match[2]}"
 
 
+FEED_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the wall time of every moment in a feed
 MOMENT_FORMS = "viết dạng năm-tháng-ngày, ví dụ 2026-12-31, hoặc có giờ: \"2026-12-31 07:30\""
 
 
 def to_moment(value):
     """A date alone means the whole day; a moment may be typed as '2026-12-01 07:30'."""
     if isinstance(value, datetime):
-        return value
+        # A moment written with its offset (2026-12-01 07:30:00+07:00) is read as Hanoi wall time,
+        # like every other moment in the feed; comparing it with those would fail otherwise.
+        return value.astimezone(FEED_ZONE).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -194,6 +198,11 @@ class DelegatesSlide(_Slide):
     @property
     def heading(self) -> str:
         return self.title or BODIES[self.body]
+
+    @property
+    def titled_list(self) -> str:
+        """The list's name as residents read it: the feed's title, or the body with its term."""
+        return self.title or " ".join(filter(None, [BODIES[self.body], self.term]))
 
     def label(self) -> str:
         return " ".join(filter(None, [self.heading, self.constituency]))

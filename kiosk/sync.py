@@ -28,18 +28,18 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urljoin, urlsplit
 
-import requests
-
 from kiosk import manifest as manifests
-from kiosk import signing
 from kiosk.manifest import FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, FileEntry, ManifestProblem
-from kiosk.settings import DisplaySettings, check_feed_url
+from kiosk.settings import DEFAULT_PIN, DisplaySettings, check_feed_url
 from kiosk.store import Installed, Store, file_sha256, read_json, write_json
 from kiosk.validate import load_feed
 from kiosk.yamlsource import MAX_YAML_BYTES
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger("kiosk.sync")
 log.addHandler(logging.NullHandler())  # the app's logging shows these; `kiosk sync` prints its own line
@@ -133,10 +133,15 @@ def _size_text(size: int) -> str:
 
 class Fetcher:
     """HTTP with requests: timeouts, no compression (byte counts are what is stored), the scheme
-    checked on the final address, the server's Date noted. Errors become SyncProblem."""
+    checked on the final address, the server's Date noted. Errors become SyncProblem.
+
+    requests is imported here, not with this module: the display imports the module as it starts
+    and needs no HTTP before its first slide is on screen (bench/start.py)."""
 
     def __init__(self, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
                  session: requests.Session | None = None):
+        import requests
+
         self.timeouts = (connect_timeout, read_timeout)
         self.session = session or requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
@@ -144,6 +149,8 @@ class Fetcher:
         self.server_date_seen = 0.0  # ... and when (time.monotonic)
 
     def open(self, url: str, headers: dict | None = None, *, name: str) -> requests.Response:
+        import requests
+
         host = urlsplit(url).netloc
         try:
             response = self.session.get(url, headers=headers or {}, stream=True, timeout=self.timeouts)
@@ -178,6 +185,8 @@ class Fetcher:
     def read(response: requests.Response, limit: int, sink: Callable[[bytes], None], deadline: float) -> int:
         """Stream the body into sink, counting bytes ourselves; stop past limit (returns limit + 1).
         Raises _Broken when the body stops part-way or comes too slowly."""
+        import requests
+
         count = 0
         try:
             for chunk in response.iter_content(CHUNK):
@@ -281,6 +290,8 @@ class Syncer:
                               installed.manifest.version)
         raw, validators = fetched
         signature = self._signature(urljoin(url, SIGNATURE_FILE))
+        from kiosk import signing  # cryptography, imported when a display first syncs, not as it starts
+
         if not signing.verify(signing.parse_public_key(self.settings.public_key), raw, signature):
             raise SyncProblem("chữ ký của bản tin không đúng: bản tin không do khóa của phường ký, hoặc đã bị "
                               "sửa sau khi ký; giữ nguyên nội dung đang chiếu")
@@ -557,5 +568,8 @@ def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -
     from kiosk.health import inspect, staleness_warnings  # health reads this module: imported here
     warnings = staleness_warnings(inspect(settings, settings_file), expired_said=True)
     lines += [f"cảnh báo: {warning}" for warning in warnings]
+    if settings.pin == DEFAULT_PIN:
+        lines.append(f"cảnh báo: mã PIN vẫn là mã mặc định {DEFAULT_PIN}, ai đọc hướng dẫn cũng biết; "
+                     "hãy đặt `pin` riêng trong tệp cài đặt")
     lines.append(f"Thư mục trạng thái: {state_dir}")
     return lines, installed is not None and not error

@@ -1,13 +1,17 @@
 """Read a staff-written YAML file safely, remembering where every value stands.
 
-PyYAML's safe loader is used for scalars, but the document is refused before it is built when it
-uses anchors or aliases (no defence against a "billion laughs" file otherwise), and duplicate keys
-are errors instead of the last one silently winning. All text comes out as Unicode NFC."""
+PyYAML's safe loader reads the file and types the scalars, but the data is built here from the
+parser's events: a document with anchors or aliases is refused, an alias never followed (no defence
+against a "billion laughs" file otherwise), and duplicate keys are errors instead of the last one
+silently winning. All text comes out as Unicode NFC."""
 
 from __future__ import annotations
 
+import gc
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -15,10 +19,13 @@ from kiosk.problems import Problem
 from kiosk.vietnamese import nfc
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
+# libyaml, PyYAML's C parser, reads a large feed about ten times as fast as the pure-Python one (see
+# bench/validation.py); a file it cannot read is read again by the pure-Python parser, whose words
+# for syntax errors _SYNTAX_HINTS explains.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass(frozen=True)
-class Spot:
+class Spot(NamedTuple):
     """Where a value stands in the file (1-based), and how it was written there."""
 
     line: int
@@ -53,66 +60,118 @@ class Document:
         return Problem(self.path, spot.line, spot.column, message, warning=warning)
 
 
-def _spot(node: yaml.Node) -> Spot:
-    mark = node.start_mark
-    if isinstance(node, yaml.ScalarNode):
-        return Spot(mark.line + 1, mark.column + 1, node.value, node.style is None)
-    return Spot(mark.line + 1, mark.column + 1)
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+_new_tuple = tuple.__new__  # makes a Spot without a call into Python: a large feed has 100,000 of them
+
+
+def _spot(event: yaml.Event) -> Spot:
+    mark = event.start_mark
+    if isinstance(event, yaml.ScalarEvent):  # a plain scalar's style: None (Python parser) or "" (libyaml)
+        return _new_tuple(Spot, (mark.line + 1, mark.column + 1, event.value, not event.style))
+    return _new_tuple(Spot, (mark.line + 1, mark.column + 1, None, False))
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, doc: Document, problems: list[Problem]):
+    """Builds the data from the parser's events in one pass, writing down where each value stands.
+
+    Anchors and aliases are refused where they stand and an alias is never followed, so a "billion
+    laughs" file costs no more than its length; a document that has any is not used."""
+
+    def __init__(self, loader, doc: Document, problems: list[Problem]):
         self.loader = loader
         self.doc = doc
         self.problems = problems
+        self.refused: list[Problem] = []
 
-    def build(self, node: yaml.Node, loc: tuple) -> Any:
-        self.doc.values[loc] = _spot(node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, loc)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+    def document(self) -> None:
+        next_event = self.loader.get_event
+        next_event()  # stream start
+        if self.loader.check_event(yaml.StreamEndEvent):
+            return  # nothing but comments
+        next_event()  # document start
+        first = next_event()
+        self.doc.data = self.build(first, ())
+        next_event()  # document end
+        if not self.loader.check_event(yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError("expected a single document in the stream", first.start_mark,
+                                              "but found another document", next_event().start_mark)
 
-    def _mapping(self, node: yaml.MappingNode, loc: tuple) -> dict:
+    def build(self, event, loc: tuple) -> Any:
+        """The value that starts with this event (a scalar, list or group), read to its end."""
+        self.doc.values[loc] = _spot(event)
+        if event.anchor is not None and not self._allowed(event):
+            return None
+        if isinstance(event, yaml.ScalarEvent):
+            return self._scalar(event)
+        next_event = self.loader.get_event
+        if isinstance(event, yaml.SequenceStartEvent):
+            items = []
+            while not isinstance(item := next_event(), yaml.SequenceEndEvent):
+                items.append(self.build(item, loc + (len(items),)))
+            return items
         result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+        while not isinstance(key_event := next_event(), yaml.MappingEndEvent):
+            if not isinstance(key_event, yaml.ScalarEvent):
                 self.problems.append(self.doc.problem(loc, "tên trường phải là một chữ, không phải danh sách hay nhóm"))
+                self._skip(key_event)
+                self._skip(next_event())  # its value
                 continue
-            key = nfc(key_node.value)
-            key_spot = _spot(key_node)
+            if key_event.anchor is not None:
+                self._allowed(key_event)
+            key = nfc(key_event.value)
+            key_spot = _spot(key_event)
             if key in result:
                 first = self.doc.keys[loc + (key,)]
                 self.problems.append(
                     Problem(self.doc.path, key_spot.line, key_spot.column,
                             f"trường `{key}` bị lặp lại (đã có ở dòng {first.line}); hãy giữ một và xóa cái kia")
                 )
+                self._skip(next_event())
                 continue
             self.doc.keys[loc + (key,)] = key_spot
-            result[key] = self.build(value_node, loc + (key,))
+            result[key] = self.build(next_event(), loc + (key,))
         return result
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
+    def _skip(self, event) -> None:
+        """Pass over the value that starts with this event, still refusing anchors in it."""
+        depth = 0
+        while True:
+            self._allowed(event)
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+            if depth == 0:
+                return
+            event = self.loader.get_event()
+
+    def _allowed(self, event) -> bool:
+        """False for an alias; an anchor is refused too, but what it names is still read."""
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            self.refused.append(Problem(self.doc.path, mark.line + 1, mark.column + 1,
+                                        f"không dùng tham chiếu `*{event.anchor}`: hãy viết đầy đủ nội dung ở đây"))
+            return False
+        if getattr(event, "anchor", None):
+            self.refused.append(Problem(self.doc.path, mark.line + 1, mark.column + 1,
+                                        f"không dùng neo `&{event.anchor}`: hãy viết đầy đủ nội dung ở từng chỗ"))
+        return True
+
+    def _scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR_TAG:  # most values: no constructor needed
+            return nfc(event.value)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
         try:
             value = self.loader.construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError):
             # e.g. 2026-02-30 looks like a date but is none; the schema then says what is expected
-            value = node.value
+            value = event.value
         return nfc(value) if isinstance(value, str) else value
-
-
-def _refuse_anchors(text: str, path: str) -> list[Problem]:
-    problems = []
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        mark = event.start_mark
-        if isinstance(event, yaml.AliasEvent):
-            problems.append(Problem(path, mark.line + 1, mark.column + 1,
-                                    f"không dùng tham chiếu `*{event.anchor}`: hãy viết đầy đủ nội dung ở đây"))
-        elif getattr(event, "anchor", None):
-            problems.append(Problem(path, mark.line + 1, mark.column + 1,
-                                    f"không dùng neo `&{event.anchor}`: hãy viết đầy đủ nội dung ở từng chỗ"))
-    return problems
 
 
 _SYNTAX_HINTS = [
@@ -133,6 +192,11 @@ def _syntax_message(error: yaml.MarkedYAMLError) -> str:
     return f"lỗi cú pháp YAML ({detail})"
 
 
+# What YAML does not allow in a file (PyYAML's Reader.NON_PRINTABLE).
+_UNPRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+MAX_UNPRINTABLE_SAID = 20
+
+
 def load_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Problem]]:
     """Parse YAML bytes. The document is None when it cannot be read at all; a duplicate key is
     reported and the first one kept, so that the rest of the file is still checked."""
@@ -146,20 +210,45 @@ def load_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Problem]]:
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
         return None, [Problem(path, line, column, "tệp không ở mã UTF-8; hãy lưu lại với bảng mã UTF-8")]
+    unprintable = [Problem(path, text.count("\n", 0, found.start()) + 1, found.start() - text.rfind("\n", 0, found.start()),
+                           f"có ký tự điều khiển không in được (mã U+{ord(found[0]):04X}), thường do chép từ "
+                           "tệp khác sang; hãy xóa nó") for found in _UNPRINTABLE.finditer(text)]
+    if unprintable:  # YAML refuses the file; say where each one is
+        return None, unprintable[:MAX_UNPRINTABLE_SAID]
     try:
-        problems = _refuse_anchors(text, path)
-        if problems:
-            return None, problems
-        loader = yaml.SafeLoader(text)
         try:
-            node = loader.get_single_node()
-            doc = Document(path, None)
-            if node is not None:
-                doc.data = _Builder(loader, doc, problems).build(node, ())
-        finally:
-            loader.dispose()
+            return _compose(text, path, FAST_LOADER)
+        except yaml.MarkedYAMLError:
+            return _compose(text, path, yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(path, line, column, _syntax_message(error))]
+
+
+@contextmanager
+def cycle_collector_paused():
+    """Reading and checking a feed makes a great many objects and no reference cycles, so Python's
+    cycle collector, which they set off again and again, would only cost time (a quarter of reading
+    a feed of 10,000 delegates, bench/validation.py); it runs again afterwards, over anything left."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compose(text: str, path: str, loader_class) -> tuple[Document | None, list[Problem]]:
+    doc, problems = Document(path, None), []
+    loader = loader_class(text)
+    try:
+        builder = _Builder(loader, doc, problems)
+        with cycle_collector_paused():
+            builder.document()
+    finally:
+        loader.dispose()
+    if builder.refused:
+        return None, builder.refused
     return doc, problems

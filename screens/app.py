@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import threading
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from kivy.config import Config
 
 from kiosk.clock import DisplayClock
 from kiosk.content import InstalledContent
+from kiosk.health import Liveness
 from kiosk.schedule import Loop
 from kiosk.settings import DisplaySettings
 from kiosk.stats import PlayLog
@@ -29,6 +29,10 @@ def configure_kivy(settings: DisplaySettings, windowed: bool, size: tuple[int, i
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("kivy", "log_level", "info")
+    # Kivy's logging takes every library's records: one line per sync, not one per connection, and
+    # no list of the image plugins Pillow loads.
+    for chatty in ("urllib3", "PIL"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     Config.set("graphics", "allow_screensaver", "0")
     # No multisampling: the slides are rectangles and textures (text is smoothed when it is drawn), and
     # Kivy's default of 2 samples makes a software-rendered screen (no GPU) a third as fast.
@@ -57,8 +61,9 @@ def save_screenshot(window, target: Path) -> None:
 
 
 def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock, start,
-              screenshot: Path | None = None):
-    """The app showing `feed`; start(app) runs once the frame is on screen (the player, a preview)."""
+              screenshot: Path | None = None, settings_file: Path | None = None):
+    """The app showing `feed`; start(app) runs once the frame is on screen (the player, a preview).
+    settings_file is where the settings came from, for the staff panel's status."""
     # Kivy's window and widgets are imported only after configure_kivy has run.
     from kivy.app import App
     from kivy.clock import Clock
@@ -66,9 +71,8 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
     from kivy.lang import Builder
 
     from kiosk.stats import UsageLog
-    from screens.counter import CounterView
     from screens.frame import KioskFrame, KioskRoot
-    from screens.staff import PinPad, StaffPanel
+    from screens.staff import PinGuard, PinPad, StaffPanel
     from screens.theme import Theme, register_fonts
 
     register_fonts()
@@ -77,6 +81,8 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
         title = "Màn hình thông tin phường"
         use_kivy_settings = False
         player = None
+        pin_guard = PinGuard()
+        faq_index = None  # (feed, its FaqIndex)
 
         def build(self):
             # A service manager's stop (SIGTERM) ends the app cleanly; a passer-by has no way to send one.
@@ -98,12 +104,19 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
                 Clock.schedule_once(self._screenshot, 2.5)
             return self.root_widget
 
-        def open_counter(self):
-            """A resident touched the loop at the counter: the menu takes the screen."""
+        def open_counter(self, touched_at):
+            """A resident touched the loop at the counter (at this position): the menu takes the screen."""
+            from kiosk.search import FaqIndex  # with the touch mode: not needed for the first slide
+            from screens.counter import CounterView
+
             if self.player:
                 self.player.pause()
-            self.root_widget.open_overlay(CounterView(self.frame.feed, self.frame.folder, self.usage,
-                                                      settings.idle_seconds, on_close=self.close_counter))
+            feed = self.frame.feed
+            if self.faq_index is None or self.faq_index[0] is not feed:  # built once per feed, not per touch
+                self.faq_index = (feed, FaqIndex(feed.faq))
+            self.root_widget.open_overlay(CounterView(feed, self.frame.folder, self.usage, settings.idle_seconds,
+                                                      on_close=self.close_counter, index=self.faq_index[1],
+                                                      opening_touch=touched_at))
 
         def close_counter(self):
             self.root_widget.close_overlay()
@@ -111,7 +124,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
                 self.player.resume()
 
         def ask_pin(self):
-            self.root_widget.open_overlay(PinPad(settings.pin, on_success=self.open_staff_panel,
+            self.root_widget.open_overlay(PinPad(settings.pin, self.pin_guard, on_success=self.open_staff_panel,
                                                  on_cancel=self.root_widget.close_overlay))
 
         def open_staff_panel(self):
@@ -120,7 +133,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
                 f"Màn hình: {settings.id} ({', '.join(settings.tags) or 'không nhãn'}), chế độ {settings.mode}",
                 f"Đang chiếu: bản tin phiên bản {shown.version}, hết hạn {shown.expires:%d/%m/%Y}, "
                 f"{len(shown.slides)} trang chiếu, thư mục {self.frame.folder}",
-                *status_lines(settings)[0],
+                *status_lines(settings, settings_file)[0],
             ]
             self.root_widget.open_overlay(StaffPanel(lines, on_back=self.root_widget.close_overlay))
 
@@ -157,10 +170,13 @@ def main(args, loaded) -> int:
     """Run the display on what kiosk.content.load_display returned."""
     settings, feed, folder = loaded
     configure_kivy(settings, args.windowed or args.screenshot is not None, args.size)
+    from kivy.clock import Clock  # Kivy's modules only after configure_kivy
+
     clock = DisplayClock(settings.zone())
 
     content = InstalledContent(settings.state_path(), folder)
     sync = SyncThread(settings) if settings.feed_url else None
+    live = Liveness(settings.state_path())
 
     def start_player(app):
         from screens.frame import Player
@@ -170,8 +186,14 @@ def main(args, loaded) -> int:
         app.player.start()
         if sync:
             sync.start()
+        # The watchdog is pinged from Kivy's clock, so a frozen main loop stops the pings and
+        # systemd restarts the app; ready once the first slide is drawn.
+        Clock.schedule_interval(lambda _: live.tick(), live.interval)
+        Clock.schedule_once(lambda _: live.ready(f"phiên bản {feed.version}"), 0)
 
-    build_app(feed, folder, settings, clock, start_player, screenshot=args.screenshot).run()
+    build_app(feed, folder, settings, clock, start_player, screenshot=args.screenshot,
+              settings_file=args.config).run()
+    live.stopping()
     if sync:
         sync.stopping.set()
     return 0

@@ -7,19 +7,26 @@ search and the usage counts live in the core (kiosk.search, kiosk.stats)."""
 
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from kiosk.model import BODIES
+from kiosk.layout import paragraphs
 from kiosk.search import FaqIndex
-from screens.widgets import QrPanel, to_markup
+from screens.widgets import QrPanel, WrappedLabel, to_markup
 
 COUNTDOWN_SECONDS = 10
+# The second tap of a resident's double tap on the loop must not choose from the menu that the first
+# opened: a touch this soon after, this near to the one that opened it (a finger's width, at 1080p), is ignored.
+OPENING_TAP_SECONDS = 0.4
+OPENING_TAP_DISTANCE = 80
 # Alphabetical, as on a school chart: many residents have never typed; no tones are needed.
 KEYBOARD_ROWS = ("a b c d e g h i k l", "m n o p q r s t u v", "x y f j w z", "1 2 3 4 5 6 7 8 9 0")
 KEYBOARD_ACTIONS = (("Dấu cách", "space", 3), ("Xóa", "back", 1), ("Xóa hết", "clear", 1))
@@ -67,13 +74,26 @@ class ListPage(Page):
 
 class ReadingPage(Page):
     """Text to read (an answer, a resolution, a list of delegates), scrolled with a finger, with the
-    QR code of its link beside it."""
+    QR code of its link beside it. One label per block (paragraph, point, person): one label for a
+    long list would be a single texture taller than a small GPU can hold."""
 
-    body = StringProperty("")
     link_url = StringProperty("")
     link_label = StringProperty("")
     text_scale = NumericProperty(1.0)
     scalable = BooleanProperty(True)
+
+    def __init__(self, blocks: list[str], **kwargs):
+        super().__init__(**kwargs)
+        for text in blocks:
+            self.ids.blocks.add_widget(WrappedLabel(text=text, font_size=self._font_size()))
+        self.bind(text_scale=self._rescale)
+
+    def _font_size(self) -> float:
+        return App.get_running_app().theme.body * self.text_scale
+
+    def _rescale(self, *_):
+        for label in self.ids.blocks.children:
+            label.font_size = self._font_size()
 
 
 class LinksPage(Page):
@@ -150,26 +170,36 @@ class CounterView(BoxLayout):
     countdown = NumericProperty(0)
     text_scale = NumericProperty(1.0)
 
-    def __init__(self, feed, folder: Path, usage, idle_seconds: float, on_close, index: FaqIndex | None = None,
-                 **kwargs):
+    def __init__(self, feed, folder: Path, usage, idle_seconds: float, on_close, index: FaqIndex,
+                 opening_touch: tuple[float, float], **kwargs):
         self.feed = feed
         self.folder = Path(folder)
         self.usage = usage
         self.idle_seconds = idle_seconds
         self.on_close = on_close
-        self.index = index or FaqIndex(feed.faq)
+        self.index = index  # built once per feed by the app
         self.history: list[Page] = []
         self.last_search: tuple[str, int] | None = None
         super().__init__(**kwargs)
         self._idle_event = None
         self._tick_event = None
+        self._opened_at = time.monotonic()
+        self._opening_touch = opening_touch
         self.show(HomePage(self))
         self.touched()
 
     # --- idle return
     def on_touch_down(self, touch):
         self.touched()
+        if self._second_of_a_double_tap(touch):
+            return True
         return super().on_touch_down(touch)
+
+    def _second_of_a_double_tap(self, touch) -> bool:
+        if time.monotonic() - self._opened_at >= OPENING_TAP_SECONDS:
+            return False
+        x, y = self._opening_touch
+        return math.hypot(touch.x - x, touch.y - y) < App.get_running_app().theme.px(OPENING_TAP_DISTANCE)
 
     def touched(self) -> None:
         """Restart the idle countdown: the deadline is counted from the last touch."""
@@ -251,7 +281,7 @@ class CounterView(BoxLayout):
         topic = self.feed.faq[topic_index]
         item = topic.questions[question_index]
         self.usage.record("question", topic=topic.topic, question=item.question)
-        self.show(ReadingPage(title=topic.topic, body=f"[b]{to_markup(item.question)}[/b]\n\n{to_markup(item.answer)}",
+        self.show(ReadingPage([f"[b]{to_markup(item.question)}[/b]", *map(to_markup, paragraphs(item.answer))], title=topic.topic,
                               link_url=item.link.url if item.link else "",
                               link_label=item.link.label if item.link else ""))
 
@@ -260,17 +290,17 @@ class CounterView(BoxLayout):
 
     def open_bodies(self) -> None:
         lists = [s for s in self.feed.slides if s.type == "delegates"]
-        rows = [(" · ".join(filter(None, [BODIES[s.body] + (f" {s.term}" if s.term else ""), s.constituency])),
+        rows = [(" · ".join(filter(None, [s.titled_list, s.constituency])),
                  lambda s=s: self.open_delegates(s)) for s in lists]
         self.show(ListPage("Đại biểu của bạn", rows))
 
     def open_delegates(self, slide) -> None:
-        lines = []
+        people = []
         for number, person in enumerate(slide.people, start=1):
             detail = f"\n      {to_markup(person.position)}" if person.position else ""
-            lines.append(f"{number}. [b]{to_markup(person.name)}[/b]{detail}")
+            people.append(f"{number}. [b]{to_markup(person.name)}[/b]{detail}")
         heading = " · ".join(filter(None, [slide.constituency, slide.note]))
-        self.show(ReadingPage(title=BODIES[slide.body], body=to_markup(heading) + "\n\n" + "\n".join(lines)))
+        self.show(ReadingPage([to_markup(heading), *people], title=slide.titled_list))
 
     def open_resolutions(self) -> None:
         rows = [(f"{s.number} · {s.title}", lambda s=s: self.open_resolution(s))
@@ -278,10 +308,9 @@ class CounterView(BoxLayout):
         self.show(ListPage("Nghị quyết", rows))
 
     def open_resolution(self, slide) -> None:
-        points = "\n".join(f"•  {to_markup(point)}" for point in slide.points)
-        body = (f"[b]{to_markup(slide.number)}[/b] · ngày {slide.date:%d/%m/%Y} · {to_markup(slide.issuer)}\n\n"
-                f"[b]{to_markup(slide.title)}[/b]\n\n{points}")
-        self.show(ReadingPage(title="Nghị quyết", body=body, link_url=slide.link.url if slide.link else "",
+        blocks = [f"[b]{to_markup(slide.number)}[/b] · ngày {slide.date:%d/%m/%Y} · {to_markup(slide.issuer)}",
+                  f"[b]{to_markup(slide.title)}[/b]", *(f"•  {to_markup(point)}" for point in slide.points)]
+        self.show(ReadingPage(blocks, title="Nghị quyết", link_url=slide.link.url if slide.link else "",
                               link_label=slide.link.label if slide.link else ""))
 
     def open_links(self) -> None:

@@ -70,6 +70,9 @@ class Ticker(Widget):
         label = self.ids.get("moving")
         if not label or not self.lines:
             return
+        if self.width <= 1:  # not laid out yet: a line would cross a zero-wide band at once, again and again
+            Clock.schedule_once(self._start, 0.5)
+            return
         Animation.cancel_all(label)
         self.text = self.lines[self._next % len(self.lines)]
         self._next += 1
@@ -292,7 +295,7 @@ class KioskRoot(FloatLayout):
     """The window's content: the frame, and over it whatever a touch opens (one overlay at a time).
 
     Touches never reach the loop itself. Five taps in the top-left corner within a few seconds
-    call on_staff_gesture; any other touch calls on_loop_touch (counter mode opens its menu)."""
+    call on_staff_gesture; any other touch calls on_loop_touch with its position (counter mode opens its menu)."""
 
     CORNER_TAPS = 5
     CORNER_SECONDS = 3.0
@@ -326,7 +329,7 @@ class KioskRoot(FloatLayout):
                 self.on_staff_gesture()
         elif self.on_loop_touch:
             self._corner_taps.clear()
-            self.on_loop_touch()
+            self.on_loop_touch(touch.pos)
         return True
 
     def on_touch_move(self, touch):
@@ -369,6 +372,9 @@ class Player:
         self._clock_event = None
         self._showing_urgent = False
         self.paused = False
+        self._failed_in_a_row = 0  # slides skipped one after another because their files do not open
+        self._failures_said: set[str] = set()  # slide ids whose failure was logged (once per feed)
+        self._all_failed_said = False
 
     @property
     def host(self) -> SlideHost:
@@ -433,10 +439,11 @@ class Player:
                 self._switch_feed(*fresh)
         now = self.clock.now()
         entry = self.loop.advance(now)
-        if entry is None:
-            view = WelcomeView(None, self.frame.folder, ward_name=self.frame.feed.ward.name,
-                               logo=self.frame.media(self.frame.feed.ward.logo))
-            self._show(view, seconds=MAX_WAIT_FOR_CHANGE, slide_id="welcome", chosen_at=now)
+        if entry is None or self._failed_in_a_row > len(self.loop.entries):
+            if entry is not None and not self._all_failed_said:
+                self._all_failed_said = True
+                log.error("không trang nào mở được: hiện lời chào, thử lại sau %g giây", MAX_WAIT_FOR_CHANGE)
+            self._show_welcome(now)
             return
         if self.prepared is not None and self.prepared.entry.id == entry.id:
             view = self.prepared
@@ -448,6 +455,17 @@ class Player:
         self._showing_urgent = entry.slide.urgent
         self._show(view, seconds=None, slide_id=entry.id, chosen_at=now)
 
+    def _show_welcome(self, now) -> None:
+        """Nothing to show (no slide active, or none opens): the ward's name, never a black screen."""
+        self._failed_in_a_row = 0
+        self._showing_urgent = False
+        if self.prepared is not None:
+            self.prepared.leave()
+            self.prepared = None
+        view = WelcomeView(None, self.frame.folder, ward_name=self.frame.feed.ward.name,
+                           logo=self.frame.media(self.frame.feed.ward.logo))
+        self._show(view, seconds=MAX_WAIT_FOR_CHANGE, slide_id="welcome", chosen_at=now)
+
     def _switch_feed(self, feed, folder) -> None:
         """A new feed was installed: it takes over at this slide change, after the slide shown."""
         shown_id = self.view.entry.id if self.view is not None and self.view.entry else None
@@ -455,16 +473,23 @@ class Player:
         self.frame.feed = feed
         self.loop = Loop(feed, self.loop.display)
         self.loop.restart_after(shown_id)
+        self._failures_said.clear()
         if self.prepared is not None:
             self.prepared.leave()
             self.prepared = None
 
     def _show(self, view: SlideView, seconds: float | None, slide_id: str, chosen_at) -> None:
         if view.failed:
-            log.warning("bỏ qua trang %s: không mở được tệp", slide_id)
+            if slide_id not in self._failures_said:  # once per feed, not at every round of the loop
+                self._failures_said.add(slide_id)
+                log.warning("bỏ qua trang %s: không mở được tệp", slide_id)
+            self._failed_in_a_row += 1
             view.leave()
             Clock.schedule_once(self._next_slide, 0)
             return
+        if slide_id != "welcome":
+            self._failed_in_a_row = 0
+            self._all_failed_said = False
         self.host.show(view)
         self.view = view
         self._shown_since = (slide_id, self.clock.now())

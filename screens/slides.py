@@ -5,11 +5,14 @@ ready when they appear."""
 from __future__ import annotations
 
 import logging
+import math
+from functools import lru_cache
 from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
+from kivy.core.text.markup import MarkupLabel
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
@@ -24,16 +27,16 @@ log = logging.getLogger("kiosk.slides")
 
 
 def text_height(text: str, font_size: float, width: float, bold: bool = False) -> float:
-    label = CoreLabel(text=text, font_size=font_size, font_name=FONT_NAME, bold=bold,
-                      text_size=(width, None), markup=True)
+    """Height of markup text wrapped at this width, as a WrappedLabel draws it (tags not counted as text)."""
+    label = MarkupLabel(text=text, font_size=font_size, font_name=FONT_NAME, bold=bold, text_size=(width, None))
     label.refresh()
     return label.texture.height if label.texture else 0
 
 
+@lru_cache(maxsize=4096)
 def text_width(text: str, font_size: float, bold: bool = False) -> float:
-    label = CoreLabel(text=text, font_size=font_size, font_name=FONT_NAME, bold=bold)
-    label.refresh()
-    return label.texture.width if label.texture else 0
+    """Measured by the font, without drawing a texture: a long delegate list measures every name."""
+    return CoreLabel(font_size=font_size, font_name=FONT_NAME, bold=bold).get_extents(text)[0]
 
 
 def usable_height(box: BoxLayout) -> float:
@@ -128,11 +131,12 @@ class PeopleSlideView(SlideView):
         return longest + self.card_height() + self.theme.gap * 2.5
 
     def detail_lines(self, card_width: float) -> int:
-        """1 or 2: as many lines as the longest position needs at this card width."""
+        """1 to 3: as many lines as the longest position needs at this card width (a wrapped line
+        fills to about 85% on average, words being whole)."""
         theme = self.theme
         room = card_width - self.card_height() - theme.gap * 2.5
         widest = max((text_width(self.detail(p), theme.small) for p in self.slide.people), default=0)
-        return 1 if widest <= room else 2
+        return 1 if widest <= room else min(3, math.ceil(widest / (room * 0.85)))
 
     def paginate(self):
         grid = self.ids.area
@@ -172,7 +176,7 @@ class DelegatesSlideView(PeopleSlideView):
     def __init__(self, entry, folder, **kwargs):
         super().__init__(entry, folder, **kwargs)
         slide = self.slide
-        self.heading = slide.heading + (f" {slide.term}" if slide.term and not slide.title else "")
+        self.heading = slide.titled_list
         self.subtitle = slide.constituency or (slide.term if slide.title else "") or ""
         self.note = slide.note or ""
 
@@ -231,10 +235,8 @@ class TextSlideView(BlocksSlideView):
 
     def blocks(self, width, height):
         blocks = []
-        for paragraph in self.slide.body.split("\n\n"):
+        for paragraph in layout.paragraphs(self.slide.body):
             paragraph = " ".join(paragraph.split())
-            if not paragraph:
-                continue
             if text_height(to_markup(paragraph), self.theme.body, width) > height:
                 blocks.extend(to_markup(sentence) for sentence in layout.split_sentences(paragraph))
             else:
@@ -275,7 +277,12 @@ class VideoSlideView(SlideView):
         self._on_finished = on_finished
         video = self.ids.video
         video.bind(eos=self._finished, loaded=self._loaded)
-        video.state = "play"
+        try:
+            video.state = "play"
+        except (ValueError, OSError) as error:  # ffpyplayer could not open the file or the sound device
+            reason = f"không mở được video ({error})"
+            Clock.schedule_once(lambda *_: self._fail(reason), 0)  # the player moves on after enter returns
+            return
         # A video that never starts or never ends must not hold the loop.
         limit = self.slide.max_seconds or 600
         self._limit = Clock.schedule_once(self._finished, limit)

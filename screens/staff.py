@@ -3,30 +3,65 @@ the staff panel (status, and the button that closes the app). Residents see noth
 
 from __future__ import annotations
 
+import time
+
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import ListProperty, NumericProperty, StringProperty
+from kivy.properties import ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 PIN_IDLE_SECONDS = 20  # an abandoned PIN pad closes by itself
+PANEL_IDLE_SECONDS = 120  # so does a staff panel left open: the next passer-by must not find it
+PIN_TRIES = 5  # wrong PINs in a row before the pad locks ...
+PIN_LOCK_SECONDS = 300  # ... for this long: four digits cannot be guessed by trying them all
+
+
+class PinGuard:
+    """Counts wrong PINs across pads (a closed pad must not reset the count) and locks after too many."""
+
+    def __init__(self, monotonic=time.monotonic):
+        self.monotonic = monotonic
+        self.wrong = 0
+        self.locked_until = 0.0
+
+    def seconds_locked(self) -> float:
+        return max(0.0, self.locked_until - self.monotonic())
+
+    def failed(self) -> None:
+        self.wrong += 1
+        if self.wrong >= PIN_TRIES:
+            self.wrong = 0
+            self.locked_until = self.monotonic() + PIN_LOCK_SECONDS
+
+    def passed(self) -> None:
+        self.wrong = 0
+
+
+def _locked_message(seconds: float) -> str:
+    return f"Sai mã PIN quá {PIN_TRIES} lần: hãy thử lại sau {max(1, round(seconds / 60))} phút"
 
 
 class PinPad(BoxLayout):
     entered = StringProperty("")
     message = StringProperty("Nhập mã PIN của cán bộ")
-    length = NumericProperty(4)
 
-    def __init__(self, pin: str, on_success, on_cancel, **kwargs):
+    def __init__(self, pin: str, guard: PinGuard, on_success, on_cancel, **kwargs):
         self.pin = pin
+        self.guard = guard
         self.on_success = on_success
         self.on_cancel = on_cancel
-        super().__init__(length=len(pin), **kwargs)
+        super().__init__(**kwargs)
+        if guard.seconds_locked():
+            self.message = _locked_message(guard.seconds_locked())
         self._idle = Clock.schedule_once(lambda *_: self.on_cancel(), PIN_IDLE_SECONDS)
 
     def press(self, key: str) -> None:
         self._idle.cancel()
         self._idle = Clock.schedule_once(lambda *_: self.on_cancel(), PIN_IDLE_SECONDS)
-        if key == "xoa":
+        if self.guard.seconds_locked():
+            self.entered = ""
+            self.message = _locked_message(self.guard.seconds_locked())
+        elif key == "xoa":
             self.entered = self.entered[:-1]
         elif key == "ok":
             self._check()
@@ -35,11 +70,14 @@ class PinPad(BoxLayout):
 
     def _check(self) -> None:
         if self.entered == self.pin:
+            self.guard.passed()
             self._idle.cancel()
             self.on_success()
-        else:
-            self.entered = ""
-            self.message = "Sai mã PIN, hãy thử lại"
+            return
+        self.entered = ""
+        self.guard.failed()
+        locked = self.guard.seconds_locked()
+        self.message = _locked_message(locked) if locked else "Sai mã PIN, hãy thử lại"
 
     def cancel(self) -> None:
         self._idle.cancel()
@@ -47,13 +85,28 @@ class PinPad(BoxLayout):
 
 
 class StaffPanel(BoxLayout):
-    """What staff see after the PIN: the display's state, and the way out."""
+    """What staff see after the PIN: the display's state, and the way out. It closes by itself
+    when nobody touches it for PANEL_IDLE_SECONDS."""
 
     lines = ListProperty([])
 
     def __init__(self, lines, on_back, **kwargs):
         self.on_back = on_back
         super().__init__(lines=lines, **kwargs)
+        self._idle = Clock.schedule_once(self._abandoned, PANEL_IDLE_SECONDS)
+
+    def on_touch_down(self, touch):
+        self._idle.cancel()
+        self._idle = Clock.schedule_once(self._abandoned, PANEL_IDLE_SECONDS)
+        return super().on_touch_down(touch)
+
+    def _abandoned(self, *_):
+        if self.parent is not None:
+            self.on_back()
+
+    def back(self) -> None:
+        self._idle.cancel()
+        self.on_back()
 
     def quit_app(self) -> None:
         App.get_running_app().stop()

@@ -82,7 +82,13 @@ def _parents(widget):
 def view_texts(view) -> list[str]:
     from kivy.uix.label import Label
 
-    return [w.text for w in view.walk(restrict=True) if isinstance(w, Label) and w.text and w.opacity > 0]
+    labels = [w for w in view.walk(restrict=True) if isinstance(w, Label) and w.text and w.opacity > 0]
+
+    def reading_order(label):  # top to bottom, then left to right, on the window
+        x, top = label.to_window(label.x, label.top)
+        return -round(top), round(x)
+
+    return [label.text for label in sorted(labels, key=reading_order)]
 
 
 def find_by_text(root, text: str):
@@ -144,7 +150,7 @@ def resources() -> dict:
     rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
     return {"rss_mb": round(rss_kb / 1024, 1), "threads": len(os.listdir("/proc/self/task")),
             "files": len(os.listdir("/proc/self/fd")),
-            "textures": sum(isinstance(o, Texture) for o in gc.get_objects())}
+            "textures": sum(issubclass(type(o), Texture) for o in gc.get_objects())}
 
 
 def main(config_path: str) -> int:
@@ -163,6 +169,10 @@ def main(config_path: str) -> int:
                                   "tags": config.get("display_tags", []), **config.get("settings", {})})
     width, height = config.get("size", (1280, 720))
     configure_kivy(settings, windowed=True, size=(width, height))
+    if config.get("staff_panel_idle"):  # minutes in production; seconds in a test
+        import screens.staff
+
+        screens.staff.PANEL_IDLE_SECONDS = config["staff_panel_idle"]
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
     events, problems, actions, stopped_by, samples, frames = [], [], [], [], [], []
@@ -235,6 +245,8 @@ def main(config_path: str) -> int:
             overlay = app.root_widget.overlay
             record = {"real": round(time.monotonic() - began, 3), "did": done,
                       "overlay": type(overlay).__name__ if overlay is not None else None}
+            if isinstance(getattr(overlay, "message", None), str):  # the PIN pad's line
+                record["message"] = overlay.message
             page = getattr(overlay, "page", None)
             if page is not None:
                 record.update(page=type(page).__name__, title=page.title, texts=view_texts(page),

@@ -172,6 +172,19 @@ def test_a_broken_image_or_video_is_skipped_and_logged_while_the_loop_goes_on(tm
     assert "anh-hong" in log and "video-hong" in log, log
 
 
+def test_when_no_slide_opens_the_ward_screen_shows_and_each_failure_is_logged_once(tmp_path):
+    feed = make_feed(tmp_path, [
+        {"type": "image", "id": "anh-hong", "file": "media/logo.png", "duration": 20},
+        {"type": "image", "id": "anh-hong-nua", "file": "media/logo.png", "duration": 20},
+    ])
+    shown = run_display(tmp_path, feed, speed=60.0, seconds=6, corrupt={"media/logo.png": "not a png"})
+    assert [e["id"] for e in shown["events"]][:1] == ["welcome"], shown["events"]
+    warnings = [line for line in shown["log"] if line.startswith(("WARNING", "ERROR"))]
+    assert sum("bỏ qua trang anh-hong:" in line for line in warnings) == 1, warnings
+    assert sum("không trang nào mở được" in line for line in warnings) == 1, warnings
+    assert len(warnings) == 3, warnings
+
+
 def test_an_empty_loop_shows_the_ward_screen_not_black(tmp_path):
     feed = make_feed(tmp_path, [
         {"type": "text", "id": "da-het-han", "title": "Đã hết hạn", "body": "Nội dung.", "end": "2026-01-31"},

@@ -97,6 +97,33 @@ def test_without_systemd_everything_is_a_quiet_no_op(tmp_path, caplog):
     assert SystemdNotifier({"NOTIFY_SOCKET": "vsock:2:1"}).enabled is False
 
 
+def test_the_running_app_tells_systemd_it_is_ready_pings_the_watchdog_and_says_when_it_stops(tmp_path):
+    """The real display under a notify socket, as the unit in deploy/ runs it (Type=notify, WatchdogSec=2)."""
+    address = str(tmp_path / "notify")
+    state = tmp_path / "state"
+    settings = tmp_path / "display.yaml"
+    settings.write_text(f"id: man-hinh-thu\nstate_dir: {state}\n", encoding="utf-8")
+    env = dict(os.environ, NOTIFY_SOCKET=address, WATCHDOG_USEC="2000000", KIVY_NO_ARGS="1")
+    with _listener(address) as listener:
+        listener.settimeout(60)
+        app = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--windowed", "--size", "640x360",
+                                "--config", str(settings), str(REPO / "config")], cwd=REPO, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            assert listener.recv(4096).decode().startswith("READY=1\nSTATUS=phiên bản ")
+            assert heartbeat_age(state) < 5
+            listener.settimeout(3)  # pings every second (half of WatchdogSec)
+            assert [listener.recv(4096) for _ in range(3)] == [b"WATCHDOG=1\n"] * 3
+            app.terminate()
+            while (message := listener.recv(4096)) == b"WATCHDOG=1\n":
+                pass
+            assert message == b"STOPPING=1\n"
+            assert app.wait(timeout=30) == 0, app.stderr.read()[-3000:]
+        finally:
+            app.kill()
+            app.wait()
+
+
 # ---------------------------------------------------------------------------------- heartbeat
 
 

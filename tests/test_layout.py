@@ -1,6 +1,6 @@
 """Page arithmetic: cards that fit, blocks of text packed onto pages without cutting one."""
 
-from kiosk.layout import card_grid, chunk, pack_blocks, split_sentences
+from kiosk.layout import card_grid, chunk, pack_blocks, paragraphs, split_sentences
 
 
 def test_cards_fill_the_area_and_never_less_than_one():
@@ -24,3 +24,9 @@ def test_blocks_are_packed_in_order_with_gaps_and_never_split():
 def test_sentences_split_after_their_mark():
     text = "Câu một. Câu hai! Câu ba: có số 1.5 ở giữa; hết"
     assert split_sentences(text) == ["Câu một.", "Câu hai!", "Câu ba:", "có số 1.5 ở giữa;", "hết"]
+
+
+def test_paragraphs_are_the_parts_between_blank_lines():
+    text = "  Một.\nvẫn một.\n\n\n  Hai.  \n \t\nBa.\n\n"
+    assert paragraphs(text) == ["Một.\nvẫn một.", "Hai.", "Ba."]
+    assert paragraphs(" \n\n ") == []

@@ -33,3 +33,22 @@ def test_five_corner_taps_and_the_pin_open_the_staff_panel_and_its_exit(tmp_path
     assert overlays[9][1] == "PinPad", "a wrong PIN keeps the pad open"
     assert overlays[14][1] == "StaffPanel", overlays
     assert shown["stopped_by"] == "app", "the exit button closed the app"
+
+
+def test_five_wrong_pins_lock_the_pad_even_against_the_right_one(tmp_path):
+    wrong = [action for n in range(5) for action in digits(2.2 + n * 1.2, "1111")]
+    actions = [*corner_taps(1.0), *wrong, *digits(8.4, "2468"), {"at": 9.8, "look": True}]
+    shown = run_display(tmp_path, REPO / "config", speed=1.0, seconds=10.5, actions=actions,
+                        settings={"pin": "2468"})
+    records = shown["actions"]
+    assert records[9]["message"] == "Sai mã PIN, hãy thử lại", records[9]
+    assert "thử lại sau 5 phút" in records[29]["message"], records[29]  # the fifth wrong PIN
+    assert records[-1]["overlay"] == "PinPad" and "thử lại sau" in records[-1]["message"], records[-1]
+
+
+def test_a_staff_panel_left_open_closes_by_itself(tmp_path):
+    actions = [*corner_taps(1.0), *digits(2.2, "2468"), {"at": 3.6, "look": True}, {"at": 6.5, "look": True}]
+    shown = run_display(tmp_path, REPO / "config", speed=1.0, seconds=7, actions=actions,
+                        settings={"pin": "2468"}, staff_panel_idle=2.0)
+    assert [a["overlay"] for a in shown["actions"][-2:]] == ["StaffPanel", None], shown["actions"]
+    assert shown["stopped_by"] == "harness"

@@ -197,6 +197,14 @@ def _utf16(folder: Path) -> list[Expected]:
     return [Expected(1, 1, ("không ở mã UTF-8", "UTF-8"))]
 
 
+def _control_characters(folder: Path) -> list[Expected]:
+    # A bell and a form feed pasted from a word processor: YAML refuses the file; each one is pointed at.
+    text = MINIMAL_TEXT.replace(TITLE_LINE, "    title: Lịch tiếp\x07 công dân\n").replace("\n", "\n\x0c", 1)
+    (folder / "feed.yaml").write_text(text, encoding="utf-8")
+    return [Expected(2, 1, ("ký tự điều khiển", "U+000C")),
+            Expected(TITLE_LINE_NUMBER, 21, ("ký tự điều khiển", "U+0007", "xóa"))]
+
+
 def _no_feed_file(folder: Path) -> list[Expected]:
     (folder / "feed.yaml").unlink()
     return [Expected(1, 1, ("không thấy tệp bản tin",))]
@@ -207,6 +215,7 @@ GENERATED = {
     "windows-1258-line": _windows_1258_title,
     "utf-16": _utf16,
     "no-feed-file": _no_feed_file,
+    "control-characters": _control_characters,
 }
 
 
@@ -294,6 +303,28 @@ def test_decomposed_text_comes_back_nfc(tmp_path):
 
     not_nfc = [s for s in strings(feed.model_dump()) if not unicodedata.is_normalized("NFC", s)]
     assert not not_nfc, f"text left decomposed: {not_nfc}"
+
+
+def test_a_moment_written_with_its_offset_is_hanoi_wall_time(tmp_path):
+    from kiosk.schedule import DisplayIdentity, is_active
+    from kiosk.validate import load_feed
+
+    folder = copy_minimal(tmp_path)
+    text = MINIMAL_TEXT.replace("start: 2026-12-01", "start: 2026-12-01T00:30:00Z")
+    text = text.replace("end: 2026-12-31", "end: 2026-12-31 17:00:00+07:00")
+    (folder / "feed.yaml").write_text(text, encoding="utf-8")
+
+    result = load_feed(folder)
+    assert result.feed is not None, [str(p) for p in result.problems]
+    slide = next(slide for slide in result.feed.slides if slide.start)
+    assert (slide.starts_at, slide.ends_at) == (dt.datetime(2026, 12, 1, 7, 30), dt.datetime(2026, 12, 31, 17, 0))
+    assert not is_active(slide, dt.datetime(2026, 12, 1, 7, 29), DisplayIdentity())
+    assert is_active(slide, dt.datetime(2026, 12, 1, 7, 30), DisplayIdentity())
+    # an end before the start is still found when both carry offsets
+    (folder / "feed.yaml").write_text(text.replace("2026-12-31 17:00:00+07:00", "2026-12-01T00:00:00Z"),
+                                      encoding="utf-8")
+    assert [p.message for p in load_feed(folder).errors] == [
+        "ngày kết thúc (2026-12-01 00:00:00+00:00) phải sau ngày bắt đầu (2026-12-01 00:30:00+00:00)"]
 
 
 def test_long_url_is_a_warning_not_an_error(tmp_path):

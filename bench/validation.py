@@ -1,0 +1,95 @@
+"""Benchmark: checking a large feed (10,000 delegates, 2,000 FAQ entries) the way `kiosk validate`,
+`kiosk publish`, the sync and the app do (kiosk.validate.load_feed), against a plain
+`yaml.safe_load` of the same file, in the same run.
+
+The feed is the sample feed with 100 generated delegate lists of 100 people (name, position,
+votes, percent) and the generated FAQ of tests/faq_corpus.py. The baseline only reads the YAML:
+no line numbers, no anchor check, no schema, no media, no sorting; the same read with PyYAML's C
+parser (libyaml), which load_feed uses, is shown too.
+Target (issue 6): under 1 s. Run: python bench/validation.py [--delegates N] [--faq N] [--repeat N]"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from common import REPO, machine, result
+
+TARGET_SECONDS = 1.0
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thanh", "Quốc", "Hữu", "Thu", "Xuân", "Kim", "Hoài"]
+GIVEN = ["An", "Bảo", "Chi", "Dũng", "Đạt", "Giang", "Hà", "Hạnh", "Hiếu", "Hòa", "Khánh", "Lâm", "Linh", "Lộc",
+         "Mai", "Nam", "Nga", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Tú", "Uyên", "Vân", "Yến", "Ánh"]
+POSITIONS = ["Bí thư Chi bộ", "Tổ trưởng tổ dân phố", "Giáo viên", "Bác sĩ", "Kỹ sư xây dựng", "Cựu chiến binh",
+             "Chủ tịch Hội Phụ nữ phường", "Công nhân", "Hộ kinh doanh", "Cán bộ hưu trí"]
+
+
+def large_feed(folder: Path, delegates: int, faq_entries: int) -> Path:
+    """The sample feed (its media too) with generated delegate lists and FAQ; returns the folder."""
+    from faq_corpus import generated_faq
+
+    shutil.copytree(REPO / "config", folder)
+    data = yaml.safe_load((folder / "feed.yaml").read_text(encoding="utf-8"))
+    names = itertools.cycle(itertools.product(FAMILY, MIDDLE, GIVEN))
+    people = [{"name": " ".join(next(names)), "position": f"{POSITIONS[i % len(POSITIONS)]} số {i % 60 + 1}",
+               "votes": 1200 + (i * 37) % 5000, "percent": round(50 + (i * 7) % 4900 / 100, 2)}
+              for i in range(delegates)]
+    for number, start in enumerate(range(0, delegates, 100), start=1):
+        data["slides"].append({"type": "delegates", "id": f"danh-sach-{number}", "body": "hdnd-phuong",
+                               "constituency": f"Đơn vị bầu cử số {number}", "people": people[start:start + 100]})
+    data["faq"] = [topic.model_dump(mode="json", exclude_none=True) for topic in generated_faq(faq_entries)]
+    (folder / "feed.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000),
+                                      encoding="utf-8")
+    return folder
+
+
+def seconds(work, repeat: int) -> float:
+    """The median of `repeat` runs."""
+    runs = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        work()
+        runs.append(time.perf_counter() - began)
+    return statistics.median(runs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delegates", type=int, default=10_000)
+    parser.add_argument("--faq", type=int, default=2_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    from kiosk.validate import load_feed
+
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = large_feed(Path(tmp) / "feed", args.delegates, args.faq)
+        text = (folder / "feed.yaml").read_text(encoding="utf-8")
+        checked = load_feed(folder)
+        if checked.feed is None:
+            raise SystemExit("the generated feed is not valid:\n" + "\n".join(map(str, checked.errors[:10])))
+        people = sum(len(getattr(slide, "people", ())) for slide in checked.feed.slides)
+        entries = sum(len(topic.questions) for topic in checked.feed.faq)
+        print(f"feed.yaml: {len(text.encode()) / 1024:.0f} KB, {text.count(chr(10))} lines; "
+              f"{len(checked.feed.slides)} slides, {people} people, {entries} FAQ entries")
+        baseline = seconds(lambda: yaml.safe_load(text), args.repeat)
+        with_libyaml = seconds(lambda: yaml.load(text, Loader=yaml.CSafeLoader), args.repeat)
+        measured = seconds(lambda: load_feed(folder), args.repeat)
+    ratio = measured / baseline
+    print(f"median of {args.repeat}: yaml.safe_load {baseline:.3f} s (with libyaml: {with_libyaml:.3f} s); "
+          f"load_feed {measured:.3f} s ({ratio:.2f}x); target < {TARGET_SECONDS:g} s")
+    result("validation (10,000 delegates, 2,000 FAQ)", f"{measured:.2f} s", f"{baseline:.2f} s (yaml.safe_load)",
+           f"{ratio:.2f}x", f"< {TARGET_SECONDS:g} s", measured < TARGET_SECONDS)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
