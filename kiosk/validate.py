@@ -204,30 +204,39 @@ def _walk(data: Any):
             stack.extend((path + (i,), node[i]) for i in reversed(range(len(node))))
 
 
+def _fields_named(doc: Document, names) -> list[tuple[tuple, dict]]:
+    """(path of the field, the group it is in) for each field with one of these names, found from
+    the positions written down while reading: no second walk over every value of a large feed."""
+    found = []
+    for path in doc.keys:
+        if path[-1] in names:
+            group = doc.data
+            for step in path[:-1]:
+                group = group[step]
+            found.append((path, group))
+    return found
+
+
 def _media_problems(doc: Document, folder: Path) -> list[Problem]:
     problems = []
     root = folder.resolve()
-    for path, node in _walk(doc.data):
-        if not isinstance(node, dict):
+    for path, node in _fields_named(doc, MEDIA_KEYS.keys() | {"file"}):
+        key = path[-1]
+        suffixes = MEDIA_KEYS.get(key) or MEDIA_KEYS_BY_TYPE.get(node.get("type"))
+        name = node[key]
+        if not suffixes or not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+            continue  # missing or unsafe names are the schema's to report
+        target = (root / name).resolve()
+        if not target.is_relative_to(root):
             continue
-        checks = {key: suffixes for key, suffixes in MEDIA_KEYS.items()}
-        if node.get("type") in MEDIA_KEYS_BY_TYPE:
-            checks["file"] = MEDIA_KEYS_BY_TYPE[node["type"]]
-        for key, suffixes in checks.items():
-            name = node.get(key)
-            if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
-                continue  # missing or unsafe names are the schema's to report
-            target = (root / name).resolve()
-            if not target.is_relative_to(root):
-                continue
-            if not target.is_file():
-                problems.append(doc.problem(path + (key,), f"không thấy tệp `{name}` trong thư mục bản tin"))
-            elif target.suffix.lower() not in suffixes:
-                allowed = ", ".join(sorted(suffixes))
-                problems.append(doc.problem(path + (key,), f"tệp `{name}` không đúng loại; cần: {allowed}"))
-            else:
-                problems += [doc.problem(path + (key,), message, warning=warning)
-                             for message, warning in _content_problems(target, name)]
+        if not target.is_file():
+            problems.append(doc.problem(path, f"không thấy tệp `{name}` trong thư mục bản tin"))
+        elif target.suffix.lower() not in suffixes:
+            allowed = ", ".join(sorted(suffixes))
+            problems.append(doc.problem(path, f"tệp `{name}` không đúng loại; cần: {allowed}"))
+        else:
+            problems += [doc.problem(path, message, warning=warning)
+                         for message, warning in _content_problems(target, name)]
     return problems
 
 
@@ -267,8 +276,9 @@ def _schedule_problems(doc: Document) -> list[Problem]:
 
 def _link_warnings(doc: Document) -> list[Problem]:
     warnings = []
-    for path, node in _walk(doc.data):
-        if path and path[-1] == "url" and isinstance(node, str) and len(node) > model.LONG_URL:
+    for path, group in _fields_named(doc, {"url"}):
+        node = group[path[-1]]
+        if isinstance(node, str) and len(node) > model.LONG_URL:
             warnings.append(doc.problem(path, (
                 f"địa chỉ dài {len(node)} ký tự làm mã QR dày, khó quét; nên dùng địa chỉ rút gọn "
                 f"(dưới {model.LONG_URL} ký tự)"), warning=True))

@@ -72,6 +72,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
 
     from kiosk.stats import UsageLog
     from screens.frame import KioskFrame, KioskRoot
+    from screens.pace import FramePace
     from screens.staff import PinGuard, PinPad, StaffPanel
     from screens.theme import Theme, register_fonts
 
@@ -87,6 +88,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
         def build(self):
             # A service manager's stop (SIGTERM) ends the app cleanly; a passer-by has no way to send one.
             signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda *_: self.stop(), 0))
+            self.pace = FramePace()
             self.theme = Theme()
             self.theme.touch_reference = settings.touch_target
             self.theme.resize(*Window.size)

@@ -23,6 +23,7 @@ from kivy.uix.widget import Widget
 from kiosk.clock import DisplayClock
 from kiosk.schedule import Loop
 from kiosk.vietnamese import format_date, format_time
+from screens.pace import TICKER_FPS
 from screens.slides import SlideView, make_view
 from screens.theme import PAPER
 
@@ -64,6 +65,11 @@ class Ticker(Widget):
 
     def on_lines(self, *_):
         self._next = 0
+        pace = App.get_running_app().pace
+        if self.lines:
+            pace.hold("ticker", TICKER_FPS)
+        else:
+            pace.release("ticker")
         Clock.schedule_once(self._start, 0)
 
     def _start(self, *_):
@@ -240,6 +246,13 @@ class SlideHost(FloatLayout):
     def on_progress(self, _, progress) -> None:
         self._composite.mix(progress)
 
+    def on_fading(self, _, fading) -> None:
+        pace = App.get_running_app().pace
+        if fading:
+            pace.hold("fade")
+        else:
+            pace.release("fade")
+
     def _layer(self, view: SlideView) -> Layer:
         if view not in self._layers:
             view.size_hint = (None, None)
@@ -314,11 +327,13 @@ class KioskRoot(FloatLayout):
         self.close_overlay()
         self.overlay = widget
         self.add_widget(widget)
+        App.get_running_app().pace.hold("overlay")  # scrolling and pressed buttons at the full rate
 
     def close_overlay(self) -> None:
         if self.overlay is not None:
             self.remove_widget(self.overlay)
             self.overlay = None
+            App.get_running_app().pace.release("overlay")
 
     def on_touch_down(self, touch):
         if self.overlay is not None:

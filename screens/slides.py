@@ -273,10 +273,15 @@ class VideoSlideView(SlideView):
     def failed(self) -> bool:
         return self.broken
 
+    @property
+    def pace_reason(self) -> str:
+        return f"video {id(self)}"  # the outgoing video leaves after the next one started
+
     def enter(self, on_finished):
         self._on_finished = on_finished
         video = self.ids.video
         video.bind(eos=self._finished, loaded=self._loaded)
+        App.get_running_app().pace.hold(self.pace_reason)  # each new frame drawn as it comes
         try:
             video.state = "play"
         except (ValueError, OSError) as error:  # ffpyplayer could not open the file or the sound device
@@ -314,12 +319,14 @@ class VideoSlideView(SlideView):
         if self._limit:
             self._limit.cancel()
         self.ids.video.state = "pause"
+        App.get_running_app().pace.release(self.pace_reason)
 
     def resume(self) -> bool:
         video = self.ids.video
         if self.broken or video.eos or self._on_finished is None:
             return False
         video.state = "play"
+        App.get_running_app().pace.hold(self.pace_reason)
         self._limit = Clock.schedule_once(self._finished, self.slide.max_seconds or 600)
         return True
 
@@ -330,6 +337,7 @@ class VideoSlideView(SlideView):
         video = self.ids.video
         video.state = "stop"
         video.unload()
+        App.get_running_app().pace.release(self.pace_reason)
 
 
 VIEWS = {

@@ -244,7 +244,7 @@ def main(config_path: str) -> int:
             done = perform(app, action)
             overlay = app.root_widget.overlay
             record = {"real": round(time.monotonic() - began, 3), "did": done,
-                      "overlay": type(overlay).__name__ if overlay is not None else None}
+                      "overlay": type(overlay).__name__ if overlay is not None else None, "fps": app.pace.fps}
             if isinstance(getattr(overlay, "message", None), str):  # the PIN pad's line
                 record["message"] = overlay.message
             page = getattr(overlay, "page", None)

@@ -185,6 +185,22 @@ def test_when_no_slide_opens_the_ward_screen_shows_and_each_failure_is_logged_on
     assert len(warnings) == 3, warnings
 
 
+def test_the_loop_runs_slowly_while_nothing_moves_and_at_full_rate_while_something_does(tmp_path):
+    feed = make_feed(tmp_path, [
+        {"type": "text", "id": "mot", "title": "Một", "body": "Nội dung.", "duration": 40},
+        {"type": "text", "id": "hai", "title": "Hai", "body": "Nội dung.", "duration": 40},
+    ])
+    data = yaml.safe_load((feed / "feed.yaml").read_text(encoding="utf-8"))
+    data.pop("ticker", None)
+    (feed / "feed.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    # at speed 10 the first change is at 4 s; its fade lasts 0.6 s
+    actions = [{"at": 3.0, "look": True}, {"at": 4.3, "look": True}, {"at": 5.5, "look": True},
+               {"at": 6.0, "tap": [0.5, 0.5]}, {"at": 6.5, "look": True}]
+    shown = run_display(tmp_path, feed, speed=10.0, seconds=7.5, actions=actions, settings={"mode": "counter"})
+    assert [a["fps"] for a in shown["actions"]] == [10, 60, 10, 60, 60], shown["actions"]
+    assert [e["id"] for e in shown["events"]][:2] == ["mot", "hai"]
+
+
 def test_an_empty_loop_shows_the_ward_screen_not_black(tmp_path):
     feed = make_feed(tmp_path, [
         {"type": "text", "id": "da-het-han", "title": "Đã hết hạn", "body": "Nội dung.", "end": "2026-01-31"},
