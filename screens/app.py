@@ -18,9 +18,6 @@ from kiosk.settings import DisplaySettings
 from kiosk.stats import PlayLog
 from kiosk.sync import Syncer, status_lines
 
-HERE = Path(__file__).resolve().parent
-KV_FILES = ("widgets.kv", "slides.kv", "frame.kv", "staff.kv", "counter.kv")
-
 log = logging.getLogger("kiosk.app")
 
 
@@ -68,7 +65,6 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
     from kivy.app import App
     from kivy.clock import Clock
     from kivy.core.window import Window
-    from kivy.lang import Builder
 
     from kiosk.stats import UsageLog
     from screens.frame import KioskFrame, KioskRoot
@@ -94,8 +90,6 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             self.theme.resize(*Window.size)
             Window.bind(size=lambda _, size: self.theme.resize(*size))
             Window.bind(on_request_close=lambda *_: True)  # the close button does not quit
-            for name in KV_FILES:
-                Builder.load_file(str(HERE / name))
             self.frame = KioskFrame(feed=feed, folder=folder)
             self.usage = UsageLog(settings.state_path(), today=lambda: clock.now().date())
             counter = settings.mode == "counter"

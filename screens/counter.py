@@ -20,7 +20,10 @@ from kivy.uix.label import Label
 
 from kiosk.layout import paragraphs
 from kiosk.search import FaqIndex
+from screens.theme import load_rules
 from screens.widgets import QrPanel, WrappedLabel, to_markup
+
+load_rules(__file__)
 
 COUNTDOWN_SECONDS = 10
 # The second tap of a resident's double tap on the loop must not choose from the menu that the first

@@ -25,7 +25,9 @@ from kiosk.schedule import Loop
 from kiosk.vietnamese import format_date, format_time
 from screens.pace import TICKER_FPS
 from screens.slides import SlideView, make_view
-from screens.theme import PAPER
+from screens.theme import PAPER, load_rules
+
+load_rules(__file__)
 
 log = logging.getLogger("kiosk.player")
 

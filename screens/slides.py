@@ -20,8 +20,10 @@ from kivy.uix.widget import Widget
 from kiosk import layout
 from kiosk.media import probe_mp4
 from kiosk.model import DEFAULT_DURATION
-from screens.theme import FONT_NAME
+from screens.theme import FONT_NAME, load_rules
 from screens.widgets import PersonCard, WrappedLabel, to_markup
+
+load_rules(__file__)
 
 log = logging.getLogger("kiosk.slides")
 

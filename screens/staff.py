@@ -10,6 +10,10 @@ from kivy.clock import Clock
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from screens.theme import load_rules
+
+load_rules(__file__)
+
 PIN_IDLE_SECONDS = 20  # an abandoned PIN pad closes by itself
 PANEL_IDLE_SECONDS = 120  # so does a staff panel left open: the next passer-by must not find it
 PIN_TRIES = 5  # wrong PINs in a row before the pad locks ...

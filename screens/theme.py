@@ -63,3 +63,11 @@ class Theme(EventDispatcher):
     def px(self, value: float) -> float:
         """A length given for the reference screen, on this one."""
         return value * self.scale
+
+
+def load_rules(module_file: str) -> None:
+    """Load the .kv file beside a screen's module, as the module is imported: a screen that is not
+    needed yet (touch mode on a loop display) costs nothing at start."""
+    from kivy.lang import Builder
+
+    Builder.load_file(str(Path(module_file).with_suffix(".kv")))

@@ -13,7 +13,9 @@ from kivy.uix.widget import Widget
 from kivy.utils import escape_markup
 
 from kiosk.qr import qr_matrix
-from screens.theme import INK
+from screens.theme import INK, load_rules
+
+load_rules(__file__)
 
 
 def to_markup(text: str) -> str:
