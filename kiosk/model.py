@@ -86,6 +86,12 @@ def to_moment(value):
             return date.fromisoformat(text)
         except ValueError:
             pass
+        try:  # quoted, with its offset: "2026-12-01T07:30:00+07:00"
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo:
+            return to_moment(moment)
         raise _problem(f"`{value}` không phải ngày có thật; {MOMENT_FORMS}")
     raise _problem(f"cần một ngày; {MOMENT_FORMS}")
 

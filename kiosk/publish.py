@@ -19,7 +19,6 @@ from time import time as time_now
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -27,10 +26,10 @@ from kiosk import signing
 from kiosk.manifest import FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, FileEntry, Manifest, ManifestProblem, parse
 from kiosk.problems import Problem
 from kiosk.store import atomic_write, file_sha256
-from kiosk.validate import MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _walk, load_feed
+from kiosk.model import FEED_ZONE
+from kiosk.validate import MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk, load_feed
 from kiosk.yamlsource import load_yaml
 
-WARD_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 MEDIA_DIR = "media"
 _PUBLISHED_MEDIA = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,8}$")
 HEADER = ("# Bản xuất bản do `kiosk publish` tạo: đừng sửa tệp này.\n"
@@ -68,7 +67,7 @@ def media_references(data):
         if not isinstance(node, dict):
             continue
         keys = [key for key in MEDIA_KEYS if isinstance(node.get(key), str)]
-        if node.get("type") in MEDIA_KEYS_BY_TYPE and isinstance(node.get("file"), str):
+        if _media_type(node) in MEDIA_KEYS_BY_TYPE and isinstance(node.get("file"), str):
             keys.append("file")
         for key in keys:
             yield node, key
@@ -91,7 +90,7 @@ def _previous_version(out: Path) -> int | None:
 
 def expiry_moment(expires) -> datetime:
     """The end of the feed's last day, Hanoi time."""
-    return datetime.combine(expires + timedelta(days=1), time(), tzinfo=WARD_ZONE).astimezone(timezone.utc)
+    return datetime.combine(expires + timedelta(days=1), time(), tzinfo=FEED_ZONE).astimezone(timezone.utc)
 
 
 def publish(source: Path, out: Path, key, *, now: datetime | None = None) -> Published:

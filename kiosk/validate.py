@@ -217,12 +217,18 @@ def _fields_named(doc: Document, names) -> list[tuple[tuple, dict]]:
     return found
 
 
+def _media_type(node: dict) -> str | None:
+    """A slide's type when it is a word (the schema reports anything else)."""
+    kind = node.get("type")
+    return kind if isinstance(kind, str) else None
+
+
 def _media_problems(doc: Document, folder: Path) -> list[Problem]:
     problems = []
     root = folder.resolve()
     for path, node in _fields_named(doc, MEDIA_KEYS.keys() | {"file"}):
         key = path[-1]
-        suffixes = MEDIA_KEYS.get(key) or MEDIA_KEYS_BY_TYPE.get(node.get("type"))
+        suffixes = MEDIA_KEYS.get(key) or MEDIA_KEYS_BY_TYPE.get(_media_type(node))
         name = node[key]
         if not suffixes or not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
             continue  # missing or unsafe names are the schema's to report

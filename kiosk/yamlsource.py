@@ -19,6 +19,7 @@ from kiosk.problems import Problem
 from kiosk.vietnamese import nfc
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 50
 # libyaml, PyYAML's C parser, reads a large feed about ten times as fast as the pure-Python one (see
 # bench/validation.py); a file it cannot read is read again by the pure-Python parser, whose words
 # for syntax errors _SYNTAX_HINTS explains.
@@ -104,6 +105,12 @@ class _Builder:
     def build(self, event, loc: tuple) -> Any:
         """The value that starts with this event (a scalar, list or group), read to its end."""
         self.doc.values[loc] = _spot(event)
+        if len(loc) > MAX_DEPTH:  # a feed is a few levels deep; thousands would exhaust Python's stack
+            mark = event.start_mark
+            self.refused.append(Problem(self.doc.path, mark.line + 1, mark.column + 1,
+                                        f"lồng nhau quá sâu (quá {MAX_DEPTH} tầng): kiểm tra lại dấu ngoặc và thụt lề"))
+            self._skip(event)
+            return None
         if event.anchor is not None and not self._allowed(event):
             return None
         if isinstance(event, yaml.ScalarEvent):
@@ -204,7 +211,23 @@ def _syntax_message(error: yaml.MarkedYAMLError) -> str:
 
 # What YAML does not allow in a file (PyYAML's Reader.NON_PRINTABLE).
 _UNPRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
-MAX_UNPRINTABLE_SAID = 20
+MAX_UNPRINTABLE_SAID = 20  # lines
+
+
+def _unprintable(text: str, path: str) -> list[Problem]:
+    """Where the file has characters YAML refuses: the first on each line, for the first lines that
+    have any (a file of zeros left by a power cut is one line, said once)."""
+    problems: list[Problem] = []
+    position = 0
+    while len(problems) < MAX_UNPRINTABLE_SAID and (found := _UNPRINTABLE.search(text, position)):
+        start = found.start()
+        problems.append(Problem(path, text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start),
+                                f"có ký tự điều khiển không in được (mã U+{ord(found[0]):04X}), thường do chép "
+                                "từ tệp khác sang; hãy xóa nó"))
+        position = text.find("\n", start) + 1
+        if position == 0:
+            break
+    return problems
 
 
 def load_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Problem]]:
@@ -220,11 +243,9 @@ def load_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Problem]]:
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
         return None, [Problem(path, line, column, "tệp không ở mã UTF-8; hãy lưu lại với bảng mã UTF-8")]
-    unprintable = [Problem(path, text.count("\n", 0, found.start()) + 1, found.start() - text.rfind("\n", 0, found.start()),
-                           f"có ký tự điều khiển không in được (mã U+{ord(found[0]):04X}), thường do chép từ "
-                           "tệp khác sang; hãy xóa nó") for found in _UNPRINTABLE.finditer(text)]
-    if unprintable:  # YAML refuses the file; say where each one is
-        return None, unprintable[:MAX_UNPRINTABLE_SAID]
+    unprintable = _unprintable(text, path)
+    if unprintable:  # YAML refuses the file
+        return None, unprintable
     try:
         try:
             return _compose(text, path, FAST_LOADER)

@@ -75,6 +75,12 @@ class ListPage(Page):
         self.ids.rows.add_widget(button)
 
 
+class ReadingBlock(WrappedLabel):
+    """A paragraph, point or person of a reading page, at the page's text size."""
+
+    scale = NumericProperty(1.0)
+
+
 class ReadingPage(Page):
     """Text to read (an answer, a resolution, a list of delegates), scrolled with a finger, with the
     QR code of its link beside it. One label per block (paragraph, point, person): one label for a
@@ -88,15 +94,12 @@ class ReadingPage(Page):
     def __init__(self, blocks: list[str], **kwargs):
         super().__init__(**kwargs)
         for text in blocks:
-            self.ids.blocks.add_widget(WrappedLabel(text=text, font_size=self._font_size()))
+            self.ids.blocks.add_widget(ReadingBlock(text=text, scale=self.text_scale))
         self.bind(text_scale=self._rescale)
-
-    def _font_size(self) -> float:
-        return App.get_running_app().theme.body * self.text_scale
 
     def _rescale(self, *_):
         for label in self.ids.blocks.children:
-            label.font_size = self._font_size()
+            label.scale = self.text_scale
 
 
 class LinksPage(Page):

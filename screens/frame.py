@@ -33,6 +33,7 @@ log = logging.getLogger("kiosk.player")
 
 FADE_SECONDS = 0.6
 MAX_WAIT_FOR_CHANGE = 60.0  # re-check the schedule at least this often, in case the clock jumped
+RETRY_BROKEN_SECONDS = 600.0  # a slide whose file did not open is tried again after this long
 # A layer on screen (texture0), opaque, with the outgoing layer mixed in until progress reaches 1.
 CROSSFADE_SHADER = """$HEADER$
 uniform sampler2D outgoing;
@@ -390,7 +391,7 @@ class Player:
         self._showing_urgent = False
         self.paused = False
         self._failed_in_a_row = 0  # slides skipped one after another because their files do not open
-        self._failures_said: set[str] = set()  # slide ids whose failure was logged (once per feed)
+        self._broken: dict[str, float] = {}  # slide id: when (monotonic) its file last failed to open or play
         self._all_failed_said = False
 
     @property
@@ -456,11 +457,15 @@ class Player:
                 self._switch_feed(*fresh)
         now = self.clock.now()
         entry = self.loop.advance(now)
-        if entry is None or self._failed_in_a_row > len(self.loop.entries):
+        if entry is None or self._failed_in_a_row >= len(self.loop.active(now)):
             if entry is not None and not self._all_failed_said:
                 self._all_failed_said = True
                 log.error("không trang nào mở được: hiện lời chào, thử lại sau %g giây", MAX_WAIT_FOR_CHANGE)
             self._show_welcome(now)
+            return
+        if time.monotonic() - self._broken.get(entry.id, -RETRY_BROKEN_SECONDS) < RETRY_BROKEN_SECONDS:
+            self._failed_in_a_row += 1  # failed a moment ago: passed over without opening it again
+            Clock.schedule_once(self._next_slide, 0)
             return
         if self.prepared is not None and self.prepared.entry.id == entry.id:
             view = self.prepared
@@ -490,17 +495,14 @@ class Player:
         self.frame.feed = feed
         self.loop = Loop(feed, self.loop.display)
         self.loop.restart_after(shown_id)
-        self._failures_said.clear()
+        self._broken.clear()
         if self.prepared is not None:
             self.prepared.leave()
             self.prepared = None
 
     def _show(self, view: SlideView, seconds: float | None, slide_id: str, chosen_at) -> None:
-        if view.failed:
-            if slide_id not in self._failures_said:  # once per feed, not at every round of the loop
-                self._failures_said.add(slide_id)
-                log.warning("bỏ qua trang %s: không mở được tệp", slide_id)
-            self._failed_in_a_row += 1
+        if view.failure:
+            self._note_failure(slide_id, view.failure)
             view.leave()
             Clock.schedule_once(self._next_slide, 0)
             return
@@ -551,7 +553,15 @@ class Player:
             return
         self._next_slide()
 
+    def _note_failure(self, slide_id: str, failure: str) -> None:
+        """Said once, then the slide is passed over for a while, not opened at every round of the loop."""
+        self._broken[slide_id] = time.monotonic()
+        self._failed_in_a_row += 1
+        log.warning("bỏ qua trang %s: %s", slide_id, failure)
+
     def _view_finished(self):
+        if self.view is not None and self.view.failure and self.view.entry is not None:  # a video that stopped
+            self._note_failure(self.view.entry.id, self.view.failure)
         if self.paused:
             return
         self.deadline = time.monotonic()

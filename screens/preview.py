@@ -83,7 +83,7 @@ class PreviewRunner:
                     waited += 0.1
                 view.ids.video.state = "pause"
                 yield SETTLE_SECONDS
-            problem = "không mở được tệp" if view.failed or getattr(view, "broken", False) else ""
+            problem = view.failure
             for page in range(view.page_count):
                 view.show_page(page)
                 yield SETTLE_SECONDS

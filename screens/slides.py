@@ -13,7 +13,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.core.text.markup import MarkupLabel
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
@@ -108,8 +108,9 @@ class SlideView(BoxLayout):
         return False
 
     @property
-    def failed(self) -> bool:
-        return False
+    def failure(self) -> str:
+        """Why the view cannot be shown ('' when it can): a file that does not open or play."""
+        return ""
 
 
 class PeopleSlideView(SlideView):
@@ -138,7 +139,9 @@ class PeopleSlideView(SlideView):
         theme = self.theme
         room = card_width - self.card_height() - theme.gap * 2.5
         widest = max((text_width(self.detail(p), theme.small) for p in self.slide.people), default=0)
-        return 1 if widest <= room else min(3, math.ceil(widest / (room * 0.85)))
+        if widest <= room:
+            return 1
+        return 3 if room <= 0 else min(3, math.ceil(widest / (room * 0.85)))
 
     def paginate(self):
         grid = self.ids.area
@@ -250,9 +253,8 @@ class ImageSlideView(SlideView):
     """An image fitted without distortion on a matching background."""
 
     @property
-    def failed(self) -> bool:
-        image = self.ids.image
-        return image.texture is None
+    def failure(self) -> str:
+        return "" if self.ids.image.texture is not None else f"không mở được ảnh {self.slide.file}"
 
     def leave(self):
         self.ids.image.source = ""
@@ -261,7 +263,7 @@ class ImageSlideView(SlideView):
 class VideoSlideView(SlideView):
     """A video played to its end (or its limit), muted unless the feed asks for sound."""
 
-    broken = BooleanProperty(False)
+    broken = StringProperty("")  # why it does not play, once known
 
     def __init__(self, entry, folder, **kwargs):
         super().__init__(entry, folder, **kwargs)
@@ -269,10 +271,11 @@ class VideoSlideView(SlideView):
         self._limit = None
         path = Path(self.media(self.slide.file))
         # An MP4 whose header cannot be read will not play: skip it before showing a black box.
-        self.broken = path.suffix.lower() in (".mp4", ".m4v") and probe_mp4(path) is None
+        if path.suffix.lower() in (".mp4", ".m4v") and probe_mp4(path) is None:
+            self.broken = f"không đọc được video {self.slide.file}"
 
     @property
-    def failed(self) -> bool:
+    def failure(self) -> str:
         return self.broken
 
     @property
@@ -305,8 +308,8 @@ class VideoSlideView(SlideView):
             self._fail("không phát được video")
 
     def _fail(self, reason):
-        self.broken = True
-        log.warning("bỏ qua video %s: %s", self.slide.file, reason)
+        """The player sees the failure when the view finishes, says it once and skips the slide a while."""
+        self.broken = f"{reason}: {self.slide.file}"
         self._finished()
 
     def _finished(self, *_):

@@ -311,7 +311,7 @@ def test_a_moment_written_with_its_offset_is_hanoi_wall_time(tmp_path):
 
     folder = copy_minimal(tmp_path)
     text = MINIMAL_TEXT.replace("start: 2026-12-01", "start: 2026-12-01T00:30:00Z")
-    text = text.replace("end: 2026-12-31", "end: 2026-12-31 17:00:00+07:00")
+    text = text.replace("end: 2026-12-31", 'end: "2026-12-31T17:00:00+07:00"')
     (folder / "feed.yaml").write_text(text, encoding="utf-8")
 
     result = load_feed(folder)
@@ -321,7 +321,7 @@ def test_a_moment_written_with_its_offset_is_hanoi_wall_time(tmp_path):
     assert not is_active(slide, dt.datetime(2026, 12, 1, 7, 29), DisplayIdentity())
     assert is_active(slide, dt.datetime(2026, 12, 1, 7, 30), DisplayIdentity())
     # an end before the start is still found when both carry offsets
-    (folder / "feed.yaml").write_text(text.replace("2026-12-31 17:00:00+07:00", "2026-12-01T00:00:00Z"),
+    (folder / "feed.yaml").write_text(text.replace('"2026-12-31T17:00:00+07:00"', "2026-12-01T00:00:00Z"),
                                       encoding="utf-8")
     assert [p.message for p in load_feed(folder).errors] == [
         "ngày kết thúc (2026-12-01 00:00:00+00:00) phải sau ngày bắt đầu (2026-12-01 00:30:00+00:00)"]
@@ -430,3 +430,18 @@ def test_schema_accepts_documented_moments_as_an_editor_checks_them(schema):
     format_errors = {f"{list(e.absolute_path)}: {e.message}" for error in errors for e in leaves(error)
                      if e.validator == "format"}
     assert not errors, sorted(format_errors) or [error.message for error in errors]
+
+
+def test_a_file_of_zeros_nesting_too_deep_and_a_list_as_type_each_get_one_line(tmp_path):
+    from kiosk.validate import load_feed
+
+    folder = copy_minimal(tmp_path)
+    (folder / "feed.yaml").write_bytes(b"\0" * (2 * 1024 * 1024 - 1))  # what a power cut can leave
+    assert [(p.line, p.column) for p in load_feed(folder).problems] == [(1, 1)]
+
+    (folder / "feed.yaml").write_text("version: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    assert ["lồng nhau quá sâu" in p.message for p in load_feed(folder).problems] == [True]
+
+    text = MINIMAL_TEXT.replace("slides:\n", "slides:\n  - type: [video]\n    id: sai-kieu\n    file: media/logo.png\n", 1)
+    (folder / "feed.yaml").write_text(text, encoding="utf-8")
+    assert [(p.line, p.column, "`video`" in p.message) for p in load_feed(folder).problems] == [(20, 11, True)]
