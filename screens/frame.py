@@ -68,11 +68,7 @@ class Ticker(Widget):
 
     def on_lines(self, *_):
         self._next = 0
-        pace = App.get_running_app().pace
-        if self.lines:
-            pace.hold("ticker", TICKER_FPS)
-        else:
-            pace.release("ticker")
+        App.get_running_app().pace.hold_while("ticker", bool(self.lines), TICKER_FPS)
         Clock.schedule_once(self._start, 0)
 
     def _start(self, *_):
@@ -250,11 +246,7 @@ class SlideHost(FloatLayout):
         self._composite.mix(progress)
 
     def on_fading(self, _, fading) -> None:
-        pace = App.get_running_app().pace
-        if fading:
-            pace.hold("fade")
-        else:
-            pace.release("fade")
+        App.get_running_app().pace.hold_while("fade", fading)
 
     def _layer(self, view: SlideView) -> Layer:
         if view not in self._layers:

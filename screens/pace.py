@@ -23,6 +23,13 @@ class FramePace:
         self._held[reason] = fps or self.full_fps
         self._apply()
 
+    def hold_while(self, reason: str, moving: bool, fps: float | None = None) -> None:
+        """Hold while `moving`, release once it is not."""
+        if moving:
+            self.hold(reason, fps)
+        else:
+            self.release(reason)
+
     def release(self, reason: str) -> None:
         self._held.pop(reason, None)
         self._apply()
