@@ -22,6 +22,9 @@ MAX_SIGNATURE_BYTES = 1024
 MAX_FILES = 5000
 MAX_FILE_BYTES = 2 * 1024**3
 MAX_TOTAL_BYTES = 8 * 1024**3
+# The highest feed version: what a JSON number keeps exactly everywhere (JavaScript, most parsers),
+# and plenty for versions made from dates (`2026120109`). Publish refuses more; displays store up to it.
+MAX_VERSION = 2**53 - 1
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -113,6 +116,9 @@ def parse(raw: bytes) -> Manifest:
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise ManifestProblem("bản kê thiếu số phiên bản")
+    if version > MAX_VERSION:
+        raise ManifestProblem(f"số phiên bản trong bản kê quá lớn ({len(str(version))} chữ số; tối đa "
+                              f"{MAX_VERSION:,}): không cài".replace(",", "."))
     files = data.get("files")
     if not isinstance(files, list) or not 0 < len(files) <= MAX_FILES:
         raise ManifestProblem("bản kê không có danh sách tệp hợp lệ")

@@ -22,22 +22,26 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from kiosk.manifest import FEED_FILE, FileEntry, Manifest, parse
+from kiosk.manifest import FEED_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, FileEntry, Manifest, parse
 
 INSTALLED_MANIFEST = ".manifest.json"
 INSTALLED_SIGNATURE = ".manifest.json.sig"
 STATUS_FILE = "status.json"
-_VERSION_NAME = re.compile(r"^v[0-9]{8}-[0-9a-f]{12}$")
+_VERSION_DIGITS = len(str(MAX_VERSION))
+_VERSION_NAME = re.compile(rf"^v[0-9]{{8,{_VERSION_DIGITS}}}-[0-9a-f]{{12}}$")
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 Checkpoint = Callable[[str], None]
+log = logging.getLogger("kiosk.sync")
 
 
 def _nothing(step: str) -> None:
@@ -70,25 +74,64 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
     fsync_dir(path.parent)
 
 
-def read_json(path: Path) -> dict:
-    """A small JSON state file; an unreadable or damaged one counts as empty."""
+MAX_STATE_BYTES = 1024 * 1024
+
+
+def read_small(path: Path, limit: int = MAX_STATE_BYTES) -> bytes:
+    """A small regular file's bytes, never through a link, never blocking on a FIFO or a device,
+    never more than limit. OSError (ELOOP for a link) when it is not such a file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise OSError(errno.EINVAL, "không phải tệp thường, hoặc quá lớn", str(path))
+        with os.fdopen(fd, "rb", closefd=False) as source:
+            return source.read(limit + 1)[:limit]
+    finally:
+        os.close(fd)
+
+
+def read_json(path: Path, problems: list[str] | None = None) -> dict:
+    """A small JSON state file; a missing one counts as empty, and so does a damaged one (a link,
+    bad JSON, not an object), which is then said in problems."""
+    try:
+        data = json.loads(read_small(path).decode("utf-8"))
+    except FileNotFoundError:
         return {}
-    return data if isinstance(data, dict) else {}
+    except (OSError, ValueError) as error:
+        data = error
+    if isinstance(data, dict):
+        return data
+    if problems is not None:
+        problems.append(f"tệp trạng thái {path} hỏng ({'liên kết' if os.path.islink(path) else 'không đọc được'}); "
+                        f"đã bỏ và ghi lại")
+    return {}
 
 
 def write_json(path: Path, data: dict) -> None:
     atomic_write(path, (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
 
+def open_nofollow(path: Path, flags: int = os.O_RDONLY, mode: int = 0o644):
+    """A file object for path opened without following a link (ELOOP when path is one)."""
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    return os.fdopen(fd, "rb" if flags == os.O_RDONLY else ("ab" if flags & os.O_APPEND else "wb"))
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as source:
+    with open_nofollow(path) as source:
         while chunk := source.read(1024 * 1024):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _is_regular(path: Path, size: int | None = None) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and (size is None or info.st_size == size)
 
 
 @dataclass(frozen=True)
@@ -118,19 +161,46 @@ class Store:
 
     @contextlib.contextmanager
     def locked(self):
-        """One sync at a time: across threads of this process and across processes."""
-        for folder in (self.versions, self.objects, self.partial):
-            folder.mkdir(parents=True, exist_ok=True)
+        """One sync at a time: across threads of this process and across processes. Inside, the
+        folders are real folders (no planted links) and killed writes have left no temporary files."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._real_folder(self.root)
         key = self.root.resolve()
         with _locks_guard:
             thread_lock = _locks.setdefault(key, threading.Lock())
         with thread_lock:
-            fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
+                self._tidy()
                 yield self
             finally:
                 os.close(fd)  # also releases the flock
+
+    def _real_folder(self, folder: Path) -> None:
+        """folder as a real folder: a link or a file in its place is removed (never what it points to)."""
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            log.warning("Thư mục trạng thái: `%s` là liên kết hoặc tệp lạ, không phải thư mục; đã gỡ", folder)
+            folder.unlink()
+        folder.mkdir(exist_ok=True)
+
+    def _tidy(self) -> None:
+        """Remove what must not be here: links planted among our files (they would send a download
+        or a cleanup elsewhere) and the temporary files of writes that were killed."""
+        for folder in (self.versions, self.objects, self.partial):
+            self._real_folder(folder)
+        for folder, of_folders in ((self.objects, False), (self.partial, False), (self.versions, True)):
+            for item in folder.iterdir():
+                if item.is_symlink() or (item.is_dir() != of_folders) or (not of_folders and not _is_regular(item)):
+                    log.warning("Thư mục trạng thái: đã gỡ `%s` (liên kết hoặc tệp lạ)", item)
+                    if item.is_dir() and not item.is_symlink():
+                        shutil.rmtree(item, ignore_errors=True)
+                    else:
+                        item.unlink()
+        for folder, name in ((self.state_dir, STATUS_FILE), (self.root, self.sync_file.name)):
+            for temp in folder.glob(f".{name}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    temp.unlink()
 
     # ------------------------------------------------------------------ reading
 
@@ -144,7 +214,7 @@ class Store:
         if len(parts) != 2 or parts[0] != "versions" or not _VERSION_NAME.match(parts[1]):
             return None
         folder = self.versions / parts[1]
-        if not (folder / INSTALLED_MANIFEST).is_file() or not (folder / FEED_FILE).is_file():
+        if folder.is_symlink() or not (folder / INSTALLED_MANIFEST).is_file() or not (folder / FEED_FILE).is_file():
             return None
         return folder
 
@@ -153,7 +223,7 @@ class Store:
         if folder is None:
             return None
         try:
-            raw = (folder / INSTALLED_MANIFEST).read_bytes()
+            raw = read_small(folder / INSTALLED_MANIFEST, MAX_MANIFEST_BYTES)
             return Installed(folder, parse(raw), raw)
         except (OSError, ValueError):
             return None
@@ -167,24 +237,44 @@ class Store:
         return self.partial / entry.sha256
 
     def has_object(self, entry: FileEntry, installed: Installed | None) -> bool:
-        """Whether the file is cached; a file of the installed feed is taken back into the cache."""
+        """Whether the file is cached, its bytes checked against the signed hash (a damaged or
+        swapped object is removed); a good file of the installed feed is taken back into the cache."""
         target = self.object_path(entry)
-        with contextlib.suppress(OSError):
-            if target.stat().st_size == entry.size:
-                return True
+        if self._holds(target, entry):
+            return True
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
         if installed is None:
             return False
         for old in installed.manifest.files:
-            if old.sha256 == entry.sha256 and old.size == entry.size:
-                source = installed.folder / old.path
+            source = installed.folder / old.path
+            if old.sha256 == entry.sha256 and self._holds(source, entry):
                 with contextlib.suppress(OSError):
                     self._link_or_copy(source, target)
                     return True
         return False
 
+    @staticmethod
+    def _holds(path: Path, entry: FileEntry) -> bool:
+        try:
+            return _is_regular(path, entry.size) and file_sha256(path) == entry.sha256
+        except OSError:
+            return False
+
+    def open_partial(self, entry: FileEntry, append: bool):
+        """The half download of entry, for writing (never through a link)."""
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+        return open_nofollow(self.partial_path(entry), flags)
+
+    def partial_size(self, entry: FileEntry) -> int:
+        try:
+            return os.lstat(self.partial_path(entry)).st_size
+        except FileNotFoundError:
+            return 0
+
     def adopt(self, entry: FileEntry, part: Path) -> None:
         """Move a verified download into the cache (fsync first: a cached object is always whole)."""
-        with open(part, "rb+") as data:
+        with open_nofollow(part, os.O_WRONLY | os.O_APPEND) as data:
             os.fsync(data.fileno())
         os.replace(part, self.object_path(entry))
         fsync_dir(self.objects)
@@ -251,6 +341,9 @@ class Store:
         other files, and every version folder but the installed one and `keep` (the one just
         replaced, which the running app may still be reading until its next slide)."""
         current = self.current_folder()
+        if current is None:  # the pointer just made is not readable: remove nothing, the next cycle sees
+            log.warning("Thư mục trạng thái: không đọc được `current` sau khi cài; không dọn phiên bản cũ")
+            return
         wanted = {entry.sha256 for entry in manifest.files}
         for folder in self.versions.iterdir():
             if folder != current and folder != keep:
