@@ -36,6 +36,8 @@ from kiosk.settings import DisplaySettings
 log = logging.getLogger(__name__)
 
 HEARTBEAT_FILE = "heartbeat"
+SYNC_HEARTBEAT_FILE = "sync-heartbeat"  # the app's sync thread: `BOOT_ID SECONDS PID DUE`, DUE the seconds
+# within which it beats again (its wait, or a cycle's allowance); past that, the thread has stopped
 HEARTBEAT_EVERY = 60.0  # seconds between beats the app writes
 HEARTBEAT_STALE = 180.0  # no beat for this long: the app is stopped or frozen
 PING_DEFAULT = 15.0  # seconds between watchdog pings when systemd does not say (no WatchdogSec)
@@ -171,25 +173,26 @@ def _boot_seconds() -> float:
 
 
 class Heartbeat:
-    """STATE/heartbeat: one line `BOOT_ID SECONDS_SINCE_BOOT PID`, rewritten in place.
+    """STATE/heartbeat: one line `BOOT_ID SECONDS_SINCE_BOOT PID`, rewritten in place (never
+    through a link). With `due`, a fourth field: the seconds within which the next beat comes.
 
     beat() writes at most once per `every` seconds (so it may be called from a faster timer) and
     never raises: a full or read-only disk is logged once and the display carries on."""
 
-    def __init__(self, state_dir: Path, every: float = HEARTBEAT_EVERY):
-        self.path = Path(state_dir) / HEARTBEAT_FILE
+    def __init__(self, state_dir: Path, every: float = HEARTBEAT_EVERY, name: str = HEARTBEAT_FILE):
+        self.path = Path(state_dir) / name
         self.every = every
         self._last: float | None = None
         self._failing = False
 
-    def beat(self, force: bool = False) -> bool:
+    def beat(self, force: bool = False, due: float | None = None) -> bool:
         now = time.monotonic()
         if not force and self._last is not None and now - self._last < self.every:
             return False
-        line = f"{_boot_id()} {_boot_seconds():.1f} {os.getpid()}\n".encode()
+        line = f"{_boot_id()} {_boot_seconds():.1f} {os.getpid()}{f' {due:.0f}' if due is not None else ''}\n".encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
             try:
                 os.write(fd, line)
                 os.ftruncate(fd, len(line))
@@ -207,21 +210,42 @@ class Heartbeat:
         return True
 
 
-def heartbeat_age(state_dir: Path) -> float | None:
-    """Seconds since the app's last beat, or None when it never beat here."""
-    path = Path(state_dir) / HEARTBEAT_FILE
+def _read_beat(path: Path) -> tuple[float, list[str]] | None:
+    """(seconds since the beat, the line's fields), or None when there is no beat file (or a link)."""
+    from kiosk.store import read_small
+
     try:
-        text = path.read_text(encoding="ascii", errors="replace")
-        mtime = path.stat().st_mtime
+        text = read_small(path, 4096).decode("ascii", errors="replace")
+        mtime = os.lstat(path).st_mtime
     except OSError:
         return None
     parts = text.split()
     if len(parts) >= 2 and parts[0] == _boot_id():
         try:
-            return max(0.0, _boot_seconds() - float(parts[1]))
+            return max(0.0, _boot_seconds() - float(parts[1])), parts
         except ValueError:
             pass
-    return max(0.0, time.time() - mtime)  # another boot (or a torn line): the file's time says it
+    return max(0.0, time.time() - mtime), parts  # another boot (or a torn line): the file's time says it
+
+
+def heartbeat_age(state_dir: Path) -> float | None:
+    """Seconds since the app's last beat, or None when it never beat here."""
+    beat = _read_beat(Path(state_dir) / HEARTBEAT_FILE)
+    return beat[0] if beat else None
+
+
+def sync_overdue(state_dir: Path) -> float | None:
+    """Seconds past the moment the app's sync thread said it would beat again (negative: not yet);
+    None when it never beat here. A line without its DUE field counts as due at once."""
+    beat = _read_beat(Path(state_dir) / SYNC_HEARTBEAT_FILE)
+    if beat is None:
+        return None
+    age, parts = beat
+    try:
+        due = float(parts[3]) if len(parts) >= 4 else 0.0
+    except ValueError:
+        due = 0.0
+    return age - (due if math.isfinite(due) else 0.0)
 
 
 class Liveness:
@@ -303,6 +327,7 @@ class Inspection:
     feed_errors: list = field(default_factory=list)
     heartbeat_age: float | None = None
     disk: tuple[int, int] | None = None
+    sync_overdue: float | None = None
 
 
 def inspect(settings: DisplaySettings, settings_file: Path | None = None,
@@ -319,7 +344,7 @@ def inspect(settings: DisplaySettings, settings_file: Path | None = None,
         settings=settings, state_dir=state_dir, now=now or trusted_now(state_dir), status=read_status(state_dir),
         folder=folder, sample=Path(folder).resolve() == SAMPLE_FEED.resolve(),
         installed=Store(state_dir).installed(), feed=loaded.feed, feed_errors=list(loaded.errors),
-        heartbeat_age=heartbeat_age(state_dir), disk=disk_space(state_dir))
+        heartbeat_age=heartbeat_age(state_dir), disk=disk_space(state_dir), sync_overdue=sync_overdue(state_dir))
 
 
 def staleness_warnings(seen: Inspection, expired_said: bool = False) -> list[str]:
@@ -395,6 +420,17 @@ def health_problems(seen: Inspection) -> tuple[list[str], int]:
     elif age > HEARTBEAT_STALE:
         problems.append(f"ứng dụng màn hình đã {_span(age)} không ghi nhịp tim ({beat_file}): đã dừng hoặc bị treo")
         code = EXIT_NOT_ALIVE
+    elif seen.settings.feed_url:  # the app runs: so must its sync thread
+        overdue, sync_file = seen.sync_overdue, seen.state_dir / SYNC_HEARTBEAT_FILE
+        if overdue is None:
+            problems.append(f"ứng dụng màn hình đang chạy mà luồng đồng bộ chưa ghi nhịp ({sync_file}): bản tin "
+                            f"mới sẽ không được tải về; hãy khởi động lại ứng dụng")
+            code = EXIT_NOT_ALIVE
+        elif overdue > 0:
+            problems.append(f"luồng đồng bộ của ứng dụng màn hình đã dừng hoặc bị treo (quá hạn ghi nhịp "
+                            f"{_span(overdue)}, {sync_file}): bản tin mới sẽ không được tải về; hãy khởi động lại "
+                            f"ứng dụng")
+            code = EXIT_NOT_ALIVE
     return problems, code
 
 

@@ -287,8 +287,9 @@ class _TimedSocket:
 class Response:
     """One answer: status_code, headers (case-insensitive get), the url it came from, the body."""
 
-    def __init__(self, url: str, answer: http.client.HTTPResponse, sock: socket.socket, deadline: _Deadline):
-        self.url, self.answer, self.sock, self.deadline = url, answer, sock, deadline
+    def __init__(self, url: str, name: str, answer: http.client.HTTPResponse, sock: socket.socket,
+                 deadline: _Deadline):
+        self.url, self.name, self.answer, self.sock, self.deadline = url, name, answer, sock, deadline
         self.status_code = answer.status
         self.headers = answer.headers
 
@@ -346,10 +347,10 @@ class Fetcher:
                 check_feed_url(url)
             except ValueError:
                 raise SyncProblem(f"máy chủ chuyển `{name}` sang địa chỉ không an toàn {url[:120]}",
-                                  "máy chủ") from None
+                                  SERVER) from None
             if _origin(url) != _origin(first):
                 raise SyncProblem(f"máy chủ chuyển `{name}` sang nơi khác ({url[:120]}): chỉ tải từ chính "
-                                  f"máy chủ bản tin {urlsplit(first).netloc}", "máy chủ")
+                                  f"máy chủ bản tin {urlsplit(first).netloc}", SERVER)
             response = self._request(url, headers or {}, name, deadline)
             location = response.headers.get("Location")
             if response.status_code not in REDIRECTS or not location:
@@ -357,7 +358,7 @@ class Fetcher:
             response.close()
             url = urljoin(url, location)
         else:
-            raise SyncProblem(f"máy chủ chuyển hướng `{name}` quá {MAX_REDIRECTS} lần", "máy chủ")
+            raise SyncProblem(f"máy chủ chuyển hướng `{name}` quá {MAX_REDIRECTS} lần", SERVER)
         self._note_date(response.headers.get("Date"))
         length = response.answer.length
         deadline.allow_body(length if length is not None and length <= expected else expected)
@@ -374,7 +375,7 @@ class Fetcher:
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
                                                        **headers})
-            return Response(url, connection.getresponse(), sock, deadline)
+            return Response(url, name, connection.getresponse(), sock, deadline)
         except BaseException as error:
             if sock is not None:
                 sock.close()
@@ -403,26 +404,26 @@ class Fetcher:
             return error
         if isinstance(error, _TooSlow):
             return SyncProblem(f"máy chủ bản tin {host} gửi `{name}` quá chậm: không xong trong "
-                               f"{deadline.seconds:.0f} giây; sẽ thử lại sau", "máy chủ chậm")
+                               f"{deadline.seconds:.0f} giây; sẽ thử lại sau", SLOW)
         if isinstance(error, ssl.SSLError):
-            return SyncProblem(f"lỗi chứng chỉ https của máy chủ {host}: không tin được máy chủ này", "https")
+            return SyncProblem(f"lỗi chứng chỉ https của máy chủ {host}: không tin được máy chủ này", HTTPS)
         if isinstance(error, TimeoutError):
             if not connected:
                 return SyncProblem(f"không kết nối được tới máy chủ bản tin {host} (quá {self.timeouts[0]:g} giây); "
-                                   f"kiểm tra mạng", "mạng")
+                                   f"kiểm tra mạng", NETWORK)
             return SyncProblem(f"máy chủ bản tin {host} không trả lời trong {self.timeouts[1]:g} giây khi tải "
-                               f"`{name}`", "máy chủ chậm")
+                               f"`{name}`", SLOW)
         if isinstance(error, http.client.LineTooLong) or (
                 isinstance(error, http.client.HTTPException) and "headers" in str(error)):
             return SyncProblem(f"máy chủ bản tin {host} gửi phần đầu (header) quá dài khi trả `{name}`: máy chủ "
-                               f"cấu hình sai hoặc không phải máy chủ bản tin", "máy chủ")
+                               f"cấu hình sai hoặc không phải máy chủ bản tin", SERVER)
         if isinstance(error, http.client.HTTPException):
-            return SyncProblem(f"máy chủ bản tin {host} trả lời sai giao thức HTTP khi tải `{name}`", "máy chủ")
+            return SyncProblem(f"máy chủ bản tin {host} trả lời sai giao thức HTTP khi tải `{name}`", SERVER)
         if isinstance(error, OSError) and not connected:
             return SyncProblem(f"không kết nối được tới máy chủ bản tin {host}; kiểm tra mạng và địa chỉ "
-                               f"`feed_url`", "mạng")
+                               f"`feed_url`", NETWORK)
         if isinstance(error, OSError):
-            return SyncProblem(f"kết nối tới máy chủ bản tin {host} bị ngắt khi tải `{name}`", "mạng")
+            return SyncProblem(f"kết nối tới máy chủ bản tin {host} bị ngắt khi tải `{name}`", NETWORK)
         return error
 
     def _note_date(self, header: str | None) -> None:
@@ -441,23 +442,25 @@ class Fetcher:
         """Stream the body into sink, counting bytes ourselves; stop past limit (returns limit + 1).
         Raises _Broken when the body stops part-way, SyncProblem when it comes too slowly."""
         count = 0
-        try:
-            while chunk := response.answer.read(CHUNK):
-                take = chunk[: limit + 1 - count]
-                count += len(take)
-                sink(take)
-                if count > limit:
-                    return count
-        except _TooSlow:
-            host = urlsplit(response.url).netloc
-            raise SyncProblem(f"máy chủ bản tin {host} gửi `{urlsplit(response.url).path.rsplit('/', 1)[-1]}` quá "
-                              f"chậm: không xong trong {response.deadline.seconds:.0f} giây; sẽ thử lại sau",
-                              "máy chủ chậm") from None
-        except (OSError, http.client.HTTPException, ValueError) as error:
-            raise _Broken(type(error).__name__) from None
+        while chunk := Fetcher._chunk(response):
+            take = chunk[: limit + 1 - count]
+            count += len(take)
+            sink(take)  # a write error here is the disk's, not the network's: it is not caught
+            if count > limit:
+                return count
         if response.answer.length:  # the connection closed before Content-Length bytes came
             raise _Broken("IncompleteRead")
         return count
+
+    @staticmethod
+    def _chunk(response: Response) -> bytes:
+        try:
+            return response.answer.read(CHUNK)
+        except _TooSlow:
+            raise SyncProblem(f"máy chủ bản tin {urlsplit(response.url).netloc} gửi `{response.name}` quá chậm: "
+                              f"không xong trong {response.deadline.seconds:.0f} giây; sẽ thử lại sau", SLOW) from None
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            raise _Broken(type(error).__name__) from None
 
     def close(self) -> None:
         pass  # one connection per request: nothing stays open
@@ -845,6 +848,49 @@ class Syncer:
 
     def close(self) -> None:
         self.fetcher.close()
+
+
+SYNC_GRACE = 120.0  # seconds a sync beat may be late before health calls the thread stopped
+CYCLE_BEAT = 600.0  # a cycle beats at least this often (every downloaded chunk may beat)
+
+
+class SyncLoop:
+    """The body of the app's sync thread: wait next_delay() on `wake` (set it to run a cycle now),
+    run a cycle, again, until stop(). Nothing a cycle raises ends the loop. It beats
+    STATE/sync-heartbeat before each wait and during cycles, so `kiosk health` can tell a stopped one."""
+
+    def __init__(self, settings: DisplaySettings, syncer: Syncer | None = None):
+        from kiosk.health import SYNC_HEARTBEAT_FILE, Heartbeat
+
+        self.beat = Heartbeat(settings.state_path(), every=CYCLE_BEAT / 10, name=SYNC_HEARTBEAT_FILE)
+        self.syncer = syncer or Syncer(settings, checkpoint=lambda _: self.beat.beat(due=CYCLE_BEAT))
+        self.wake = threading.Event()
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                try:
+                    delay = self.syncer.next_delay()
+                except Exception:
+                    log.exception("Đồng bộ: không tính được lúc thử lại")
+                    delay = FIRST_RETRY
+                self.beat.beat(force=True, due=delay + SYNC_GRACE)
+                self.wake.wait(delay)
+                self.wake.clear()
+                if self._stopping.is_set():
+                    break
+                self.beat.beat(force=True, due=CYCLE_BEAT)
+                try:
+                    self.syncer.run_once()
+                except Exception:  # run_once records every fault itself; this is a bug in that
+                    log.exception("Đồng bộ: lỗi không mong đợi ngoài chu kỳ")
+        finally:
+            self.syncer.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.wake.set()
 
 
 def _error_text(error: OSError | Exception) -> str:

@@ -16,7 +16,7 @@ from kiosk.health import Liveness
 from kiosk.schedule import Loop
 from kiosk.settings import DisplaySettings
 from kiosk.stats import PlayLog
-from kiosk.sync import Syncer, status_lines
+from kiosk.sync import SyncLoop, status_lines
 
 log = logging.getLogger("kiosk.app")
 
@@ -149,17 +149,19 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
 
 
 class SyncThread(threading.Thread):
-    """Polls the ward's server in the background; the player notices what it installs."""
+    """Polls the ward's server in the background (kiosk.sync.SyncLoop); the player notices what it
+    installs. `wake.set()` runs a cycle now."""
 
     def __init__(self, settings: DisplaySettings):
         super().__init__(name="sync", daemon=True)
-        self.syncer = Syncer(settings)
-        self.stopping = threading.Event()
+        self.loop = SyncLoop(settings)
+        self.wake = self.loop.wake
 
     def run(self) -> None:
-        while not self.stopping.wait(self.syncer.next_delay()):
-            self.syncer.run_once()
-        self.syncer.close()
+        self.loop.run()
+
+    def stop(self) -> None:
+        self.loop.stop()
 
 
 def main(args, loaded) -> int:
@@ -191,5 +193,5 @@ def main(args, loaded) -> int:
               settings_file=args.config).run()
     live.stopping()
     if sync:
-        sync.stopping.set()
+        sync.stop()
     return 0

@@ -4,8 +4,10 @@
   free 127.0.0.1 port as the current user, everything (config, pid, logs, temp) in a test folder;
   it serves published folders exactly as staff would upload them, and its access log says what
   every request cost.
-- MisbehavingServer: a small http.server for what nginx will not do: stall mid-body, lie about
-  Content-Length, send an endless body, answer 500, drop a connection once, omit or fake Date.
+- MisbehavingServer: a small, programmable http.server for what nginx will not do: stall mid-body,
+  lie about Content-Length, send an endless body, answer 500, drop a connection once, omit or fake
+  Date, drip headers or body a byte at a time, send oversized headers or an HTML page, redirect;
+  or run any function of the test's for one path.
 - make_feed(): a valid feed folder with real PNG pictures, its expiry a year from today."""
 
 from __future__ import annotations
@@ -131,17 +133,26 @@ class Nginx:
 # ---------------------------------------------------------------------------------- the misbehaving server
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that hangs up on a misbehaving answer is what the tests want
+
+
 class MisbehavingServer:
     """Serves a folder; `faults[path]` makes one file misbehave:
     "stall" (half the body, then silence), "truncate" (Content-Length of the whole, half the body,
     then close), "endless" (bytes forever, no length), "500", "break-once" (first request like
-    truncate, then normal with Range), "short-no-length" (half the body, no length, clean close).
+    truncate, then normal with Range), "short-no-length" (half the body, no length, clean close),
+    "drip-headers" / "drip-body" (one byte every `drip` seconds, Content-Length honest), "huge-headers"
+    (a 100 KB header line), "many-headers" (200 headers), "html" (a 200 with a login page),
+    "redirect:URL" (302 to URL); or a function(handler, data) that answers itself.
     `date` sets the Date header ("" to send none). Every request is recorded."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.faults: dict[str, str] = {}
+        self.faults: dict[str, object] = {}
         self.date: str | None = None
+        self.drip = 0.3
         self.log: list[tuple[str, str, int]] = []  # path, Range header, body bytes sent
         self.stopping = threading.Event()
         self._seen: set[str] = set()
@@ -164,7 +175,7 @@ class MisbehavingServer:
             def do_GET(self):
                 server._serve(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -180,6 +191,40 @@ class MisbehavingServer:
         range_header = handler.headers.get("Range", "")
         sent = 0
         try:
+            if callable(fault):
+                target = self.root / path
+                fault(handler, target.read_bytes() if target.is_file() else b"")
+                return
+            if isinstance(fault, str) and fault.startswith("redirect:"):
+                handler.send_response(302)
+                handler.send_header("Location", fault.split(":", 1)[1])
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return
+            if fault == "html":
+                body = b"<!DOCTYPE html><html><body><h1>Dang nhap Wi-Fi</h1></body></html>"
+                handler.send_response(200)
+                handler.send_header("Content-Type", "text/html; charset=utf-8")
+                handler.send_header("Content-Length", str(len(body)))
+                handler.end_headers()
+                handler.wfile.write(body)
+                sent = len(body)
+                return
+            if fault in ("huge-headers", "many-headers"):
+                handler.send_response(200)
+                for i in range(200 if fault == "many-headers" else 1):
+                    handler.send_header(f"X-Filler-{i}", "x" * (100_000 if fault == "huge-headers" else 10))
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return
+            if fault == "drip-headers":
+                handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for byte in b"X-Slow: " + b"s" * 10_000:
+                    if self.stopping.wait(self.drip):
+                        return
+                    handler.wfile.write(bytes([byte]))
+                    handler.wfile.flush()
+                return
             if fault == "500":
                 body = b"server error"
                 handler.send_response(500)
@@ -218,6 +263,14 @@ class MisbehavingServer:
             else:
                 handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()
+            if fault == "drip-body":
+                for byte in body:
+                    if self.stopping.wait(self.drip):
+                        return
+                    handler.wfile.write(bytes([byte]))
+                    handler.wfile.flush()
+                    sent += 1
+                return
             if fault in ("stall", "truncate", "short-no-length"):
                 half = body[: len(body) // 2]
                 handler.wfile.write(half)

@@ -170,6 +170,12 @@ def _feed_with_slides(folder: Path, *, expires: dt.date, ended: int = 0) -> Path
     return folder
 
 
+def app_beats(state: Path) -> None:
+    """What a running app with a feed_url writes: its heartbeat and its sync thread's."""
+    Heartbeat(state).beat()
+    Heartbeat(state, name=health.SYNC_HEARTBEAT_FILE).beat(due=300)
+
+
 @pytest.fixture
 def ward(tmp_path):
     """Publishes feeds to a small local web server; installs them in a state folder with a Syncer."""
@@ -208,7 +214,7 @@ def ward(tmp_path):
 
 def test_a_fresh_display_has_no_warnings(ward):
     ward.install()
-    Heartbeat(ward.state).beat()
+    app_beats(ward.state)
     seen = inspect(ward.settings())
     assert staleness_warnings(seen) == []
     assert health_problems(seen) == ([], 0)
@@ -314,7 +320,7 @@ def test_kiosk_health_exit_codes(ward, tmp_path):
         f"ứng dụng màn hình chưa ghi nhịp tim ({ward.state / 'heartbeat'}): màn hình chưa chạy, hoặc chạy với "
         f"thư mục trạng thái khác"]
     # the app beats: 0, with the staleness warning on stdout (not with --quiet)
-    Heartbeat(ward.state).beat()
+    app_beats(ward.state)
     result = kiosk("health", "--config", settings_file)
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.splitlines() == [
@@ -429,7 +435,7 @@ def test_metrics_file_format_and_values(ward, tmp_path):
     syncer.fetcher.timeouts = (2, 2)
     syncer.run_once(), syncer.run_once()
     syncer.close()
-    Heartbeat(ward.state).beat()
+    app_beats(ward.state)
     write_metrics(inspect(ward.settings()), out)
     samples = parse_textfile(out.read_text(encoding="utf-8"))
     assert value("ward_kiosk_sync_failing") == 1 and value("ward_kiosk_sync_errors_total") == 2

@@ -335,6 +335,7 @@ def _make_fault(rig, case: str, odd: MisbehavingServer | None):
     return url
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("case", [*NGINX_FAULTS, *ODD_FAULTS])
 def test_a_fault_keeps_the_previous_feed_and_says_why(rig, case, request):
     _install_two_versions(rig)
