@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from feed_servers import MisbehavingServer, feed_text, make_feed, png
+from feed_servers import MisbehavingServer, feed_text, make_feed, png, self_signed_tls
 from kiosk import signing
 from kiosk.health import (SYNC_HEARTBEAT_FILE, Heartbeat, health_problems, inspect, metrics_text,
                           staleness_warnings)
@@ -451,6 +451,21 @@ def test_a_misleading_answer_is_said_for_what_it_is(ward, fault, kind, words):
     ward.publish(1)
     ward.server.faults["manifest.json"] = fault
     held(ward.sync(), kind, words)
+
+
+def test_https_installs_with_a_trusted_certificate_and_refuses_an_unknown_one(ward, tmp_path):
+    server_tls, trusting = self_signed_tls(tmp_path)
+    secure = MisbehavingServer(ward.site, tls=server_tls)
+    try:
+        ward.publish(1)
+        held(ward.sync(secure.url), "https", "lỗi chứng chỉ https")  # the system's CAs do not know it
+        assert ward.sync(secure.url, fetcher=Fetcher(2, 1, context=trusting)).outcome == "installed"
+        secure.faults["manifest.json"] = "drip-headers"  # the deadline holds inside TLS too
+        ward.publish(2)
+        held(ward.sync(secure.url, fetcher=Fetcher(1, 1, context=trusting)), "máy chủ chậm", "quá chậm")
+    finally:
+        secure.stop()
+    assert ward.installed_version() == 1
 
 
 # ---------------------------------------------------------------------------------- TUF's attack list
