@@ -250,6 +250,11 @@ class _Deadline:
         return self.at - self.started
 
 
+def _too_slow(host: str, name: str, deadline: _Deadline) -> SyncProblem:
+    return SyncProblem(f"máy chủ bản tin {host} gửi `{name}` quá chậm: không xong trong {deadline.seconds:.0f} giây; "
+                       f"sẽ thử lại sau", SLOW)
+
+
 class _TimedReader(io.RawIOBase):
     def __init__(self, sock: socket.socket, deadline: _Deadline):
         self.sock, self.deadline = sock, deadline
@@ -403,8 +408,7 @@ class Fetcher:
         if isinstance(error, SyncProblem):
             return error
         if isinstance(error, _TooSlow):
-            return SyncProblem(f"máy chủ bản tin {host} gửi `{name}` quá chậm: không xong trong "
-                               f"{deadline.seconds:.0f} giây; sẽ thử lại sau", SLOW)
+            return _too_slow(host, name, deadline)
         if isinstance(error, ssl.SSLError):
             return SyncProblem(f"lỗi chứng chỉ https của máy chủ {host}: không tin được máy chủ này", HTTPS)
         if isinstance(error, TimeoutError):
@@ -457,8 +461,7 @@ class Fetcher:
         try:
             return response.answer.read(CHUNK)
         except _TooSlow:
-            raise SyncProblem(f"máy chủ bản tin {urlsplit(response.url).netloc} gửi `{response.name}` quá chậm: "
-                              f"không xong trong {response.deadline.seconds:.0f} giây; sẽ thử lại sau", SLOW) from None
+            raise _too_slow(urlsplit(response.url).netloc, response.name, response.deadline) from None
         except (OSError, http.client.HTTPException, ValueError) as error:
             raise _Broken(type(error).__name__) from None
 
