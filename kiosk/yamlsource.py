@@ -221,9 +221,9 @@ class _Builder:
         value = event.value
         if tag in (_INT_TAG, _FLOAT_TAG) and len(value) > MAX_NUMBER_CHARS:  # Python refuses 4,300+ digits
             mark = event.start_mark
-            self.problems.append(Problem(self.doc.path, mark.line + 1, mark.column + 1,
-                                         f"con số dài quá ({len(value)} chữ số): nếu là chữ, hãy đặt trong dấu nháy"))
-            return nfc(value)
+            self.refused.append(Problem(self.doc.path, mark.line + 1, mark.column + 1,
+                                        f"con số dài quá ({len(value)} chữ số): nếu là chữ, hãy đặt trong dấu nháy"))
+            return None
         # Plain decimals (votes, percentages) without PyYAML's constructor: a third of a large feed's
         # scalars. A leading zero is left to it (YAML 1.1 reads 010 as octal).
         if tag == _INT_TAG and value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
