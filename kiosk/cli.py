@@ -72,17 +72,39 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _keygen(args: argparse.Namespace) -> int:
-    from kiosk import signing
+    from kiosk import signing, trust
     try:
-        private, _, public = signing.write_key_pair(args.out)
-    except signing.KeyProblem as problem:
+        if args.root:
+            private, public = trust.make_root(args.out)
+        elif args.new_root:
+            private, public, number = trust.hand_over_root(args.root_key, args.out)
+        elif args.delegate:
+            private, delegation = trust.delegate(args.root_key, args.out, args.days)
+        else:
+            private, _, public = signing.write_key_pair(args.out)
+    except (signing.KeyProblem, trust.TrustProblem) as problem:
         print(problem, file=sys.stderr)
         return 1
     except OSError as error:
         print(f"không ghi được khóa vào `{args.out}`: {error.strerror or error}", file=sys.stderr)
         return 1
-    print(f"Khóa bí mật: {private} (chỉ chủ tài khoản đọc được; giữ kín, không tải lên máy chủ)")
-    print(f"Khóa công khai, chép vào `public_key` trong cài đặt của từng màn hình: {public}")
+    if args.root:
+        print(f"Khóa gốc: {private} (giữ trong USB, cất tủ khóa; chỉ cắm vào máy khi ủy quyền khóa xuất bản)")
+        print(f"Khóa gốc công khai, chép vào `root_key` trong cài đặt của từng màn hình: {public}")
+        print(f"Tiếp theo: kiosk keygen --delegate --root-key {private} --out THƯ-MỤC-KHÓA-XUẤT-BẢN --days 365")
+    elif args.new_root:
+        print(f"Khóa gốc mới số {number}: {private}, có giấy bàn giao do khóa gốc cũ ký; màn hình tự chuyển sang "
+              f"khóa này khi nhận ủy quyền đầu tiên do nó ký. Hãy ủy quyền lại ngay:")
+        print(f"kiosk keygen --delegate --root-key {private} --out THƯ-MỤC-KHÓA-XUẤT-BẢN --days 365")
+    elif args.delegate:
+        until = delegation.expires.astimezone(model.FEED_ZONE)
+        print(f"Khóa xuất bản: {private} (ủy quyền số {delegation.serial}, dùng được đến {until:%d/%m/%Y %H:%M}); "
+              f"giữ kín, không tải lên máy chủ")
+        print(f"Xuất bản với khóa này: kiosk publish BẢN-TIN --out THƯ-MỤC-XUẤT-BẢN --key {private}; "
+              f"các ủy quyền cũ hơn bị thu hồi trên màn hình nào nhận bản tin này")
+    else:
+        print(f"Khóa bí mật: {private} (chỉ chủ tài khoản đọc được; giữ kín, không tải lên máy chủ)")
+        print(f"Khóa công khai, chép vào `public_key` trong cài đặt của từng màn hình: {public}")
     return 0
 
 
@@ -90,7 +112,7 @@ def _publish(args: argparse.Namespace) -> int:
     from kiosk import publish, signing
     try:
         key = signing.load_private_key(args.key)
-        done = publish.publish(args.feed, args.out, key)
+        done = publish.publish(args.feed, args.out, key, key_folder=args.key.parent)
     except signing.KeyProblem as problem:
         print(problem, file=sys.stderr)
         return 1
@@ -106,7 +128,8 @@ def _publish(args: argparse.Namespace) -> int:
         print(f"cảnh báo: người khác đọc được khóa bí mật `{args.key}`; hãy chạy: chmod 600 {args.key}")
     size = f"{done.media_bytes / 1024 / 1024:.1f} MB".replace(".", ",")
     print(f"Đã xuất bản phiên bản {done.version} vào {done.out}: feed.yaml và {done.media_files} tệp ảnh, video "
-          f"({size}), dùng đến hết ngày {done.last_day:%d/%m/%Y}.")
+          f"({size}), dùng đến hết ngày {done.last_day:%d/%m/%Y}"
+          + (f"; kèm ủy quyền khóa số {done.delegation_serial} (keys.json)." if done.delegation_serial else "."))
     print("Hãy tải cả thư mục lên máy chủ web của phường, manifest.json và manifest.json.sig sau cùng.")
     return 0
 
@@ -235,6 +258,13 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _days(text: str) -> int:
+    from kiosk.trust import MAX_DAYS
+    if not (text.isdigit() and len(text) <= 5) or not 1 <= int(text) <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"số ngày `{text}` cần là số từ 1 đến {MAX_DAYS}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Màn hình thông tin của phường.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
@@ -266,8 +296,15 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
     preview.set_defaults(handler=_preview)
 
-    keygen = commands.add_parser("keygen", help="tạo cặp khóa ký bản tin (một lần, ở máy của văn phòng)")
-    keygen.add_argument("--out", type=Path, required=True, help="thư mục lưu khóa")
+    keygen = commands.add_parser("keygen", help="tạo khóa ký bản tin: khóa gốc (USB), khóa xuất bản được ủy quyền")
+    keygen.add_argument("--out", type=Path, required=True, help="thư mục lưu khóa (mới, hoặc chưa có khóa)")
+    step = keygen.add_mutually_exclusive_group()
+    step.add_argument("--root", action="store_true", help="tạo khóa gốc (một lần; giữ trong USB, ngoại tuyến)")
+    step.add_argument("--delegate", action="store_true",
+                      help="tạo khóa xuất bản mới do khóa gốc ủy quyền (thu hồi khóa xuất bản trước)")
+    step.add_argument("--new-root", action="store_true", help="thay khóa gốc: khóa gốc cũ ký giấy bàn giao cho khóa mới")
+    keygen.add_argument("--root-key", type=Path, help="tệp khóa gốc (root-private-key.pem) cho --delegate, --new-root")
+    keygen.add_argument("--days", type=_days, default=365, help="số ngày khóa xuất bản dùng được (mặc định 365)")
     keygen.set_defaults(handler=_keygen)
 
     publish = commands.add_parser("publish", help="kiểm tra, đánh số phiên bản và ký bản tin để tải lên máy chủ")
@@ -309,7 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "keygen" and (args.delegate or args.new_root) and args.root_key is None:
+        parser.error("--delegate và --new-root cần --root-key (tệp root-private-key.pem trong USB khóa gốc)")
     try:
         return args.handler(args)
     except KeyboardInterrupt:

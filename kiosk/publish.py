@@ -6,6 +6,8 @@ static web server.
     OUT/feed.yaml           the feed, version raised, media names rewritten to ...
     OUT/media/<sha256>.<ext> the media, named by their content: a cache on the way cannot mix
                             an old picture with a new feed
+    OUT/keys.json(.sig), OUT/root-N.json(.sig)  with a key made by `kiosk keygen --delegate`: the
+                            root's delegation to that key, and the root handovers (kiosk.trust)
 
 The source folder is only read. The version is raised above the one of the manifest already in
 OUT, so publish into the same folder every time."""
@@ -14,24 +16,34 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
+import stat
+import tempfile
 from time import time as time_now
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
-from kiosk import signing
-from kiosk.manifest import FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, FileEntry, Manifest, ManifestProblem, parse
+from kiosk import signing, trust
+from kiosk.manifest import (FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, SIGNATURE_FILE, FileEntry, Manifest,
+                            ManifestProblem, parse)
 from kiosk.problems import Problem
 from kiosk.store import atomic_write, file_sha256
 from kiosk.model import FEED_ZONE
-from kiosk.validate import MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk, load_feed
-from kiosk.yamlsource import load_yaml
+from kiosk.validate import (MAX_MEDIA_BYTES, MAX_VERSION, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
+                            load_feed, media_file)
+from kiosk.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
 
 MEDIA_DIR = "media"
 _PUBLISHED_MEDIA = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,8}$")
+COPY_CHUNK = 1024 * 1024
+# This software's first version is of 26 November 2026: a clock before that is wrong.
+EARLIEST_CLOCK = datetime(2026, 11, 26, tzinfo=timezone.utc)
+CLOCK_SLACK = timedelta(minutes=10)
+LONG_GAP = timedelta(days=180)  # between two publishes into one folder: worth a word about the clock
+KEY_EXPIRY_WARNING = timedelta(days=30)
 HEADER = ("# Bản xuất bản do `kiosk publish` tạo: đừng sửa tệp này.\n"
           "# Hãy sửa bản tin gốc rồi chạy lại `kiosk publish`.\n")
 
@@ -54,6 +66,7 @@ class Published:
     removed: int
     last_day: date
     warnings: list[Problem] = field(default_factory=list)
+    delegation_serial: int | None = None  # the keys.json published beside the manifest
 
 
 class _Dumper(yaml.SafeDumper):
@@ -73,13 +86,13 @@ def media_references(data):
             yield node, key
 
 
-def _previous_version(out: Path) -> int | None:
-    """The version already published in OUT; None for a new, empty folder."""
+def _previous(out: Path) -> Manifest | None:
+    """The manifest already published in OUT; None for a new, empty folder."""
     manifest = out / MANIFEST_FILE
     if manifest.is_file():
         try:
-            return parse(manifest.read_bytes()).version
-        except (OSError, ManifestProblem) as problem:
+            return parse(read_regular_file(manifest, MAX_MANIFEST_BYTES))
+        except (UnreadableFile, ManifestProblem) as problem:
             raise PublishRefused([f"{manifest}: bản kê cũ hỏng ({problem}); hãy xóa thư mục xuất bản "
                                   f"và xuất bản lại với `version` lớn hơn bản trên màn hình"]) from None
     if out.is_dir() and any(out.iterdir()):
@@ -93,9 +106,99 @@ def expiry_moment(expires) -> datetime:
     return datetime.combine(expires + timedelta(days=1), time(), tzinfo=FEED_ZONE).astimezone(timezone.utc)
 
 
-def publish(source: Path, out: Path, key, *, now: datetime | None = None) -> Published:
-    """Validate source, then write the signed folder into out. Raises PublishRefused."""
-    now = now or datetime.now(timezone.utc)
+def _copy_media(root: Path, name: str, out: Path) -> FileEntry:
+    """Copy one media file of the feed into out/media under the hash of the copy: checked again
+    here (a plain, non-empty file inside the feed folder, by resolved path), read only through a
+    descriptor that refuses links and anything but a plain file, and hashed from what was written,
+    so that a file changing while publishing is signed as it is uploaded."""
+    target, refused = media_file(root, name)
+    if refused:
+        raise PublishRefused([f"{root / FEED_FILE}: {refused}; chưa xuất bản"])
+    media_dir = out / MEDIA_DIR
+    fd, temp_name = tempfile.mkstemp(prefix=".media.", suffix=".tmp", dir=media_dir)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as copy:
+            source = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            try:
+                if not stat.S_ISREG(os.fstat(source).st_mode):
+                    raise PublishRefused([f"{root / FEED_FILE}: `{name}` không phải tệp thường; chưa xuất bản"])
+                copied = 0
+                while chunk := os.read(source, COPY_CHUNK):
+                    copied += len(chunk)
+                    if copied > MAX_MEDIA_BYTES:
+                        raise PublishRefused([f"{root / FEED_FILE}: tệp `{name}` quá lớn; chưa xuất bản"])
+                    copy.write(chunk)
+            finally:
+                os.close(source)
+            copy.flush()
+            os.fsync(copy.fileno())
+        size, digest = temp.stat().st_size, file_sha256(temp)
+        if not size:
+            raise PublishRefused([f"{root / FEED_FILE}: tệp `{name}` rỗng (0 byte); chưa xuất bản"])
+        published = f"{MEDIA_DIR}/{digest}{target.suffix.lower()}"
+        final = out / published
+        if final.is_file() and final.stat().st_size == size and file_sha256(final) == digest:
+            temp.unlink()
+        else:
+            os.chmod(temp, 0o644)  # mkstemp makes 0600; the web server must read it
+            temp.replace(final)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return FileEntry(published, size, digest)
+
+
+def _clock_problems(now: datetime, previous_issued: datetime | None) -> tuple[list[str], list[str]]:
+    """(refusals, warnings) about this computer's clock, which sets the signed issue time: a
+    display never trusts a time before the newest issue time it has accepted, so a clock far
+    ahead would make every later, correct feed look expired there."""
+    shown = f"{now.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    if now < EARLIEST_CLOCK:
+        return [f"đồng hồ máy này đang là {shown}, trước cả ngày làm ra phần mềm: hãy chỉnh đồng hồ "
+                f"(ngày giờ Hà Nội) rồi xuất bản lại"], []
+    if previous_issued is None:
+        return [], []
+    if now < previous_issued - CLOCK_SLACK:
+        before = f"{previous_issued.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+        return [f"đồng hồ máy này đang là {shown}, trước lần xuất bản trước ({before}): đồng hồ máy này hoặc "
+                f"máy đã xuất bản lần trước sai; hãy chỉnh đồng hồ rồi xuất bản lại"], []
+    if now - previous_issued > LONG_GAP:
+        return [], [f"lần xuất bản trước cách đây {(now - previous_issued).days} ngày: nếu không đúng, đồng hồ "
+                    f"máy này đang chạy nhanh ({shown}); màn hình sẽ coi mọi bản tin sau là hết hạn"]
+    return [], []
+
+
+def _key_files(key, key_folder: Path | None, out: Path, now: datetime):
+    """The delegation to publish beside the manifest (None for a key of the plain `kiosk keygen`),
+    refused when it is expired, for another key, or older than the one already published."""
+    try:
+        found = trust.publishing_files(key, key_folder, now) if key_folder is not None else None
+        published = trust.published_serial(out)
+    except trust.TrustProblem as problem:
+        raise PublishRefused([f"{problem}; chưa xuất bản"]) from None
+    if published is not None and found is None:
+        raise PublishRefused([f"`{out / trust.KEYS_FILE}` cho thấy thư mục này được ký bằng khóa có ủy quyền; khóa "
+                              f"này không có `{trust.KEYS_FILE}` bên cạnh: hãy dùng khóa do "
+                              f"`kiosk keygen --delegate` tạo"])
+    if published is not None and found.delegation.serial < published:
+        raise PublishRefused([f"khóa này có ủy quyền số {found.delegation.serial}, cũ hơn ủy quyền số {published} đã "
+                              f"xuất bản: khóa đã bị thu hồi, màn hình sẽ không nhận; hãy dùng khóa mới nhất"])
+    return found
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def publish(source: Path, out: Path, key, *, now: datetime | None = None, key_folder: Path | None = None,
+            clock: Callable[[], datetime] = _utc_now) -> Published:
+    """Validate source, then write the signed folder into out. Raises PublishRefused.
+    key_folder: where the key was read from; its keys.json (if any) is published with the feed.
+    The issue time is the computer's clock, checked first (_clock_problems); a `now` given by the
+    caller is an issue time chosen on purpose and taken as it is."""
+    clock_checked = now is None
+    now = now or clock()
     source, out = Path(source), Path(out)
     folder = source if source.is_dir() else source.parent
     result = load_feed(source)
@@ -109,29 +212,35 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None) -> Pub
     if expires <= now:
         raise PublishRefused([f"{folder / FEED_FILE}: bản tin đã hết hạn ngày {feed.expires:%d/%m/%Y}; "
                               f"hãy sửa `expires` thành một ngày sau này"])
-    previous = _previous_version(out)
+    previous = _previous(out)
     previous_mtime = int((out / MANIFEST_FILE).stat().st_mtime) if previous is not None else 0
-    version = feed.version if previous is None else max(feed.version, previous + 1)
+    version = feed.version if previous is None else max(feed.version, previous.version + 1)
+    if version > MAX_VERSION:
+        raise PublishRefused([f"phiên bản {version} lớn quá: màn hình chỉ lưu được đến {MAX_VERSION}; hãy xuất "
+                              f"bản vào một thư mục mới với `version` nhỏ hơn, rồi đặt lại các màn hình"])
+    refusals, clock_warnings = (_clock_problems(now, previous.issued if previous is not None else None)
+                                if clock_checked else ([], []))
+    if refusals:
+        raise PublishRefused(refusals)
+    key_files = _key_files(key, key_folder, out, now)
 
     feed_path = folder / FEED_FILE
-    doc, _ = load_yaml(feed_path.read_bytes(), str(feed_path))
-    media_dir = out / MEDIA_DIR
-    media_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        doc, _ = load_yaml(read_regular_file(feed_path, MAX_YAML_BYTES), str(feed_path))
+    except UnreadableFile as problem:
+        raise PublishRefused([f"{feed_path}: {problem}"]) from None
+    if doc is None:  # changed since it was checked a moment ago
+        raise PublishRefused([f"{feed_path}: tệp vừa bị sửa trong lúc xuất bản; hãy chạy lại"])
+    (out / MEDIA_DIR).mkdir(parents=True, exist_ok=True)
+    root = folder.resolve()
     entries: dict[str, FileEntry] = {}
     published_names: dict[str, str] = {}
     for node, field_name in media_references(doc.data):
         name = node[field_name]
         if name not in published_names:
-            original = folder / name
-            digest = file_sha256(original)
-            published = f"{MEDIA_DIR}/{digest}{original.suffix.lower()}"
-            target = out / published
-            if not (target.is_file() and file_sha256(target) == digest):
-                temp = target.with_name(f".{target.name}.tmp")
-                shutil.copyfile(original, temp)
-                temp.replace(target)
-            entries[published] = FileEntry(published, target.stat().st_size, digest)
-            published_names[name] = published
+            entry = _copy_media(root, name, out)
+            entries[entry.path] = entry
+            published_names[name] = entry.path
         node[field_name] = published_names[name]
     doc.data["version"] = version
 
@@ -144,6 +253,8 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None) -> Pub
     manifest = Manifest(version, now.astimezone(timezone.utc).replace(microsecond=0), expires,
                         (feed_entry, *sorted(entries.values(), key=lambda e: e.path)))
     raw = manifest.to_bytes()
+    if key_files is not None:  # before the manifest: a display that sees the new manifest finds its key
+        trust.install_key_files(key_files, out)
     atomic_write(out / SIGNATURE_FILE, signing.sign(key, raw))
     atomic_write(out / MANIFEST_FILE, raw)
     # Web servers make the ETag and Last-Modified of a file from its size and modification time
@@ -152,9 +263,14 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None) -> Pub
     os.utime(out / MANIFEST_FILE, (stamp, stamp))
 
     removed = 0
-    for item in media_dir.iterdir():  # only what publish itself wrote there before
+    for item in (out / MEDIA_DIR).iterdir():  # only what publish itself wrote there before
         if _PUBLISHED_MEDIA.match(item.name) and f"{MEDIA_DIR}/{item.name}" not in entries:
             item.unlink()
             removed += 1
+    warnings = list(result.warnings) + [Problem(str(feed_path), 1, 1, text, warning=True) for text in clock_warnings]
+    if key_files is not None and key_files.delegation.expires - now < KEY_EXPIRY_WARNING:
+        warnings.append(Problem(str(key_folder / trust.KEYS_FILE), 1, 1, (
+            f"khóa xuất bản hết hạn ủy quyền sau {(key_files.delegation.expires - now).days} ngày: hãy cắm USB khóa "
+            f"gốc và chạy `kiosk keygen --delegate` để có khóa mới"), warning=True))
     return Published(out, version, expires, len(entries), sum(e.size for e in entries.values()), removed,
-                     feed.expires, result.warnings)
+                     feed.expires, warnings, key_files.delegation.serial if key_files is not None else None)

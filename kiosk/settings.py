@@ -86,7 +86,10 @@ class DisplaySettings(BaseModel):
     feed_url: Annotated[str, AfterValidator(check_feed_url)] = Field(
         "", description="Địa chỉ thư mục bản tin đã xuất bản trên máy chủ của phường (https://...); trống: không đồng bộ")
     public_key: Annotated[str, AfterValidator(_check_public_key)] = Field(
-        "", description="Khóa công khai của phường do `kiosk keygen` in ra (44 ký tự)")
+        "", description="Khóa công khai của phường do `kiosk keygen` in ra (44 ký tự); bỏ qua khi có `root_key`")
+    root_key: Annotated[str, AfterValidator(_check_public_key)] = Field(
+        "", description="Khóa gốc công khai do `kiosk keygen --root` in ra (44 ký tự): màn hình tin khóa xuất bản "
+                        "mà khóa gốc ủy quyền, nên đổi được khóa xuất bản mà không phải đến từng màn hình")
     state_dir: Annotated[str, AfterValidator(_check_state_dir)] = Field(
         "", description="Thư mục lưu bản tin đã tải và trạng thái (trống: ~/.local/state/ward-kiosk)")
     poll_seconds: Annotated[int, Field(ge=30, le=86400)] = Field(

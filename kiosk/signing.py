@@ -1,7 +1,8 @@
 """Ed25519 keys and detached signatures over a feed manifest, with the `cryptography` library.
 
-The signed bytes are CONTEXT followed by the manifest's raw bytes, so a signature made for a
-manifest cannot be passed off as a signature over anything else the same key might sign."""
+The signed bytes are a fixed label followed by the file's raw bytes (CONTEXT for a manifest; the
+key files of kiosk.trust have their own), so a signature made for one kind of file cannot be passed
+off as a signature over anything else the same key might sign."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ CONTEXT = b"ward-kiosk feed manifest v1\n"
 PRIVATE_KEY_FILE = "kiosk-private-key.pem"
 PUBLIC_KEY_FILE = "kiosk-public-key.txt"
 SIGNATURE_BYTES = 64
+MAX_KEY_FILE_BYTES = 16 * 1024  # an Ed25519 PEM is 119 bytes
 
 
 class KeyProblem(ValueError):
@@ -45,12 +47,13 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-def write_key_pair(folder: Path) -> tuple[Path, Path, str]:
+def write_key_pair(folder: Path, private_name: str = PRIVATE_KEY_FILE,
+                   public_name: str = PUBLIC_KEY_FILE) -> tuple[Path, Path, str]:
     """Write a new key pair into folder: the private key readable by its owner only (0600)."""
     folder.mkdir(parents=True, exist_ok=True)
-    private_path, public_path = folder / PRIVATE_KEY_FILE, folder / PUBLIC_KEY_FILE
+    private_path, public_path = folder / private_name, folder / public_name
     for path in (private_path, public_path):
-        if path.exists():
+        if path.exists() or path.is_symlink():
             raise KeyProblem(f"`{path}` đã có; không ghi đè khóa cũ (hãy chọn thư mục khác hoặc tự xóa khóa cũ)")
     key = new_private_key()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -65,10 +68,12 @@ def write_key_pair(folder: Path) -> tuple[Path, Path, str]:
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
+    from kiosk.yamlsource import UnreadableFile, read_regular_file
+
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise KeyProblem(f"không đọc được khóa bí mật `{path}` ({error.strerror or error})") from None
+        data = read_regular_file(path, MAX_KEY_FILE_BYTES)
+    except UnreadableFile as problem:
+        raise KeyProblem(f"không đọc được khóa bí mật: {problem}") from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
@@ -78,13 +83,13 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def sign(key: Ed25519PrivateKey, manifest: bytes) -> bytes:
+def sign(key: Ed25519PrivateKey, data: bytes, context: bytes = CONTEXT) -> bytes:
     """The detached signature file's content: base64 of the 64-byte signature, one line."""
-    return base64.b64encode(key.sign(CONTEXT + manifest)) + b"\n"
+    return base64.b64encode(key.sign(context + data)) + b"\n"
 
 
-def verify(public_key: Ed25519PublicKey, manifest: bytes, signature_file: bytes) -> bool:
-    """True when signature_file holds a valid signature of CONTEXT + manifest by public_key."""
+def verify(public_key: Ed25519PublicKey, data: bytes, signature_file: bytes, context: bytes = CONTEXT) -> bool:
+    """True when signature_file holds a valid signature of context + data by public_key."""
     try:
         signature = base64.b64decode(signature_file.strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -92,7 +97,7 @@ def verify(public_key: Ed25519PublicKey, manifest: bytes, signature_file: bytes)
     if len(signature) != SIGNATURE_BYTES:
         return False
     try:
-        public_key.verify(signature, CONTEXT + manifest)
+        public_key.verify(signature, context + data)
     except InvalidSignature:
         return False
     return True

@@ -576,8 +576,9 @@ class Syncer:
     def _cycle(self) -> SyncResult:
         if not self.settings.feed_url:
             raise SyncProblem("chưa đặt `feed_url` (địa chỉ bản tin) trong tệp cài đặt của màn hình", SETTINGS)
-        if not self.settings.public_key:
-            raise SyncProblem("chưa đặt `public_key` (khóa công khai của phường) trong tệp cài đặt", SETTINGS)
+        if not (self.settings.public_key or self.settings.root_key):
+            raise SyncProblem("chưa đặt `root_key` hay `public_key` (khóa công khai của phường) trong tệp cài đặt",
+                              SETTINGS)
         url = manifest_url(self.settings.feed_url)
         installed = self.store.installed()
         state = self._state()
@@ -589,11 +590,9 @@ class Syncer:
                               installed.manifest.version)
         raw, validators = fetched
         signature = self._signature(urljoin(url, SIGNATURE_FILE))
-        from kiosk import signing  # cryptography, imported when a display first syncs, not as it starts
+        from kiosk import trust  # cryptography, imported when a display first syncs, not as it starts
 
-        if not signing.verify(signing.parse_public_key(self.settings.public_key), raw, signature):
-            raise SyncProblem("chữ ký của bản tin không đúng: bản tin không do khóa của phường ký, hoặc đã bị "
-                              "sửa sau khi ký; giữ nguyên nội dung đang chiếu")
+        trust.verify_feed(self, url, raw, signature)
         try:
             manifest = manifests.parse(raw)  # only now: the bytes are the ward's
         except ManifestProblem as problem:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import stat
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from kiosk import media, model
+from kiosk.manifest import MAX_FILE_BYTES
 from kiosk.model import Feed
 from kiosk.problems import Problem
-from kiosk.yamlsource import MAX_YAML_BYTES, Document, cycle_collector_paused, load_yaml
+from kiosk.yamlsource import MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused, load_yaml, read_regular_file
 
 FEED_FILE = "feed.yaml"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
@@ -20,6 +23,13 @@ VIDEO_SUFFIXES = {".mp4", ".m4v", ".webm", ".mkv"}
 IMAGE_SIGNATURES = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
 MEDIA_KEYS = {"logo": IMAGE_SUFFIXES, "photo": IMAGE_SUFFIXES, "picture": IMAGE_SUFFIXES}
 MEDIA_KEYS_BY_TYPE = {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+MATROSKA_DOCTYPES = {".webm": b"webm", ".mkv": b"matroska"}
+MAX_MEDIA_BYTES = MAX_FILE_BYTES  # what a display downloads of one file
+# Versions are whole numbers from 0 to 2**53 - 1, which every JSON reader keeps exact; the display's
+# store names its folders after them. (kiosk/manifest.py is to hold this bound: until it does, here.)
+MAX_VERSION = 2**53 - 1
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass
@@ -232,11 +242,9 @@ def _media_problems(doc: Document, folder: Path) -> list[Problem]:
         name = node[key]
         if not suffixes or not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
             continue  # missing or unsafe names are the schema's to report
-        target = (root / name).resolve()
-        if not target.is_relative_to(root):
-            continue
-        if not target.is_file():
-            problems.append(doc.problem(path, f"không thấy tệp `{name}` trong thư mục bản tin"))
+        target, refused = media_file(root, name)
+        if refused:
+            problems.append(doc.problem(path, refused))
         elif target.suffix.lower() not in suffixes:
             allowed = ", ".join(sorted(suffixes))
             problems.append(doc.problem(path, f"tệp `{name}` không đúng loại; cần: {allowed}"))
@@ -244,6 +252,31 @@ def _media_problems(doc: Document, folder: Path) -> list[Problem]:
             problems += [doc.problem(path, message, warning=warning)
                          for message, warning in _content_problems(target, name)]
     return problems
+
+
+def media_file(root: Path, name: str) -> tuple[Path | None, str | None]:
+    """The file a media name stands for, by its resolved path, or why it cannot be published: it
+    must be a plain, non-empty file inside the feed folder (root, resolved). A link that leads out
+    of the folder would have publish copy, hash and sign whatever it points at: the office's
+    private key, a picture of someone else's."""
+    candidate = root / name
+    target = candidate.resolve()
+    if not target.is_relative_to(root):
+        return None, (f"`{name}` là liên kết tới tệp ngoài thư mục bản tin (`{target}`): không xuất bản tệp "
+                      f"ngoài thư mục; hãy chép chính tệp đó vào thư mục bản tin")
+    try:
+        info = target.stat()
+    except OSError:
+        if candidate.is_symlink() or target != candidate.absolute():
+            return None, f"`{name}` là liên kết hỏng: tệp nó chỉ tới (`{target}`) không có"
+        return None, f"không thấy tệp `{name}` trong thư mục bản tin"
+    if not stat.S_ISREG(info.st_mode):
+        return None, f"`{name}` không phải tệp thường (là thư mục, thiết bị hay ống dẫn): hãy dùng tệp ảnh, video"
+    if info.st_size == 0:
+        return None, f"tệp `{name}` rỗng (0 byte), thường do chép dở: hãy chép lại tệp"
+    if info.st_size > MAX_MEDIA_BYTES:
+        return None, f"tệp `{name}` quá lớn ({info.st_size // 1024**2} MB); tối đa {MAX_MEDIA_BYTES // 1024**2} MB"
+    return target, None
 
 
 def _content_problems(target: Path, name: str) -> list[tuple[str, bool]]:
@@ -254,12 +287,37 @@ def _content_problems(target: Path, name: str) -> list[tuple[str, bool]]:
             head = handle.read(8)
         if not head.startswith(IMAGE_SIGNATURES[suffix]):
             return [(f"tệp `{name}` không phải ảnh {suffix[1:].upper()} đọc được (tệp hỏng hoặc sai đuôi)", False)]
+    if suffix in MATROSKA_DOCTYPES and not _is_matroska(target, MATROSKA_DOCTYPES[suffix]):
+        return [(f"tệp `{name}` không phải video {suffix[1:].upper()} đọc được (tệp hỏng hoặc sai đuôi)", False)]
     if suffix in (".mp4", ".m4v"):
         info = media.probe_mp4(target)
         if info is None:
             return [(f"tệp `{name}` không phải video MP4 đọc được (tệp hỏng hoặc sai đuôi)", False)]
         return [(warning, True) for warning in media.video_warnings(info)]
     return []
+
+
+def _is_matroska(target: Path, doctype: bytes) -> bool:
+    """WebM and MKV start with an EBML header that names the document type near its start."""
+    with target.open("rb") as handle:
+        head = handle.read(64)
+    return head.startswith(EBML_MAGIC) and doctype in head
+
+
+def _range_problems(doc: Document) -> list[Problem]:
+    """Numbers and dates that pass the schema but no display can use: a version a display cannot
+    store, a date so far that the end of its day is past what Python's dates reach."""
+    problems = []
+    data = doc.data if isinstance(doc.data, dict) else {}
+    version = data.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > MAX_VERSION:
+        problems.append(doc.problem(("version",), f"`version` lớn quá ({len(str(version))} chữ số): màn hình chỉ "
+                                                  f"lưu được đến {MAX_VERSION:,}".replace(",", ".")))
+    for path, node in _walk(doc.data):
+        if isinstance(node, date) and not FIRST_YEAR <= node.year <= LAST_YEAR:
+            problems.append(doc.problem(path, f"ngày `{node}` ở ngoài khoảng năm {FIRST_YEAR} đến {LAST_YEAR}: "
+                                              f"kiểm tra lại năm"))
+    return problems
 
 
 def _schedule_problems(doc: Document) -> list[Problem]:
@@ -311,8 +369,8 @@ def _duplicate_ids(doc: Document) -> list[Problem]:
 
 def check_document(doc: Document, folder: Path, problems: list[Problem] = ()) -> LoadResult:
     """Check parsed feed data against the model and the media folder."""
-    problems = (list(problems) + _media_problems(doc, folder) + _schedule_problems(doc) + _duplicate_ids(doc)
-                + _link_warnings(doc))
+    problems = (list(problems) + _media_problems(doc, folder) + _range_problems(doc) + _schedule_problems(doc)
+                + _duplicate_ids(doc) + _link_warnings(doc))
     if not isinstance(doc.data, dict):
         problems.append(doc.problem((), "tệp bản tin trống hoặc không phải một nhóm trường `tên: giá trị`"))
         return LoadResult(None, sorted(problems))
@@ -327,12 +385,14 @@ def load_feed(folder: Path | str, display_name: str | None = None) -> LoadResult
     folder = Path(folder)
     feed_path = folder if folder.is_file() else folder / FEED_FILE
     shown = display_name or str(feed_path)
-    if not feed_path.is_file():
+    if not feed_path.exists():
         return LoadResult(None, [Problem(shown, 1, 1, f"không thấy tệp bản tin `{feed_path}`")])
-    if feed_path.stat().st_size > MAX_YAML_BYTES:
-        return LoadResult(None, [Problem(shown, 1, 1, f"tệp quá lớn; tối đa {MAX_YAML_BYTES // 1024} KB")])
+    try:
+        raw = read_regular_file(feed_path, MAX_YAML_BYTES)
+    except UnreadableFile as problem:
+        return LoadResult(None, [Problem(shown, 1, 1, str(problem))])
     with cycle_collector_paused():
-        doc, problems = load_yaml(feed_path.read_bytes(), shown)
+        doc, problems = load_yaml(raw, shown)
         if doc is None:
             return LoadResult(None, problems)
         return check_document(doc, feed_path.parent, problems)

@@ -7,8 +7,11 @@ silently winning. All text comes out as Unicode NFC."""
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
 import re
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -20,10 +23,50 @@ from kiosk.vietnamese import nfc
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 50
+# Brackets open at once, counted before parsing, quotes or not: PyYAML's pure-Python parser (the
+# fallback when libyaml stops, past 1,000 levels) takes time quadratic in this depth (20,000 `[` took
+# 54 s); a feed needs three or four, and even 200 unclosed `[` in quoted text parse in milliseconds.
+MAX_FLOW_DEPTH = 200
+MAX_NUMBER_CHARS = 30  # a phone or ID number is 15 digits; anything longer is text, or a mistake
+_BRACKET = re.compile(r"[\[\]{}]")
 # libyaml, PyYAML's C parser, reads a large feed about ten times as fast as the pure-Python one (see
 # bench/validation.py); a file it cannot read is read again by the pure-Python parser, whose words
 # for syntax errors _SYNTAX_HINTS explains.
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class UnreadableFile(ValueError):
+    """A file staff named that is not a plain file, too large, or cannot be read; words for staff."""
+
+
+def read_regular_file(path, limit: int) -> bytes:
+    """The bytes of a plain file of at most limit bytes. A FIFO, a device, a folder or a /proc
+    file is refused without waiting on it (opened non-blocking, checked before any read), and
+    never more than limit + 1 bytes are read whatever the file says its size is."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            raise UnreadableFile(f"không thấy tệp `{path}`") from None
+        raise UnreadableFile(f"không đọc được tệp `{path}` ({error.strerror or error})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(f"`{path}` không phải tệp thường (thư mục, thiết bị hay ống dẫn): không đọc")
+        if info.st_size > limit:
+            raise UnreadableFile(f"tệp quá lớn (`{path}`); tối đa {limit // 1024} KB")
+        chunks, left = [], limit + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1024 * 1024))):
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as error:
+        raise UnreadableFile(f"không đọc được tệp `{path}` ({error.strerror or error})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise UnreadableFile(f"tệp quá lớn (`{path}`); tối đa {limit // 1024} KB")
+    return data
 
 
 class Spot(NamedTuple):
@@ -176,6 +219,11 @@ class _Builder:
         if tag == _STR_TAG:  # most values: no constructor needed
             return nfc(event.value)
         value = event.value
+        if tag in (_INT_TAG, _FLOAT_TAG) and len(value) > MAX_NUMBER_CHARS:  # Python refuses 4,300+ digits
+            mark = event.start_mark
+            self.refused.append(Problem(self.doc.path, mark.line + 1, mark.column + 1,
+                                        f"con số dài quá ({len(value)} chữ số): nếu là chữ, hãy đặt trong dấu nháy"))
+            return None
         # Plain decimals (votes, percentages) without PyYAML's constructor: a third of a large feed's
         # scalars. A leading zero is left to it (YAML 1.1 reads 010 as octal).
         if tag == _INT_TAG and value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
@@ -230,6 +278,24 @@ def _unprintable(text: str, path: str) -> list[Problem]:
     return problems
 
 
+def _too_deep(text: str, path: str) -> list[Problem]:
+    """Where brackets first stand more than MAX_FLOW_DEPTH deep, in one pass over the text."""
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return []
+    depth = 0
+    for found in _BRACKET.finditer(text):
+        if found[0] in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                start = found.start()
+                return [Problem(path, text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start),
+                                f"lồng nhau quá sâu (quá {MAX_FLOW_DEPTH} dấu ngoặc `[` hay `{{` chưa đóng): "
+                                f"kiểm tra lại dấu ngoặc")]
+        elif depth:
+            depth -= 1
+    return []
+
+
 def load_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Problem]]:
     """Parse YAML bytes. The document is None when it cannot be read at all; a duplicate key is
     reported and the first one kept, so that the rest of the file is still checked."""
@@ -243,8 +309,8 @@ def load_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Problem]]:
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
         return None, [Problem(path, line, column, "tệp không ở mã UTF-8; hãy lưu lại với bảng mã UTF-8")]
-    unprintable = _unprintable(text, path)
-    if unprintable:  # YAML refuses the file
+    unprintable = _unprintable(text, path) or _too_deep(text, path)
+    if unprintable:  # YAML refuses the file, or it would take too long to read
         return None, unprintable
     try:
         try:

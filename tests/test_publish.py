@@ -219,3 +219,130 @@ def test_the_manifest_is_plain_json_staff_can_read(keys, tmp_path):
     assert data["issued"].endswith("Z") and data["expires"] == "2027-06-30T17:00:00Z"
     for name in ("manifest.json", "manifest.json.sig", "feed.yaml"):
         assert stat.S_IMODE((out / name).stat().st_mode) & 0o044 == 0o044, "a web server must read it"
+
+
+# ---------------------------------------------------------------------------------- hostile folders (issue 10)
+
+
+def test_publish_never_uploads_a_file_from_outside_the_feed_folder(keys, tmp_path):
+    """A picture linked to the office's private key: refused by validate and by publish itself,
+    and not a byte of the key in the published folder."""
+    source = make_feed(tmp_path / "src", pictures=2)
+    picture = source / "media" / "anh-2.png"
+    picture.unlink()
+    picture.symlink_to(keys[0])
+    out = tmp_path / "out"
+    result = kiosk("publish", source, "--out", out, "--key", keys[0])
+    assert result.returncode == 1 and "liên kết tới tệp ngoài thư mục bản tin" in result.stderr, result.stderr
+    secret = keys[0].read_bytes()
+    assert not any(p.is_file() and secret in p.read_bytes() for p in out.rglob("*")) if out.exists() else True
+
+
+def test_publish_checks_each_media_file_again_as_it_copies(keys, tmp_path):
+    """Between validation and the copy a picture can become a link out (or vanish): publish's
+    own check at copy time refuses it."""
+    from kiosk.publish import _copy_media
+
+    source = make_feed(tmp_path / "src", pictures=1)
+    (tmp_path / "out" / "media").mkdir(parents=True)
+    picture = source / "media" / "anh-1.png"
+    entry = _copy_media(source.resolve(), "media/anh-1.png", tmp_path / "out")
+    assert (tmp_path / "out" / entry.path).read_bytes() == picture.read_bytes()
+    picture.unlink()
+    picture.symlink_to(keys[0])
+    with pytest.raises(PublishRefused) as refused:
+        _copy_media(source.resolve(), "media/anh-1.png", tmp_path / "out")
+    assert "ngoài thư mục bản tin" in refused.value.lines[0]
+    assert sorted(p.name for p in (tmp_path / "out" / "media").iterdir()) == [Path(entry.path).name]
+
+
+def test_a_file_changing_while_publishing_is_signed_as_it_was_copied(keys, tmp_path):
+    """Pictures rewritten over and over while publish runs: whatever was copied is what is signed."""
+    import threading
+
+    source = make_feed(tmp_path / "src", pictures=6, side=600)
+    pictures = sorted((source / "media").iterdir())
+    variants = [png(1000 + i, 600) for i in range(2)]
+    stop = threading.Event()
+
+    def rewrite():
+        turn = 0
+        while not stop.is_set():
+            for path in pictures:  # rewritten in place, as an editor saving over the file does
+                with open(path, "r+b") as handle:
+                    handle.write(variants[turn % 2])
+            turn += 1
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    try:
+        out = tmp_path / "out"
+        for _ in range(3):
+            publish(source, out, signing.load_private_key(keys[0]))
+            manifest = parse((out / "manifest.json").read_bytes())
+            for entry in manifest.files:
+                data = (out / entry.path).read_bytes()
+                assert (len(data), hashlib.sha256(data).hexdigest()) == (entry.size, entry.sha256), entry.path
+    finally:
+        stop.set()
+        writer.join()
+
+
+def test_a_key_that_is_a_fifo_and_a_picture_that_is_dev_zero_do_not_hang(keys, tmp_path):
+    import os
+
+    fifo = tmp_path / "khoa.pem"
+    os.mkfifo(fifo)
+    result = kiosk("publish", MINIMAL, "--out", tmp_path / "out", "--key", fifo)
+    assert result.returncode == 1 and "không phải tệp thường" in result.stderr, result.stderr
+    source = make_feed(tmp_path / "src", pictures=1)
+    (source / "media" / "anh-1.png").unlink()
+    (source / "media" / "anh-1.png").symlink_to("/dev/zero")
+    result = kiosk("publish", source, "--out", tmp_path / "out", "--key", keys[0])
+    assert result.returncode == 1 and "feed.yaml:" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("case", ["expires-9999", "feed-is-pagemap", "5000-digits"])
+def test_publish_says_what_is_wrong_with_hostile_values_in_one_place(keys, tmp_path, case):
+    source = make_feed(tmp_path / "src", pictures=1)
+    feed = source / "feed.yaml"
+    if case == "expires-9999":
+        feed.write_text(feed.read_text(encoding="utf-8").replace(
+            f"expires: {(dt.date.today() + dt.timedelta(days=365)).isoformat()}", "expires: 9999-12-31"))
+    elif case == "feed-is-pagemap":
+        feed.unlink()
+        feed.symlink_to("/proc/self/pagemap")
+    else:
+        feed.write_text(feed.read_text(encoding="utf-8").replace("version: 1", "version: " + "9" * 5000))
+    result = kiosk("publish", source, "--out", tmp_path / "out", "--key", keys[0])
+    assert result.returncode == 1 and "feed.yaml:" in result.stderr and "chưa xuất bản" in result.stderr, result.stderr
+
+
+def test_publish_refuses_a_version_the_display_cannot_store(keys, tmp_path):
+    from kiosk.validate import MAX_VERSION
+
+    out = tmp_path / "out"
+    key = signing.load_private_key(keys[0])
+    publish(MINIMAL, out, key)
+    manifest = (out / "manifest.json").read_text(encoding="utf-8")
+    (out / "manifest.json").write_text(manifest.replace('"version": 1,', f'"version": {MAX_VERSION},'))
+    with pytest.raises(PublishRefused) as refused:
+        publish(MINIMAL, out, key)
+    assert f"phiên bản {MAX_VERSION + 1} lớn quá" in refused.value.lines[0]
+
+
+def test_publish_refuses_a_clock_behind_what_it_can_check_and_warns_of_one_far_ahead(keys, tmp_path):
+    out, key = tmp_path / "out", signing.load_private_key(keys[0])
+    source = make_feed(tmp_path / "src", pictures=1)
+    utc = dt.timezone.utc
+    with pytest.raises(PublishRefused) as refused:  # a board with no clock battery, back in 1970
+        publish(source, out, key, clock=lambda: dt.datetime(1970, 1, 1, tzinfo=utc))
+    assert "trước cả ngày làm ra phần mềm" in refused.value.lines[0]
+    now = dt.datetime.now(utc)
+    publish(source, out, key, clock=lambda: now)
+    with pytest.raises(PublishRefused) as refused:
+        publish(source, out, key, clock=lambda: now - dt.timedelta(days=2))
+    assert "trước lần xuất bản trước" in refused.value.lines[0]
+    ahead = publish(source, out, key, clock=lambda: now + dt.timedelta(days=200))
+    assert [w.message for w in ahead.warnings if "đồng hồ" in w.message] != []
+    assert parse((out / "manifest.json").read_bytes()).version == 2

@@ -445,3 +445,109 @@ def test_a_file_of_zeros_nesting_too_deep_and_a_list_as_type_each_get_one_line(t
     text = MINIMAL_TEXT.replace("slides:\n", "slides:\n  - type: [video]\n    id: sai-kieu\n    file: media/logo.png\n", 1)
     (folder / "feed.yaml").write_text(text, encoding="utf-8")
     assert [(p.line, p.column, "`video`" in p.message) for p in load_feed(folder).problems] == [(20, 11, True)]
+
+
+# ---------------------------------------------------------------------------------- hostile folders (issue 10)
+
+# The start of a real WebM file: its EBML header, DocType "webm".
+WEBM_HEAD = (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08"
+             b"\x42\x82\x84webm\x42\x87\x81\x02\x42\x85\x81\x02" + bytes(200))
+
+
+def _media_line(folder: Path, name: str) -> Expected:
+    """Where the picture slide's `file:` value stands; it now names name (a video slide for a video)."""
+    text = (folder / "feed.yaml").read_text(encoding="utf-8")
+    line = text.splitlines().index("    file: media/logo.png") + 1
+    text = text.replace("    file: media/logo.png", f"    file: {name}")
+    if not name.endswith(".png"):
+        text = text.replace("  - type: image\n    id: bieu-trung", "  - type: video\n    id: bieu-trung")
+    (folder / "feed.yaml").write_text(text, encoding="utf-8")
+    return Expected(line, 11, ())
+
+
+@pytest.mark.parametrize("case", ["link-to-private-key", "link-to-dev-zero", "dangling-link", "fifo", "empty",
+                                  "folder", "webm-not-webm"])
+def test_a_media_name_must_be_a_plain_nonempty_file_inside_the_folder(tmp_path, case):
+    folder = copy_minimal(tmp_path)
+    secret = tmp_path / "khoa" / "kiosk-private-key.pem"
+    secret.parent.mkdir()
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n-----BEGIN PRIVATE KEY-----")  # even one that starts like a PNG
+    name = {"webm-not-webm": "media/phim.webm"}.get(case, "media/anh.png")
+    place = _media_line(folder, name)
+    target = folder / name
+    expected = {
+        "link-to-private-key": ("liên kết tới tệp ngoài thư mục bản tin",),
+        "link-to-dev-zero": ("liên kết tới tệp ngoài thư mục bản tin",),
+        "dangling-link": ("liên kết hỏng",),
+        "fifo": ("không phải tệp thường",),
+        "empty": ("rỗng (0 byte)",),
+        "folder": ("không phải tệp thường",),
+        "webm-not-webm": ("không phải video WEBM",),
+    }[case]
+    if case == "link-to-private-key":
+        target.symlink_to(secret)
+    elif case == "link-to-dev-zero":
+        target.symlink_to("/dev/zero")
+    elif case == "dangling-link":
+        target.symlink_to(folder / "media" / "da-xoa.png")
+    elif case == "fifo":
+        os.mkfifo(target)
+    elif case == "empty":
+        target.write_bytes(b"")
+    elif case == "folder":
+        target.mkdir()
+    else:
+        target.write_bytes(b"RIFF....WEBPVP8 " + bytes(100))
+    run = run_kiosk("validate", folder)
+    check_reports(run, folder / "feed.yaml", [Expected(place.line, place.column, expected)])
+    assert str(secret.read_bytes()) not in run.stdout
+
+
+def test_a_real_webm_and_a_link_inside_the_folder_are_fine(tmp_path):
+    from kiosk.validate import load_feed
+
+    folder = copy_minimal(tmp_path)
+    (folder / "media" / "phim.webm").write_bytes(WEBM_HEAD)
+    _media_line(folder, "media/phim.webm")
+    (folder / "media" / "cung-logo.png").symlink_to("logo.png")
+    feed = folder / "feed.yaml"
+    feed.write_text(feed.read_text(encoding="utf-8").replace("  logo: media/logo.png", "  logo: media/cung-logo.png"),
+                    encoding="utf-8")
+    result = load_feed(folder)
+    assert result.feed is not None, result.problems
+
+
+@pytest.mark.parametrize("case", ["5000-digits", "version-past-2**53", "expires-9999", "start-year-1",
+                                  "feed-is-proc-pagemap", "feed-is-fifo", "flow-bomb"])
+def test_numbers_dates_and_the_feed_file_itself_are_range_checked(tmp_path, case):
+    folder = copy_minimal(tmp_path)
+    feed = folder / "feed.yaml"
+    text = feed.read_text(encoding="utf-8")
+    if case == "5000-digits":
+        feed.write_text(text.replace("version: 1", "version: " + "7" * 5000), encoding="utf-8")
+        expected = Expected(5, 10, ("con số dài quá (5000 chữ số)",))
+    elif case == "version-past-2**53":
+        feed.write_text(text.replace("version: 1", f"version: {2**53}"), encoding="utf-8")
+        expected = Expected(5, 10, ("`version` lớn quá",))
+    elif case == "expires-9999":
+        feed.write_text(text.replace("expires: 2027-06-30", "expires: 9999-12-31"), encoding="utf-8")
+        expected = Expected(6, 10, ("ngày `9999-12-31` ở ngoài khoảng năm 2000 đến 2100",))
+    elif case == "start-year-1":
+        feed.write_text(text.replace("start: 2026-12-01", "start: 0001-01-01"), encoding="utf-8")
+        line = text.splitlines().index("    start: 2026-12-01") + 1
+        expected = Expected(line, 12, ("ngày `0001-01-01` ở ngoài khoảng năm",))
+    elif case == "feed-is-proc-pagemap":
+        feed.unlink()
+        feed.symlink_to("/proc/self/pagemap")
+        expected = Expected(1, 1, ("",))
+    elif case == "feed-is-fifo":
+        feed.unlink()
+        os.mkfifo(feed)
+        expected = Expected(1, 1, ("không phải tệp thường",))
+    else:
+        feed.write_text("version: " + "[" * (2 * 1024 * 1024 - 20) + "\n", encoding="utf-8")
+        expected = Expected(1, 210, ("lồng nhau quá sâu",))
+    started = dt.datetime.now()
+    run = run_kiosk("validate", folder)
+    assert (dt.datetime.now() - started).total_seconds() < 30, "no hang, no quadratic parse"
+    check_reports(run, feed, [expected], more=case == "feed-is-proc-pagemap")
