@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from kiosk import signing
+from kiosk import media, signing
 from kiosk.manifest import FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, FileEntry, Manifest, ManifestProblem, parse
 from kiosk.problems import Problem
 from kiosk.store import atomic_write, file_sha256
@@ -122,7 +122,7 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None) -> Pub
     for node, field_name in media_references(doc.data):
         name = node[field_name]
         if name not in published_names:
-            original = folder / name
+            original = media.for_screens(folder / name)  # a photo far larger than any screen: downscaled
             digest = file_sha256(original)
             published = f"{MEDIA_DIR}/{digest}{original.suffix.lower()}"
             target = out / published
