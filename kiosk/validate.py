@@ -326,15 +326,15 @@ def _texts(doc: Document):
     """(path, value) for every text value that a screen draws."""
     for path, node in _walk(doc.data):
         if isinstance(node, str) and path:
-            name = next((part for part in reversed(path) if isinstance(part, str)), "")
+            name = path[-1] if isinstance(path[-1], str) or len(path) < 2 else path[-2]  # a list's items: its key
             if name not in _NOT_DRAWN:
                 yield path, node
 
 
-def _undrawable_warnings(doc: Document) -> list[Problem]:
+def _undrawable_warnings(doc: Document, texts: list[tuple[tuple, str]]) -> list[Problem]:
     """Characters the bundled font has no glyph for: emoji, Chinese, Korean... drawn as empty boxes."""
     warnings = []
-    for path, text in _texts(doc):
+    for path, text in texts:
         missing = textfit.undrawable(text)
         if not missing:
             continue
@@ -348,10 +348,10 @@ def _undrawable_warnings(doc: Document) -> list[Problem]:
     return warnings
 
 
-def _curly_quote_warnings(doc: Document) -> list[Problem]:
+def _curly_quote_warnings(doc: Document, texts: list[tuple[tuple, str]]) -> list[Problem]:
     """A value typed without quotes but wrapped in Word's curly ones: YAML keeps them as text."""
     warnings = []
-    for path, text in _texts(doc):
+    for path, text in texts:
         if len(text) < 3 or _CURLY_PAIRS.get(text[0]) != text[-1] or not doc.spot(path).plain:
             continue
         typed = "- " if isinstance(path[-1], int) else f"{path[-1]}: "  # a list item, or a field
@@ -423,11 +423,13 @@ def _long_list(doc: Document, index: int, slide: dict, named: list) -> list[Prob
     duration = slide.get("duration")
     if not isinstance(duration, int) or isinstance(duration, bool) or duration <= 0:
         duration = model.DEFAULT_DURATION[slide["type"]]
-    names = [name for _, name, _ in named]
-    details = [position for _, _, position in named if isinstance(position, str)]
+    if len(named) * duration <= MAX_LIST_MINUTES * 60:
+        return []  # even one person a page would be short enough
+    longest = textfit.em_width((name for _, name, _ in named), bold=True)
+    widest = textfit.em_width(position for _, _, position in named if isinstance(position, str))
     name_size = "heading" if slide["type"] == "leaders" else "body"
     # the screen where most people fit on a page: the warning holds on every other one
-    per_page, screen = max((textfit.people_per_page(names, details, screen, name_size), screen)
+    per_page, screen = max((textfit.people_per_page(longest, widest, screen, name_size), screen)
                            for screen in (textfit.SCREEN_SIZES[0], textfit.NARROWEST_SCREEN))
     pages = math.ceil(len(named) / per_page)
     minutes = pages * duration / 60
@@ -459,8 +461,9 @@ def _image_size_warnings(doc: Document, folder: Path) -> list[Problem]:
 
 def _look_warnings(doc: Document, folder: Path) -> list[Problem]:
     """What is valid but will not look right on a screen."""
-    return (doc.cleaned + _undrawable_warnings(doc) + _curly_quote_warnings(doc) + _title_warnings(doc)
-            + _people_warnings(doc) + _image_size_warnings(doc, folder))
+    texts = list(_texts(doc))
+    return (doc.cleaned + _undrawable_warnings(doc, texts) + _curly_quote_warnings(doc, texts)
+            + _title_warnings(doc) + _people_warnings(doc) + _image_size_warnings(doc, folder))
 
 
 def check_document(doc: Document, folder: Path, problems: list[Problem] = ()) -> LoadResult:
