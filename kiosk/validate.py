@@ -352,7 +352,8 @@ def _curly_quote_warnings(doc: Document, texts: list[tuple[tuple, str]]) -> list
     """A value typed without quotes but wrapped in Word's curly ones: YAML keeps them as text."""
     warnings = []
     for path, text in texts:
-        if len(text) < 3 or _CURLY_PAIRS.get(text[0]) != text[-1] or not doc.spot(path).plain:
+        if (len(text) < 3 or _CURLY_PAIRS.get(text[0]) != text[-1] or not doc.spot(path).plain
+                or text[0] in text[1:-1] or text[-1] in text[1:-1]):  # “Dân biết” và “dân làm”: two quotes
             continue
         typed = "- " if isinstance(path[-1], int) else f"{path[-1]}: "  # a list item, or a field
         inner = text[1:-1].strip()
@@ -449,7 +450,7 @@ def _image_size_warnings(doc: Document, folder: Path) -> list[Problem]:
     for path, node in _fields_named(doc, MEDIA_KEYS.keys() | {"file"}):
         name = node[path[-1]]
         kinds = MEDIA_KEYS.get(path[-1]) or MEDIA_KEYS_BY_TYPE.get(_media_type(node))
-        if kinds is not IMAGE_SUFFIXES or not isinstance(name, str) or not name:
+        if kinds is not IMAGE_SUFFIXES or not isinstance(name, str) or not name or "\0" in name:
             continue
         target = (root / name).resolve()
         if not target.is_relative_to(root) or target.suffix.lower() not in IMAGE_SUFFIXES or not target.is_file():
