@@ -68,23 +68,29 @@ DAY_FORM = "viết dạng năm-tháng-ngày, ví dụ 2026-12-31"
 MOMENT_FORMS = f"{DAY_FORM}, hoặc có giờ: \"2026-12-31 07:30\""
 # A date as Vietnamese write it by hand, day first: 01/12/2026, 1-12-2026, 01.12.2026 07:30
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s+(\d{1,2}:\d{2}))?")
+# ... or year first but not quite the feed's way: 2026/12/01, 2026-6-1
+_YEAR_FIRST = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(?:\s+(\d{1,2}:\d{2}))?")
 
 
-def not_a_date(value) -> PydanticCustomError:
+def not_a_date(value, with_time: bool = True) -> PydanticCustomError:
     """The message for a date field that holds no date written the feed's way: a date written day
-    first gets its own spelling back in the right order."""
+    first gets its own spelling back in the right order (with its time if the field takes one)."""
     text = str(value).strip()
     day_first = _DAY_FIRST.fullmatch(text)
-    if day_first:
-        day, month, year, clock = day_first.groups()
+    year_first = _YEAR_FIRST.fullmatch(text)
+    if day_first or year_first:
+        if day_first:
+            day, month, year, clock = day_first.groups()
+        else:
+            year, month, day, clock = year_first.groups()
         try:
             written = date(int(year), int(month), int(day)).isoformat()
         except ValueError:
             return _problem(f"`{text}` không phải ngày có thật (ngày {int(day)} tháng {int(month)} năm {year})")
-        spelled = f'"{written} {clock}"' if clock else written
+        spelled = f'"{written} {clock}"' if clock and with_time else written
         return _problem(f"ngày `{text}` cần viết năm-tháng-ngày: viết {spelled} "
                         f"(ngày {int(day)} tháng {int(month)} năm {year})")
-    return _problem(f"`{text}` không phải ngày có thật; {MOMENT_FORMS}")
+    return _problem(f"`{text}` không phải ngày có thật; {MOMENT_FORMS if with_time else DAY_FORM}")
 
 
 def to_day(value):
@@ -97,7 +103,7 @@ def to_day(value):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise not_a_date(value) from None
+            raise not_a_date(value, with_time=False) from None
     raise _problem(f"cần một ngày; {DAY_FORM}")
 
 

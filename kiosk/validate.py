@@ -421,6 +421,7 @@ def _people_warnings(doc: Document) -> list[Problem]:
 
 
 def _long_list(doc: Document, index: int, slide: dict, named: list) -> list[Problem]:
+    """A list whose pages, on the screen that holds the most people a page, last many minutes."""
     duration = slide.get("duration")
     if not isinstance(duration, int) or isinstance(duration, bool) or duration <= 0:
         duration = model.DEFAULT_DURATION[slide["type"]]

@@ -149,11 +149,19 @@ def test_the_schema_accepts_hours_as_one_value_or_a_list():
     assert committed == schema, "schema/feed.schema.json is stale: run `kiosk schema --out schema/feed.schema.json`"
 
 
-def test_a_day_that_does_not_exist_written_day_first_says_so(tmp_path):
+@pytest.mark.parametrize("field, typed, message", [
+    ("end: 2026-12-31", "end: 31/02/2026", "không phải ngày có thật (ngày 31 tháng 2 năm 2026)"),
+    ("end: 2026-12-31", "end: 2026/12/31", "viết 2026-12-31 (ngày 31 tháng 12 năm 2026)"),
+    ("start: 2026-12-01", 'start: "01.12.2026 07:30"', 'viết "2026-12-01 07:30"'),
+    ("expires: 2027-06-30", 'expires: "30/06/2027 17:00"', "viết 2027-06-30 (ngày 30"),  # a day, no time
+    ("expires: 2027-06-30", "expires: 30-06-27", "ví dụ 2026-12-31"),
+])
+def test_every_date_field_names_the_right_spelling_of_what_was_typed(tmp_path, field, typed, message):
     folder = copy_minimal(tmp_path)
-    write(folder, MINIMAL_TEXT.replace("end: 2026-12-31", "end: 31/02/2026"))
+    text = MINIMAL_TEXT.replace(field, typed)
+    write(folder, text)
     (error,) = load_feed(folder).problems
-    assert "không phải ngày có thật (ngày 31 tháng 2 năm 2026)" in error.message, error
+    assert (error.line, message in error.message) == (line_of(text, typed), True), error
 
 
 # ---------------------------------------------------------------------- titles, lists, photos
