@@ -16,6 +16,7 @@ MAX_VIDEO_WIDTH, MAX_VIDEO_HEIGHT = 1920, 1080
 # The long side of the largest supported screen (3840x2160, either way round): a photo with more
 # pixels than that costs memory on a small board and is drawn no sharper.
 MAX_IMAGE_SIDE = 3840
+_ORIENTATION = 0x0112  # the EXIF tag a phone writes for a photo stored sideways
 MAX_VIDEO_SECONDS = 60
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
 _MAX_BOXES = 10_000  # a damaged file must not keep the parser busy
@@ -154,14 +155,16 @@ def for_screens(source: Path) -> Path:
 
 
 def _downscaled(source: Path, kind: str) -> bytes:
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     out = io.BytesIO()
     with Image.open(source) as image:
         image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))  # a JPEG decodes at a smaller scale: faster
+        if image.getexif().get(_ORIENTATION, 1) != 1:  # upright as the staff's photo viewer shows it:
+            image = ImageOps.exif_transpose(image)  # the copy keeps no orientation tag to say so
         image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
         if kind == "png":
-            image.save(out, "PNG", optimize=True)
+            image.save(out, "PNG")
         else:
             image.convert("RGB").save(out, "JPEG", quality=90)
     return out.getvalue()

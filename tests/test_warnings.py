@@ -265,16 +265,25 @@ def test_a_person_pasted_twice_is_pointed_at_with_the_first_line(tmp_path):
     assert warnings_of(folder) == []
 
 
-def jpeg(path: Path, size: tuple[int, int]) -> Path:
+def jpeg(path: Path, size: tuple[int, int], exif: Image.Exif | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", size, (180, 40, 40)).save(path, "JPEG", quality=70)
+    Image.new("RGB", size, (180, 40, 40)).save(path, "JPEG", quality=70, exif=exif or Image.Exif())
     return path
+
+
+def phone_exif(orientation: int) -> Image.Exif:
+    """What a phone writes: its make, where the photo was taken, and how to turn it upright."""
+    exif = Image.Exif()
+    exif[0x010F] = "Điện thoại"
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (21.0, 1.0, 30.0), 3: "E", 4: (105.0, 49.0, 50.0)}  # GPS: Hanoi
+    return exif
 
 
 def test_a_photo_far_larger_than_any_screen_is_warned_and_published_downscaled(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     folder = copy_minimal(tmp_path)
-    photo = jpeg(folder / "media" / "hoi-nghi.jpg", (6000, 4000))
+    photo = jpeg(folder / "media" / "hoi-nghi.jpg", (6000, 4000), phone_exif(orientation=1))
     before = hashlib.sha256(photo.read_bytes()).hexdigest()
     text = MINIMAL_TEXT.replace("file: media/logo.png", "file: media/hoi-nghi.jpg")
     write(folder, text)
@@ -292,8 +301,21 @@ def test_a_photo_far_larger_than_any_screen_is_warned_and_published_downscaled(t
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == pictures[0].sha256
     with Image.open(copy) as image:
         assert image.size == (3840, 2560) and image.format == "JPEG"
+        assert not image.getexif(), "the published copy still says which phone took it, and where"
     assert hashlib.sha256(photo.read_bytes()).hexdigest() == before, "the staff's original was changed"
     assert load_feed(out).warnings == []  # what the displays get is no longer too large
+    # published again: the same copy, made once
+    publish(folder, out, signing.new_private_key())
+    assert [e for e in parse((out / "manifest.json").read_bytes()).files if e.path.endswith(".jpg")] == pictures
+    assert len(list((tmp_path / "cache").rglob("*.jpg"))) == 1
+    # a phone photo taken upright but stored sideways is published upright, and a PNG stays a PNG
+    sideways = jpeg(folder / "media" / "doc.jpg", (4000, 3000), phone_exif(orientation=6))
+    with Image.open(media.for_screens(sideways)) as image:
+        assert image.size == (2880, 3840)
+    infographic = folder / "media" / "so-do.png"
+    Image.new("RGB", (4000, 3000), (11, 61, 46)).save(infographic)
+    with Image.open(media.for_screens(infographic)) as image:
+        assert (image.format, image.size) == ("PNG", (3840, 2880))
     # a photo that fits the largest screen is published as it is
     assert media.for_screens(jpeg(folder / "media" / "vua.jpg", (3840, 2160))) == folder / "media" / "vua.jpg"
 
