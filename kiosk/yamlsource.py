@@ -263,6 +263,8 @@ INVISIBLE = {
     "\u2060": "ký tự giữ liền",
     "\u00ad": "gạch nối mềm",
     "\ufeff": "dấu BOM",
+    "\ufe0e": "dấu chọn kiểu chữ",  # after a symbol: drawn as text
+    "\ufe0f": "dấu chọn kiểu biểu tượng",  # after a symbol: drawn as an emoji (❤️)
     "\u061c": "dấu chiều viết",
     **{chr(code): "dấu chiều viết" for code in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))},
 }

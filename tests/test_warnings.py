@@ -89,6 +89,7 @@ def test_a_straight_quoted_value_with_curly_quotes_inside_is_what_the_writer_mea
     ('"Mời bà con\\u200bquét mã"', "\u200b"),  # typed as an escape: pointed at the value's start
     ("Mời bà con quét mã\u2060", "\u2060"),
     ("\u202aMời bà con quét mã\u202c", "\u202a"),
+    ("Mời bà con quét mã\ufe0f", "\ufe0f"),  # an emoji's style selector, left when the emoji was deleted
 ])
 def test_each_invisible_character_is_named_with_its_code_and_removed(tmp_path, typed, invisible):
     folder = copy_minimal(tmp_path)
@@ -107,6 +108,8 @@ def test_emoji_chinese_and_korean_are_checked_against_the_fonts_own_character_ma
     assert textfit.undrawable(drawn) == []
     assert textfit.undrawable("Chúc mừng 🎉 năm mới 🇻🇳 北京 김민준") == [
         "🎉", "🇻", "🇳", "北", "京", "김", "민", "준"]
+    # what Word puts in for a minus sign, a list bullet and a tick: not in the font either
+    assert textfit.undrawable("Nhiệt độ −5 °C ● đã nộp ✓") == ["−", "●", "✓"]
 
 
 def test_a_value_with_many_characters_the_font_lacks_names_a_few(tmp_path):
