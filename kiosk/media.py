@@ -1,13 +1,22 @@
 """What a media file is, read from its header without decoding it: enough to warn staff about a
-video too large or too long for a small board, and to skip a file that is not a video at all."""
+video too large or too long for a small board, or a photo far larger than any screen, and to skip
+a file that is not a video at all. A photo that large is published downscaled."""
 
 from __future__ import annotations
 
+import io
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.store import atomic_write, file_sha256
+
 MAX_VIDEO_WIDTH, MAX_VIDEO_HEIGHT = 1920, 1080
+# The long side of the largest supported screen (3840x2160, either way round): a photo with more
+# pixels than that costs memory on a small board and is drawn no sharper.
+MAX_IMAGE_SIDE = 3840
+_ORIENTATION = 0x0112  # the EXIF tag a phone writes for a photo stored sideways
 MAX_VIDEO_SECONDS = 60
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts"}
 _MAX_BOXES = 10_000  # a damaged file must not keep the parser busy
@@ -105,3 +114,57 @@ def video_warnings(info: VideoInfo) -> list[str]:
         warnings.append(f"video dài {info.seconds:.0f} giây: nên dưới {MAX_VIDEO_SECONDS} giây, "
                         "hoặc đặt `max_seconds` để dừng sớm")
     return warnings
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG from its header, or None if it does not open as an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def image_warnings(size: tuple[int, int]) -> list[str]:
+    """Plain-words warnings for a photo with more pixels than any screen shows."""
+    width, height = size
+    if max(size) <= MAX_IMAGE_SIDE:
+        return []
+    return [f"ảnh {width}x{height} lớn hơn mọi màn hình (lớn nhất 3840x2160): tốn bộ nhớ mà không nét hơn; "
+            f"khi xuất bản, bản đăng lên được thu nhỏ còn cạnh dài {MAX_IMAGE_SIDE} điểm ảnh (tệp gốc giữ "
+            "nguyên); nên tự thu nhỏ ảnh trước khi đưa vào"]
+
+
+def for_screens(source: Path) -> Path:
+    """The file to publish for this media file: itself, or for a photo larger than any screen a copy
+    downscaled to MAX_IMAGE_SIDE on its long side (without its metadata, such as where it was taken),
+    kept in the user's cache by the original's content so that the next publish reuses it. The
+    original is never changed."""
+    size = image_size(source) if source.suffix.lower() in (".png", ".jpg", ".jpeg") else None
+    if size is None or max(size) <= MAX_IMAGE_SIDE:
+        return source
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ward-kiosk" / "screen-copies"
+    kind = "png" if source.suffix.lower() == ".png" else "jpg"
+    copy = cache / f"{file_sha256(source)}-{MAX_IMAGE_SIDE}.{kind}"
+    if not copy.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        atomic_write(copy, _downscaled(source, kind))
+    return copy
+
+
+def _downscaled(source: Path, kind: str) -> bytes:
+    from PIL import Image, ImageOps
+
+    out = io.BytesIO()
+    with Image.open(source) as image:
+        image.draft("RGB", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))  # a JPEG decodes at a smaller scale: faster
+        if image.getexif().get(_ORIENTATION, 1) != 1:  # upright as the staff's photo viewer shows it:
+            image = ImageOps.exif_transpose(image)  # the copy keeps no orientation tag to say so
+        image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
+        if kind == "png":
+            image.save(out, "PNG")
+        else:
+            image.convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()

@@ -64,7 +64,47 @@ def _check_hours(value: str) -> str:
 
 
 FEED_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the wall time of every moment in a feed
-MOMENT_FORMS = "viết dạng năm-tháng-ngày, ví dụ 2026-12-31, hoặc có giờ: \"2026-12-31 07:30\""
+DAY_FORM = "viết dạng năm-tháng-ngày, ví dụ 2026-12-31"
+MOMENT_FORMS = f"{DAY_FORM}, hoặc có giờ: \"2026-12-31 07:30\""
+# A date as Vietnamese write it by hand, day first: 01/12/2026, 1-12-2026, 01.12.2026 07:30
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s+(\d{1,2}:\d{2}))?")
+# ... or year first but not quite the feed's way: 2026/12/01, 2026-6-1
+_YEAR_FIRST = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(?:\s+(\d{1,2}:\d{2}))?")
+
+
+def not_a_date(value, with_time: bool = True) -> PydanticCustomError:
+    """The message for a date field that holds no date written the feed's way: a date written day
+    first gets its own spelling back in the right order (with its time if the field takes one)."""
+    text = str(value).strip()
+    day_first = _DAY_FIRST.fullmatch(text)
+    year_first = _YEAR_FIRST.fullmatch(text)
+    if day_first or year_first:
+        if day_first:
+            day, month, year, clock = day_first.groups()
+        else:
+            year, month, day, clock = year_first.groups()
+        try:
+            written = date(int(year), int(month), int(day)).isoformat()
+        except ValueError:
+            return _problem(f"`{text}` không phải ngày có thật (ngày {int(day)} tháng {int(month)} năm {year})")
+        spelled = f'"{written} {clock}"' if clock and with_time else written
+        return _problem(f"ngày `{text}` cần viết năm-tháng-ngày: viết {spelled} "
+                        f"(ngày {int(day)} tháng {int(month)} năm {year})")
+    return _problem(f"`{text}` không phải ngày có thật; {MOMENT_FORMS if with_time else DAY_FORM}")
+
+
+def to_day(value):
+    """A date alone, written 2026-12-31 (YAML has read it already) or as text in that form."""
+    if isinstance(value, datetime):
+        raise _problem(f"chỉ ghi ngày, không ghi giờ: viết {value.date().isoformat()}")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise not_a_date(value, with_time=False) from None
+    raise _problem(f"cần một ngày; {DAY_FORM}")
 
 
 def to_moment(value):
@@ -92,7 +132,7 @@ def to_moment(value):
             moment = None
         if moment is not None and moment.tzinfo:
             return to_moment(moment)
-        raise _problem(f"`{value}` không phải ngày có thật; {MOMENT_FORMS}")
+        raise not_a_date(value)
     raise _problem(f"cần một ngày; {MOMENT_FORMS}")
 
 
@@ -113,6 +153,15 @@ Text = Annotated[str, Field(min_length=1)]
 Url = Annotated[str, AfterValidator(_check_https)]
 MediaPath = Annotated[str, AfterValidator(_check_media_path)]
 Hours = Annotated[str, AfterValidator(_check_hours)]
+_HOURS_SCHEMA = {"type": "string", "examples": ["07:30-11:30"]}
+# One range may be written alone, `hours: "07:30-11:30"`, or as a list of them.
+HoursList = Annotated[
+    list[Hours],
+    BeforeValidator(lambda value: [value] if isinstance(value, str) else value),
+    WithJsonSchema({"anyOf": [_HOURS_SCHEMA, {"type": "array", "items": _HOURS_SCHEMA}]}),
+]
+Day = Annotated[date, BeforeValidator(to_day),
+                WithJsonSchema({"type": "string", "format": "date", "examples": ["2027-06-30"]})]
 # Editors check the schema's pattern; the validator accepts the same two forms.
 Moment = Annotated[
     Union[datetime, date],
@@ -151,7 +200,8 @@ class _Slide(_Strict):
     start: Moment | None = Field(None, description="Ngày bắt đầu hiện: 2026-12-01 hoặc \"2026-12-01 07:30\"")
     end: Moment | None = Field(None, description="Ngày cuối cùng hiện: 2026-12-31 hoặc \"2026-12-31 17:00\"")
     weekdays: list[Weekday] | None = Field(None, description="Chỉ hiện vào các thứ: T2 T3 T4 T5 T6 T7 CN")
-    hours: list[Hours] | None = Field(None, description="Chỉ hiện trong các khung giờ, ví dụ \"07:30-11:30\"")
+    hours: HoursList | None = Field(
+        None, description="Chỉ hiện trong khung giờ \"07:30-11:30\", hoặc một danh sách khung giờ")
     displays: list[Text] | None = Field(None, description="Chỉ hiện trên các màn hình có mã hoặc nhãn này")
     urgent: bool = Field(False, description="Tin khẩn: chen ngang vòng chiếu trong thời gian hiệu lực")
 
@@ -300,7 +350,7 @@ class Topic(_Strict):
 class Feed(_Strict):
     format: Literal[1] = Field(description="Phiên bản định dạng: luôn là 1")
     version: Annotated[int, Field(ge=0)] = Field(description="Số phiên bản bản tin (kiosk publish tự tăng)")
-    expires: date = Field(description="Ngày hết hạn: sau ngày này màn hình không tin bản tin này nữa")
+    expires: Day = Field(description="Ngày hết hạn: sau ngày này màn hình không tin bản tin này nữa")
     ward: Ward
     ticker: list[Text] = Field(default_factory=list, description="Các dòng chữ chạy cuối màn hình")
     slides: list[Slide] = Field(min_length=1, description="Các trang chiếu, theo thứ tự")

@@ -26,7 +26,7 @@ from typing import Callable
 
 import yaml
 
-from kiosk import signing, trust
+from kiosk import media, signing, trust
 from kiosk.manifest import (FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, SIGNATURE_FILE, FileEntry, Manifest,
                             ManifestProblem, parse)
 from kiosk.problems import Problem
@@ -114,6 +114,7 @@ def _copy_media(root: Path, name: str, out: Path) -> FileEntry:
     target, refused = media_file(root, name)
     if refused:
         raise PublishRefused([f"{root / FEED_FILE}: {refused}; chưa xuất bản"])
+    target = media.for_screens(target)  # a photo far larger than any screen: its downscaled copy
     media_dir = out / MEDIA_DIR
     fd, temp_name = tempfile.mkstemp(prefix=".media.", suffix=".tmp", dir=media_dir)
     temp = Path(temp_name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import stat
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,11 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kiosk import media, model
+from kiosk import media, model, textfit
 from kiosk.manifest import MAX_FILE_BYTES
 from kiosk.model import Feed
 from kiosk.problems import Problem
-from kiosk.yamlsource import MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused, load_yaml, read_regular_file
+from kiosk.vietnamese import fold
+from kiosk.yamlsource import (MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused, load_yaml,
+                              read_regular_file)
 
 FEED_FILE = "feed.yaml"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
@@ -367,10 +370,167 @@ def _duplicate_ids(doc: Document) -> list[Problem]:
     return problems
 
 
+# ------------------------------------------------------- text and pictures that will not look right
+
+# Values that are never drawn as text: names of files, addresses, codes.
+_NOT_DRAWN = {"id", "type", "url", "file", "logo", "photo", "picture", "background", "order"}
+MAX_UNDRAWABLE_SAID = 5  # characters named in one warning
+# Word turns straight quotes into these as they are typed; YAML does not read them as quotes.
+_CURLY_PAIRS = {"\u201c": "\u201d", "\u201d": "\u201d", "\u201e": "\u201c", "\u2018": "\u2019",
+                "\u2019": "\u2019", "\u00ab": "\u00bb"}
+MAX_LIST_MINUTES = 5  # one slide longer than this keeps every other notice off the screen
+
+
+def _texts(doc: Document):
+    """(path, value) for every text value that a screen draws."""
+    for path, node in _walk(doc.data):
+        if isinstance(node, str) and path:
+            name = path[-1] if isinstance(path[-1], str) or len(path) < 2 else path[-2]  # a list's items: its key
+            if name not in _NOT_DRAWN:
+                yield path, node
+
+
+def _undrawable_warnings(doc: Document, texts: list[tuple[tuple, str]]) -> list[Problem]:
+    """Characters the bundled font has no glyph for: emoji, Chinese, Korean... drawn as empty boxes."""
+    warnings = []
+    for path, text in texts:
+        missing = textfit.undrawable(text)
+        if not missing:
+            continue
+        named = ", ".join(f"`{ch}` (U+{ord(ch):04X})" for ch in missing[:MAX_UNDRAWABLE_SAID])
+        more = f" và {len(missing) - MAX_UNDRAWABLE_SAID} ký tự khác" if len(missing) > MAX_UNDRAWABLE_SAID else ""
+        what = "ký tự" if len(missing) == 1 else "các ký tự"
+        spot = doc.inside(path, missing[0])
+        warnings.append(Problem(doc.path, spot.line, spot.column, (
+            f"{what} {named}{more} không có trong phông chữ của màn hình nên sẽ hiện thành ô trống; "
+            "hãy xóa hoặc viết bằng chữ"), warning=True))
+    return warnings
+
+
+def _curly_quote_warnings(doc: Document, texts: list[tuple[tuple, str]]) -> list[Problem]:
+    """A value typed without quotes but wrapped in Word's curly ones: YAML keeps them as text."""
+    warnings = []
+    for path, text in texts:
+        if (len(text) < 3 or _CURLY_PAIRS.get(text[0]) != text[-1] or not doc.spot(path).plain
+                or text[0] in text[1:-1] or text[-1] in text[1:-1]):  # “Dân biết” và “dân làm”: two quotes
+            continue
+        typed = "- " if isinstance(path[-1], int) else f"{path[-1]}: "  # a list item, or a field
+        inner = text[1:-1].strip()
+        shown = inner if len(inner) <= 50 else inner[:50].rsplit(" ", 1)[0] + "…"
+        warnings.append(doc.problem(path, (
+            f"cả giá trị nằm trong dấu nháy cong {text[0]}…{text[-1]} (Word tự đổi dấu nháy thẳng thành "
+            "dấu nháy cong): YAML không coi đó là dấu nháy nên màn hình hiện cả hai dấu; nếu chỉ cần chữ, "
+            f"hãy viết `{typed}{shown}`; nếu muốn hiện dấu nháy, hãy đặt cả giá trị trong dấu nháy đơn "
+            f"thẳng: `{typed}'{text[0]}{shown}{text[-1]}'`"),
+            warning=True))
+    return warnings
+
+
+def _slides(doc: Document):
+    """(index, slide) of each slide written as a group of fields."""
+    slides = doc.data.get("slides") if isinstance(doc.data, dict) else None
+    for index, slide in enumerate(slides if isinstance(slides, list) else []):
+        if isinstance(slide, dict):
+            yield index, slide
+
+
+def _title_warnings(doc: Document) -> list[Problem]:
+    """A title that, even at the smallest title size, takes more than its share of a page."""
+    warnings = []
+    for index, slide in _slides(doc):
+        kind, title = _media_type(slide), slide.get("title")
+        if kind not in ("resolution", "text", "delegates", "leaders") or not isinstance(title, str):
+            continue
+        title = " ".join(title.split())
+        beside = bool(slide.get("link") if kind == "resolution" else slide.get("picture"))
+        fit = textfit.title_fit(title, kind, beside)
+        if fit.lines <= fit.room_lines:
+            continue
+        width, height = fit.screen
+        about = len(title) * fit.room_lines // fit.lines // 10 * 10
+        warnings.append(doc.problem(("slides", index, "title"), (
+            f"tiêu đề dài {len(title)} ký tự: trên màn hình {width}x{height}, kể cả ở cỡ chữ nhỏ nhất của "
+            f"tiêu đề ({fit.size} px) nó chiếm {fit.lines} dòng, quá nửa trang ({fit.room_lines} dòng), nên "
+            f"trang đầu gần như chỉ có tiêu đề; hãy rút gọn còn khoảng {about} ký tự và đưa phần còn lại "
+            "vào nội dung"), warning=True))
+    return warnings
+
+
+def _people_warnings(doc: Document) -> list[Problem]:
+    """A person listed twice in one list, and a list that keeps the screen for many minutes."""
+    warnings = []
+    for index, slide in _slides(doc):
+        kind, people = _media_type(slide), slide.get("people")
+        if kind not in ("delegates", "leaders") or not isinstance(people, list):
+            continue
+        named = [(i, p["name"], p.get("position")) for i, p in enumerate(people)
+                 if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"].strip()]
+        first: dict[str, int] = {}
+        for i, name, _ in named:
+            key = " ".join(fold(name).split())
+            if key in first:
+                where = doc.spot(("slides", index, "people", first[key], "name")).line
+                warnings.append(doc.problem(("slides", index, "people", i, "name"), (
+                    f"`{name.strip()}` đã có trong danh sách này ở dòng {where}: một người ghi hai lần? "
+                    "hãy xóa một"), warning=True))
+            else:
+                first[key] = i
+        warnings += _long_list(doc, index, slide, named)
+    return warnings
+
+
+def _long_list(doc: Document, index: int, slide: dict, named: list) -> list[Problem]:
+    """A list whose pages, on the screen that holds the most people a page, last many minutes."""
+    duration = slide.get("duration")
+    if not isinstance(duration, int) or isinstance(duration, bool) or duration <= 0:
+        duration = model.DEFAULT_DURATION[slide["type"]]
+    if len(named) * duration <= MAX_LIST_MINUTES * 60:
+        return []  # even one person a page would be short enough
+    longest = textfit.em_width((name for _, name, _ in named), bold=True)
+    widest = textfit.em_width(position for _, _, position in named if isinstance(position, str))
+    name_size = "heading" if slide["type"] == "leaders" else "body"
+    # the screen where most people fit on a page: the warning holds on every other one
+    per_page, screen = max((textfit.people_per_page(longest, widest, screen, name_size), screen)
+                           for screen in (textfit.SCREEN_SIZES[0], textfit.NARROWEST_SCREEN))
+    pages = math.ceil(len(named) / per_page)
+    minutes = pages * duration / 60
+    if minutes <= MAX_LIST_MINUTES:
+        return []
+    return [doc.problem(("slides", index, "people"), (
+        f"danh sách {len(named)} người chiếm {pages} trang (màn hình {screen[0]}x{screen[1]}, {per_page} người "
+        f"một trang), {duration} giây mỗi trang: khoảng {round(minutes)} phút cho một trang chiếu, trong "
+        "lúc đó không tin nào khác hiện lên; hãy tách thành vài trang chiếu (ví dụ theo đơn vị bầu cử) và "
+        "xếp xen giữa các tin khác"), key=True, warning=True)]
+
+
+def _image_size_warnings(doc: Document, folder: Path) -> list[Problem]:
+    """A photo with far more pixels than any screen shows (publishing downscales it)."""
+    warnings = []
+    root = folder.resolve()
+    for path, node in _fields_named(doc, MEDIA_KEYS.keys() | {"file"}):
+        name = node[path[-1]]
+        kinds = MEDIA_KEYS.get(path[-1]) or MEDIA_KEYS_BY_TYPE.get(_media_type(node))
+        if kinds is not IMAGE_SUFFIXES or not isinstance(name, str) or not name or "\0" in name:
+            continue
+        target = (root / name).resolve()
+        if not target.is_relative_to(root) or target.suffix.lower() not in IMAGE_SUFFIXES or not target.is_file():
+            continue  # the media checks report it
+        size = media.image_size(target)
+        warnings += [doc.problem(path, message, warning=True) for message in media.image_warnings(size or (0, 0))]
+    return warnings
+
+
+def _look_warnings(doc: Document, folder: Path) -> list[Problem]:
+    """What is valid but will not look right on a screen."""
+    texts = list(_texts(doc))
+    return (doc.cleaned + _undrawable_warnings(doc, texts) + _curly_quote_warnings(doc, texts)
+            + _title_warnings(doc) + _people_warnings(doc) + _image_size_warnings(doc, folder))
+
+
 def check_document(doc: Document, folder: Path, problems: list[Problem] = ()) -> LoadResult:
     """Check parsed feed data against the model and the media folder."""
     problems = (list(problems) + _media_problems(doc, folder) + _range_problems(doc) + _schedule_problems(doc)
-                + _duplicate_ids(doc) + _link_warnings(doc))
+                + _duplicate_ids(doc) + _link_warnings(doc) + _look_warnings(doc, folder))
     if not isinstance(doc.data, dict):
         problems.append(doc.problem((), "tệp bản tin trống hoặc không phải một nhóm trường `tên: giá trị`"))
         return LoadResult(None, sorted(problems))

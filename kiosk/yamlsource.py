@@ -3,10 +3,12 @@
 PyYAML's safe loader reads the file and types the scalars, but the data is built here from the
 parser's events: a document with anchors or aliases is refused, an alias never followed (no defence
 against a "billion laughs" file otherwise), and duplicate keys are errors instead of the last one
-silently winning. All text comes out as Unicode NFC."""
+silently winning. All text comes out as Unicode NFC, without the invisible characters pasted from
+web pages and Word, and with a space for each tab; each such change is noted where it was made."""
 
 from __future__ import annotations
 
+import bisect
 import errno
 import gc
 import os
@@ -86,6 +88,9 @@ class Document:
     data: Any
     values: dict[tuple, Spot] = field(default_factory=dict)
     keys: dict[tuple, Spot] = field(default_factory=dict)
+    cleaned: list[Problem] = field(default_factory=list)  # warnings: what was changed in a text on load
+    source: str = field(default="", repr=False)  # the text of the file, to point inside a value
+    _starts: list[int] | None = field(default=None, init=False, repr=False)  # where each line starts
 
     def spot(self, loc: tuple, *, key: bool = False) -> Spot:
         """The nearest known place for a path: the key itself, the value, or its closest parent."""
@@ -99,9 +104,35 @@ class Document:
                 return Spot(1, 1)
             loc = loc[:-1]
 
+    def inside(self, loc: tuple, needle: str) -> Spot:
+        """Where needle first stands in the value at loc, as typed; the value's place when it is not
+        found near it (typed as an escape)."""
+        spot = self.spot(loc)
+        starts = self._line_starts()
+        if spot.line > len(starts):
+            return spot
+        start = starts[spot.line - 1] + spot.column - 1
+        value = _value_near(self.data, loc)
+        found = self.source.find(needle, start, start + 4 * len(value) + 16)
+        if found < 0:
+            return spot
+        line = bisect.bisect_right(starts, found)
+        return Spot(line, found - starts[line - 1] + 1)
+
+    def _line_starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
+        return self._starts
+
     def problem(self, loc: tuple, message: str, *, key: bool = False, warning: bool = False) -> Problem:
         spot = self.spot(loc, key=key)
         return Problem(self.path, spot.line, spot.column, message, warning=warning)
+
+
+def _value_near(data: Any, loc: tuple) -> str:
+    for part in loc:
+        data = data[part]
+    return data if isinstance(data, str) else ""
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -126,8 +157,9 @@ class _Builder:
     Anchors and aliases are refused where they stand and an alias is never followed, so a "billion
     laughs" file costs no more than its length; a document that has any is not used."""
 
-    def __init__(self, loader, doc: Document, problems: list[Problem]):
+    def __init__(self, loader, doc: Document, problems: list[Problem], text: str = ""):
         self.loader = loader
+        self.text = text
         self.doc = doc
         self.problems = problems
         self.refused: list[Problem] = []
@@ -217,7 +249,7 @@ class _Builder:
         if tag is None or tag == "!":
             tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
         if tag == _STR_TAG:  # most values: no constructor needed
-            return nfc(event.value)
+            return self._cleaned(nfc(event.value), event)
         value = event.value
         if tag in (_INT_TAG, _FLOAT_TAG) and len(value) > MAX_NUMBER_CHARS:  # Python refuses 4,300+ digits
             mark = event.start_mark
@@ -236,7 +268,59 @@ class _Builder:
         except (ValueError, yaml.YAMLError):
             # e.g. 2026-02-30 looks like a date but is none; the schema then says what is expected
             value = event.value
-        return nfc(value) if isinstance(value, str) else value
+        return self._cleaned(nfc(value), event) if isinstance(value, str) else value
+
+    def _cleaned(self, value: str, event: yaml.ScalarEvent) -> str:
+        """The text without invisible characters and with a space for each tab, each change noted
+        where its first character stands."""
+        if not _INVISIBLE_OR_TAB.search(value):
+            return value
+        kinds = dict.fromkeys(_INVISIBLE_OR_TAB.findall(value))
+        if "\t" in kinds:
+            self._note(event, ["\t"], "có ký tự Tab trong chữ (thường do chép từ Excel hay Word): màn hình hiện "
+                       "nó thành một dấu cách; nếu là hai cột, hãy viết lại thành câu hoặc mỗi ý một dòng")
+        invisible = [ch for ch in kinds if ch != "\t"]
+        if invisible:
+            names = ", ".join(f"U+{ord(ch):04X} ({INVISIBLE[ch]})" for ch in invisible)
+            done = ("đã thay bằng dấu cách để hai chữ không dính liền" if _GLUING_SPACE.search(value)
+                    else "đã bỏ đi")
+            self._note(event, invisible, f"có ký tự vô hình {names} trong chữ, thường do chép từ trang web, "
+                       f"Word hay Zalo: {done}; hãy xóa nó trong tệp")
+        value = _GLUING_SPACE.sub(" ", value).replace("\t", " ")
+        return _INVISIBLE.sub("", value)
+
+    def _note(self, event: yaml.ScalarEvent, characters: list[str], message: str) -> None:
+        """A warning at the first of these characters in the scalar as typed (at the scalar's start
+        when it was typed as an escape such as "\\t")."""
+        typed = self.text[event.start_mark.index:event.end_mark.index]
+        offset = min((i for i in map(typed.find, characters) if i >= 0), default=0)
+        line, column = event.start_mark.line + 1, event.start_mark.column + 1
+        before = typed.rfind("\n", 0, offset)
+        if before >= 0:
+            line, column = line + typed.count("\n", 0, offset), offset - before
+        else:
+            column += offset
+        self.doc.cleaned.append(Problem(self.doc.path, line, column, message, warning=True))
+
+
+# Characters that draw nothing but change how a text breaks, joins or runs, with their names.
+INVISIBLE = {
+    "\u200b": "khoảng trắng rộng 0",
+    "\u200c": "ký tự ngăn nối",
+    "\u200d": "ký tự nối",
+    "\u2060": "ký tự giữ liền",
+    "\u00ad": "gạch nối mềm",
+    "\ufeff": "dấu BOM",
+    "\ufe0e": "dấu chọn kiểu chữ",  # after a symbol: drawn as text
+    "\ufe0f": "dấu chọn kiểu biểu tượng",  # after a symbol: drawn as an emoji (❤️)
+    "\u061c": "dấu chiều viết",
+    **{chr(code): "dấu chiều viết" for code in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))},
+}
+_INVISIBLE = re.compile("[" + "".join(INVISIBLE) + "]")
+_INVISIBLE_OR_TAB = re.compile("[\t" + "".join(INVISIBLE) + "]")
+# Between two letters a zero-width space is where the writer saw two words: a Vietnamese syllable
+# never runs into the next one.
+_GLUING_SPACE = re.compile(r"(?<=\w)\u200b+(?=\w)")
 
 
 _SYNTAX_HINTS = [
@@ -338,10 +422,10 @@ def cycle_collector_paused():
 
 
 def _compose(text: str, path: str, loader_class) -> tuple[Document | None, list[Problem]]:
-    doc, problems = Document(path, None), []
+    doc, problems = Document(path, None, source=text), []
     loader = loader_class(text)
     try:
-        builder = _Builder(loader, doc, problems)
+        builder = _Builder(loader, doc, problems, text)
         with cycle_collector_paused():
             builder.document()
     finally:
