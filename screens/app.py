@@ -138,6 +138,18 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             log.info("Đã chụp màn hình vào %s", screenshot)
             self.stop()
 
+        def take_fleet_screenshot(self, deliver):
+            """The office asked what the loop shows (any thread): answered from Kivy's thread, never
+            with a resident's touch screen or the staff panel on it."""
+            def take(_):
+                if self.root_widget.overlay is not None:
+                    deliver("màn hình đang được dùng (chế độ cảm ứng hoặc bảng của nhân viên đang mở)")
+                    return
+                from kiosk.fleet.display import Frame
+                texture = self.frame.export_as_image().texture
+                deliver(Frame(texture.width, texture.height, bytes(texture.pixels)))
+            Clock.schedule_once(take, 0)
+
         def open_settings(self, *args):
             return False  # no settings panel on a public screen
 
@@ -155,11 +167,24 @@ class SyncThread(threading.Thread):
         super().__init__(name="sync", daemon=True)
         self.syncer = Syncer(settings)
         self.stopping = threading.Event()
+        self.waking = threading.Event()  # set by wake(): the office asked for a sync now
 
     def run(self) -> None:
-        while not self.stopping.wait(self.syncer.next_delay()):
+        while True:
+            self.waking.wait(self.syncer.next_delay())
+            self.waking.clear()
+            if self.stopping.is_set():
+                break
             self.syncer.run_once()
         self.syncer.close()
+
+    def wake(self) -> None:
+        """Sync now rather than at the next poll (safe from any thread)."""
+        self.waking.set()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.waking.set()
 
 
 def main(args, loaded) -> int:
@@ -173,6 +198,10 @@ def main(args, loaded) -> int:
     content = InstalledContent(settings.state_path(), folder)
     sync = SyncThread(settings) if settings.feed_url else None
     live = Liveness(settings.state_path())
+    fleet = None
+    if settings.fleet_url:
+        from kiosk.fleet.display import DisplayLink
+        fleet = DisplayLink(settings, on_sync_now=sync.wake if sync else lambda: None, settings_file=args.config)
 
     def start_player(app):
         from screens.frame import Player
@@ -182,6 +211,9 @@ def main(args, loaded) -> int:
         app.player.start()
         if sync:
             sync.start()
+        if fleet:
+            fleet.on_screenshot = app.take_fleet_screenshot
+            fleet.start()
         # The watchdog is pinged from Kivy's clock, so a frozen main loop stops the pings and
         # systemd restarts the app; ready once the first slide is drawn.
         Clock.schedule_interval(lambda _: live.tick(), live.interval)
@@ -190,6 +222,8 @@ def main(args, loaded) -> int:
     build_app(feed, folder, settings, clock, start_player, screenshot=args.screenshot,
               settings_file=args.config).run()
     live.stopping()
+    if fleet:
+        fleet.stop()
     if sync:
-        sync.stopping.set()
+        sync.stop()
     return 0

@@ -138,3 +138,38 @@ class Mosquitto:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def run_display_without_window(config: Path) -> None:
+    """A display's sync and fleet link as `kiosk run` starts them, without the window: for the
+    tests and bench/fleet.py. Runs until SIGTERM."""
+    import signal
+    import sys
+    import threading
+
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    import logging
+
+    from kiosk.fleet.display import DisplayLink
+    from kiosk.settings import load_settings
+    from screens.app import SyncThread
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings, problems = load_settings(config)
+    assert settings is not None, problems
+    sync = SyncThread(settings)
+    link = DisplayLink(settings, on_sync_now=sync.wake, settings_file=config)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    sync.start()
+    link.start()
+    stopping.wait()
+    link.stop()
+    sync.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    run_display_without_window(Path(sys.argv[1]))
