@@ -169,7 +169,36 @@ def run_display_without_window(config: Path) -> None:
     sync.stop()
 
 
+def run_display_with_window(config: Path, driver: Path) -> int:
+    """The real `kiosk run` (windowed, 1280x720) with a test's hand on it, through files in `driver`:
+    Kivy's clock writes `ticks` (the time of its last tick, twice a second) and, when `tap` appears,
+    touches the middle of the screen once and writes `tapped`."""
+    import sys
+    import time as clock
+
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    from kiosk.cli import main
+
+    def watch(_):
+        from kivy.core.window import Window
+        from kivy.tests.common import UnitTestTouch
+
+        (driver / "ticks").write_text(str(clock.time()))
+        if (driver / "tap").exists() and not (driver / "tapped").exists():
+            touch = UnitTestTouch(Window.width / 2, Window.height / 2)
+            touch.touch_down()
+            touch.touch_up()
+            (driver / "tapped").write_text("yes")
+
+    from kivy.clock import Clock
+    Clock.schedule_interval(watch, 0.5)
+    return main(["run", "--windowed", "--size", "1280x720", "--config", str(config)])
+
+
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1] == "--window":
+        sys.exit(run_display_with_window(Path(sys.argv[2]), Path(sys.argv[3])))
     run_display_without_window(Path(sys.argv[1]))

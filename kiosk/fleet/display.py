@@ -48,7 +48,7 @@ LINK_FILE = "fleet.json"  # which days were reported
 
 @dataclass(frozen=True)
 class Frame:
-    """What the loop showed: RGBA pixels, rows from the bottom up as OpenGL gives them."""
+    """What the loop showed: RGBA pixels, top row first (as Kivy's export_as_image gives them)."""
     width: int
     height: int
     rgba: bytes
@@ -57,8 +57,7 @@ class Frame:
 def screenshot_jpeg(frame: Frame, max_width: int = SCREENSHOT_WIDTH) -> bytes:
     from PIL import Image  # Pillow comes with Kivy; only needed when staff ask for a screenshot
 
-    image = Image.frombytes("RGBA", (frame.width, frame.height), frame.rgba).transpose(Image.FLIP_TOP_BOTTOM)
-    image = image.convert("RGB")
+    image = Image.frombytes("RGBA", (frame.width, frame.height), frame.rgba).convert("RGB")
     if image.width > max_width:
         image = image.resize((max_width, max(1, round(image.height * max_width / image.width))), Image.LANCZOS)
     out = io.BytesIO()
