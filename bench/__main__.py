@@ -28,6 +28,7 @@ BENCHMARKS = {
     "memory": ([], ["--changes", "600", "--baseline", "100"], True),
     "search": ([], [], False),
     "validation": ([], ["--repeat", "3"], False),
+    "fleet": ([], ["--displays", "50"], False),
 }
 
 

@@ -342,6 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
     stats.add_argument("--top", type=int, default=10, help="mỗi mục in bấy nhiêu dòng đầu (mặc định 10)")
     stats.set_defaults(handler=_stats)
+
+    from kiosk.fleet.cli import add_fleet_parser
+    add_fleet_parser(commands)
     return parser
 
 

@@ -43,6 +43,29 @@ def check_feed_url(url: str) -> str:
                      f"(http:// chỉ dùng được với 127.0.0.1 hoặc localhost)")
 
 
+def check_fleet_url(url: str) -> str:
+    """mqtts:// (TLS) to the ward's broker; plain mqtt:// only for this machine itself (tests)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        raise ValueError(f"cổng trong địa chỉ `{url}` không phải là số") from None
+    if parts.scheme == "mqtts" and parts.hostname:
+        return url
+    if parts.scheme == "mqtt" and parts.hostname in LOCAL_HOSTS:
+        return url
+    raise ValueError(f"địa chỉ máy chủ MQTT `{url}` phải có dạng mqtts://máy-chủ:8883 "
+                     f"(mqtt:// không mã hóa chỉ dùng được với 127.0.0.1 hoặc localhost)")
+
+
+def _check_file_path(text: str) -> str:
+    if text and not Path(text).expanduser().is_absolute():
+        raise ValueError(f"tệp `{text}` cần là đường dẫn đầy đủ, ví dụ /etc/ward-kiosk/fleet-password")
+    return text
+
+
 def _check_public_key(text: str) -> str:
     if text:
         from kiosk import signing  # cryptography, only for a display that syncs: not on every start
@@ -94,6 +117,16 @@ class DisplaySettings(BaseModel):
         "", description="Thư mục lưu bản tin đã tải và trạng thái (trống: ~/.local/state/ward-kiosk)")
     poll_seconds: Annotated[int, Field(ge=30, le=86400)] = Field(
         300, description="Bao nhiêu giây hỏi máy chủ một lần (cộng thêm vài giây ngẫu nhiên)")
+
+    fleet_url: Annotated[str, AfterValidator(check_fleet_url)] = Field(
+        "", description="Máy chủ MQTT của phường để báo tình trạng về văn phòng (mqtts://máy-chủ:8883); "
+                        "trống: không kết nối")
+    fleet_password: str = Field("", description="Mật khẩu tài khoản của màn hình trên máy chủ MQTT (tài khoản "
+                                                "mang tên `id`); nên dùng `fleet_password_file`")
+    fleet_password_file: Annotated[str, AfterValidator(_check_file_path)] = Field(
+        "", description="Tệp chứa mật khẩu (một dòng, chỉ người dùng của màn hình đọc được)")
+    fleet_ca_file: Annotated[str, AfterValidator(_check_file_path)] = Field(
+        "", description="Chứng chỉ CA của máy chủ MQTT (trống: các CA của hệ thống)")
 
     def identity(self) -> DisplayIdentity:
         return DisplayIdentity(self.id, frozenset(self.tags))

@@ -172,11 +172,21 @@ class Summary:
     damaged: int = 0  # lines passed over: torn by a power cut, or not written by us
 
 
-def summarise(state_dir: Path) -> Summary:
-    summary = Summary()
+def read_logs(state_dir: Path) -> tuple[list[dict], list[dict], int]:
+    """The usage and play records as stored, and how many lines were damaged."""
     usage, damaged = JsonLinesLog(Path(state_dir) / USAGE_FILE, USAGE_FILE_BYTES).read()
     plays, play_damaged = JsonLinesLog(Path(state_dir) / PLAY_FILE, PLAY_FILE_BYTES).read()
-    summary.damaged = damaged + play_damaged
+    return usage, plays, damaged + play_damaged
+
+
+def summarise(state_dir: Path) -> Summary:
+    return summarise_records(*read_logs(state_dir))
+
+
+def summarise_records(usage: list[dict], plays: list[dict], damaged: int = 0) -> Summary:
+    """The counts of these records (all of a display's, or one day's for the fleet link)."""
+    summary = Summary()
+    summary.damaged = damaged
     days = set()
     for record in usage:
         event = record.get("event")

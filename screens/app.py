@@ -138,6 +138,18 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             log.info("Đã chụp màn hình vào %s", screenshot)
             self.stop()
 
+        def take_fleet_screenshot(self, deliver):
+            """The office asked what the loop shows (any thread): answered from Kivy's thread, never
+            with a resident's touch screen or the staff panel on it."""
+            def take(_):
+                if self.root_widget.overlay is not None:
+                    deliver("màn hình đang được dùng (chế độ cảm ứng hoặc bảng của nhân viên đang mở)")
+                    return
+                from kiosk.fleet.display import Frame
+                texture = self.frame.export_as_image().texture
+                deliver(Frame(texture.width, texture.height, bytes(texture.pixels)))
+            Clock.schedule_once(take, 0)
+
         def open_settings(self, *args):
             return False  # no settings panel on a public screen
 
@@ -175,6 +187,10 @@ def main(args, loaded) -> int:
     content = InstalledContent(settings.state_path(), folder)
     sync = SyncThread(settings) if settings.feed_url else None
     live = Liveness(settings.state_path())
+    fleet = None
+    if settings.fleet_url:
+        from kiosk.fleet.display import DisplayLink
+        fleet = DisplayLink(settings, on_sync_now=sync.wake.set if sync else lambda: None, settings_file=args.config)
 
     def start_player(app):
         from screens.frame import Player
@@ -184,6 +200,9 @@ def main(args, loaded) -> int:
         app.player.start()
         if sync:
             sync.start()
+        if fleet:
+            fleet.on_screenshot = app.take_fleet_screenshot
+            fleet.start()
         # The watchdog is pinged from Kivy's clock, so a frozen main loop stops the pings and
         # systemd restarts the app; ready once the first slide is drawn.
         Clock.schedule_interval(lambda _: live.tick(), live.interval)
@@ -192,6 +211,8 @@ def main(args, loaded) -> int:
     build_app(feed, folder, settings, clock, start_player, screenshot=args.screenshot,
               settings_file=args.config).run()
     live.stopping()
+    if fleet:
+        fleet.stop()
     if sync:
         sync.stop()
     return 0

@@ -26,6 +26,7 @@ if [ "$PURPOSE" = test ]; then
     want nginx         # the feed server the sync tests publish to (started by the tests, as this user)
     /usr/bin/python3 -c 'import icu' 2>/dev/null || want python3-icu  # the reference for sorting
     command -v systemd-analyze >/dev/null 2>&1 || want systemd  # `systemd-analyze verify` of deploy/'s units
+    want mosquitto     # the fleet tests' MQTT broker (started by the tests on a free port, as this user)
     want xinit         # deploy/kiosk-session.sh, run with Xvfb by tests/test_deploy.py
 fi
 
