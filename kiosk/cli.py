@@ -220,6 +220,11 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _office(argv: list[str]) -> int:
+    # The web console lives in office/ and brings the web framework: loaded only for this command.
+    return importlib.import_module("office.cli").main(argv)
+
+
 def _moment(text: str) -> datetime:
     try:
         return model.start_moment(model.to_moment(text))
@@ -305,10 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--config", type=Path, default=DEFAULT_SETTINGS, help="tệp cài đặt màn hình")
     stats.add_argument("--top", type=int, default=10, help="mỗi mục in bấy nhiêu dòng đầu (mặc định 10)")
     stats.set_defaults(handler=_stats)
+
+    # Listed for --help; main() hands everything after `office` to office/ (its own options).
+    commands.add_parser("office", help="bảng điều khiển nội dung trên trình duyệt (kiosk office --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["office"]:
+        return _office(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

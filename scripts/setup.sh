@@ -27,6 +27,8 @@ if [ "$PURPOSE" = test ]; then
     /usr/bin/python3 -c 'import icu' 2>/dev/null || want python3-icu  # the reference for sorting
     command -v systemd-analyze >/dev/null 2>&1 || want systemd  # `systemd-analyze verify` of deploy/'s units
     want xinit         # deploy/kiosk-session.sh, run with Xvfb by tests/test_deploy.py
+    want chromium      # the office console's browser test (tests/test_office_browser.py)
+    want chromium-driver
 fi
 
 if [ ${#apt_packages[@]} -gt 0 ]; then
