@@ -84,11 +84,11 @@ def _csv_rows(data: bytes) -> list[list[str]]:
             continue
     else:
         text = data.decode("cp1258", errors="replace")  # old Vietnamese Windows files
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    # Excel in a Vietnamese locale separates with ";", elsewhere with ","; "Unicode text" with tabs:
+    # the separator is the one a header line has most of.
+    lines = text.splitlines()[:20]
+    delimiter = max(";,\t", key=lambda mark: max((line.count(mark) for line in lines), default=0))
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def guess_columns(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
