@@ -243,6 +243,11 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _office(argv: list[str]) -> int:
+    # The web console lives in office/ and brings the web framework: loaded only for this command.
+    return importlib.import_module("office.cli").main(argv)
+
+
 def _moment(text: str) -> datetime:
     try:
         return model.start_moment(model.to_moment(text))
@@ -345,10 +350,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     from kiosk.fleet.cli import add_fleet_parser
     add_fleet_parser(commands)
+    # Listed for --help; main() hands everything after `office` to office/ (its own options).
+    commands.add_parser("office", help="bảng điều khiển nội dung trên trình duyệt (kiosk office --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["office"]:
+        return _office(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "keygen" and (args.delegate or args.new_root) and args.root_key is None:

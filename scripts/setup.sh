@@ -28,6 +28,8 @@ if [ "$PURPOSE" = test ]; then
     command -v systemd-analyze >/dev/null 2>&1 || want systemd  # `systemd-analyze verify` of deploy/'s units
     want mosquitto     # the fleet tests' MQTT broker (started by the tests on a free port, as this user)
     want xinit         # deploy/kiosk-session.sh, run with Xvfb by tests/test_deploy.py
+    want chromium      # the office console's browser test (tests/test_office_browser.py)
+    want chromium-driver
 fi
 
 if [ ${#apt_packages[@]} -gt 0 ]; then

@@ -1,0 +1,98 @@
+"""The office console: a Starlette app over the feed folder. Pages are rendered on the server;
+htmx, vendored, only refreshes small parts (is the file changed on disk, is the preview done).
+Every page but the login needs a session; every form carries the session's CSRF token; what an
+editor may not do (publish) is refused on the server."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.datastructures import ImmutableMultiDict
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from office import pages
+from office.state import session_secret
+from office.web import HERE, Console, NeedLogin, check_csrf, console_of, go, posted, render
+
+SESSION_HOURS = 8
+
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+async def login_page(request: Request) -> Response:
+    return render(request, "login.html", next=request.query_params.get("next", "/"))
+
+
+async def login(request: Request) -> Response:
+    console = console_of(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    name, password = (form.get("name") or "").strip(), form.get("password") or ""
+    keys = (f"name:{name.casefold()}", f"ip:{_client(request)}")
+    kept = {k: v for k, v in form.multi_items() if k.startswith("kept.")}
+    wait = console.throttle.wait_for(*keys)
+    if wait > 0:
+        return render(request, "login.html", 429, name=name, kept=kept, next=form.get("next", "/"),
+                      problem=f"Đã nhập sai nhiều lần. Hãy chờ {int(wait) + 1} giây rồi thử lại.")
+    role = console.users.check(name, password)
+    if role is None:
+        console.throttle.missed(*keys)
+        return render(request, "login.html", 401, name=name, kept=kept, next=form.get("next", "/"),
+                      problem="Tên đăng nhập hoặc mật khẩu không đúng.")
+    console.throttle.passed(*keys)
+    request.session.clear()  # a new session: nothing carried over from before the login
+    request.session["user"] = {"name": name, "role": role}
+    if kept:  # the form that was open when the session ended: shown again, not saved yet
+        data = ImmutableMultiDict([(k[len("kept."):], v) for k, v in kept.items() if k != "kept.csrf"])
+        return await pages.resume(request, form.get("next", "/"), data)
+    target = form.get("next") or "/"
+    return go(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+async def logout(request: Request) -> Response:
+    await posted(request)
+    request.session.clear()
+    return go("/login")
+
+
+async def need_login(request: Request, exc: Exception) -> Response:
+    kept = getattr(request.state, "kept_form", None)
+    if kept is not None:
+        fields = {f"kept.{k}": v for k, v in kept.multi_items() if isinstance(v, str)}
+        return render(request, "login.html", 401, kept=fields, next=request.url.path,
+                      problem="Phiên làm việc đã hết hạn. Hãy đăng nhập lại: chữ bạn vừa gõ vẫn được giữ.")
+    if request.method != "GET":
+        return PlainTextResponse("Cần đăng nhập.", status_code=401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return go(f"/login?next={target}")
+
+
+async def http_problem(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 404:
+        return render(request, "problem.html", 404, problem="Không có trang này.")
+    return render(request, "problem.html", exc.status_code, problem=exc.detail)
+
+
+def build_app(console: Console) -> Starlette:
+    routes = [
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        *pages.routes(),
+    ]
+    middleware = [Middleware(SessionMiddleware, secret_key=session_secret(console.state),
+                             session_cookie="office_session", max_age=SESSION_HOURS * 3600,
+                             same_site="strict", https_only=console.secure_cookies)]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={NeedLogin: need_login, HTTPException: http_problem})
+    app.state.console = console
+    return app

@@ -1,0 +1,107 @@
+"""What every page of the console shares: the console's parts, the session and CSRF checks, and
+rendering (Jinja2, escaped everywhere)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+
+from office import forms
+from office.feedfile import FeedFile
+from office.state import ROLES, Audit, Throttle, Users, Workflow, check_apart
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Console:
+    feed: Path
+    out: Path
+    state: Path
+    secure_cookies: bool = False
+
+    def __post_init__(self):
+        self.feed, self.out, self.state = Path(self.feed), Path(self.out), Path(self.state)
+        check_apart(self.state, self.feed, self.out)
+        self.state.mkdir(parents=True, exist_ok=True)
+        self.file = FeedFile(self.feed)
+        self.users = Users(self.state)
+        self.throttle = Throttle()
+        self.audit = Audit(self.state)
+        self.workflow = Workflow(self.state)
+        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
+                                     autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+        self.templates.globals.update(roles=ROLES, type_names=forms.TYPE_NAMES)
+        self.templates.filters.update(shown=forms.shown, moment=forms.moment_parts, day=forms.shown_day)
+
+
+class NeedLogin(Exception):
+    """No session: GET goes to the login page, a form posted keeps its typed text."""
+
+
+def console_of(request: Request) -> Console:
+    return request.app.state.console
+
+
+def user_of(request: Request, role: str | None = None) -> dict:
+    user = request.session.get("user")
+    if not user or user.get("name") not in console_of(request).users.all():
+        raise NeedLogin()
+    if role and user.get("role") != role:
+        raise HTTPException(403, "Chỉ người duyệt được làm việc này.")
+    return user
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+def check_csrf(request: Request, sent: str | None) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise HTTPException(403, "Biểu mẫu đã cũ hoặc không gửi từ trang này (thiếu mã chống giả mạo). "
+                                 "Hãy tải lại trang rồi làm lại.")
+
+
+async def posted(request: Request, role: str | None = None) -> tuple[dict, FormData]:
+    """The signed-in user and the posted form, after the session and CSRF checks."""
+    form = await request.form()
+    try:
+        user = user_of(request, role)
+    except NeedLogin:
+        request.state.kept_form = form
+        raise
+    check_csrf(request, form.get("csrf"))
+    return user, form
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    console = console_of(request)
+    context.setdefault("user", request.session.get("user"))
+    context["csrf"] = csrf_token(request)
+    context["flash"] = request.session.pop("flash", None)
+    context["path"] = request.url.path
+    html = console.templates.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def flash(request: Request, text: str, undo: str | None = None) -> None:
+    request.session["flash"] = {"text": text, "undo": undo}
+
+
+def go(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
