@@ -590,9 +590,7 @@ class Syncer:
                               installed.manifest.version)
         raw, validators = fetched
         signature = self._signature(urljoin(url, SIGNATURE_FILE))
-        from kiosk import trust  # cryptography, imported when a display first syncs, not as it starts
-
-        trust.verify_feed(self, url, raw, signature)
+        self._check_signature(url, raw, signature)
         try:
             manifest = manifests.parse(raw)  # only now: the bytes are the ward's
         except ManifestProblem as problem:
@@ -698,6 +696,31 @@ class Syncer:
         if count > limit:
             raise SyncProblem(f"`{name}` trên máy chủ lớn quá mức cho phép ({_size_text(limit)}): không nhận", SERVER)
         return bytes(body)
+
+    def _check_signature(self, url: str, raw: bytes, signature: bytes) -> None:
+        """By the root of trust when the display has `root_key`, else by its one `public_key`."""
+        from kiosk import signing, trust  # cryptography, imported when a display first syncs, not as it starts
+
+        if not self.settings.root_key:
+            if not signing.verify(signing.parse_public_key(self.settings.public_key), raw, signature):
+                raise SyncProblem("chữ ký của bản tin không đúng: bản tin không do khóa của phường ký, hoặc đã bị "
+                                  "sửa sau khi ký; giữ nguyên nội dung đang chiếu")
+            return
+
+        def fetch(name: str, limit: int) -> bytes | None:
+            with self.fetcher.open(urljoin(url, name), name=name, expected=limit) as response:
+                if response.status_code == 404:
+                    return None
+                if response.status_code != 200:
+                    raise _status_problem(response, name)
+                return self._small_body(response, limit, name)
+
+        state_dir = self.store.state_dir
+        try:
+            trust.check_manifest_signature(self.settings.root_key, state_dir, raw, signature, fetch,
+                                           trusted_now(state_dir, self.clock))
+        except trust.TrustProblem as problem:
+            raise SyncProblem(str(problem)) from None
 
     def _signature(self, url: str) -> bytes:
         with self.fetcher.open(url, name=SIGNATURE_FILE, expected=manifests.MAX_SIGNATURE_BYTES) as response:

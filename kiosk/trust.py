@@ -255,36 +255,6 @@ def check_manifest_signature(root_key: str, state_dir: Path, raw: bytes, signatu
                        "bị sửa sau khi ký; giữ nguyên nội dung đang chiếu")
 
 
-def verify_feed(syncer, manifest_url: str, raw: bytes, signature: bytes) -> None:
-    """The check kiosk.sync makes before it reads a manifest: by the root of trust when the display
-    has `root_key`, else by its one `public_key`. Raises SyncProblem."""
-    from urllib.parse import urljoin
-
-    from kiosk.sync import SyncProblem, _status_problem, trusted_now
-
-    settings = syncer.settings
-    if not settings.root_key:
-        if not signing.verify(signing.parse_public_key(settings.public_key), raw, signature):
-            raise SyncProblem("chữ ký của bản tin không đúng: bản tin không do khóa của phường ký, hoặc đã bị "
-                              "sửa sau khi ký; giữ nguyên nội dung đang chiếu")
-        return
-
-    def fetch(name: str, limit: int) -> bytes | None:
-        with syncer.fetcher.open(urljoin(manifest_url, name), name=name) as response:
-            if response.status_code == 404:
-                return None
-            if response.status_code != 200:
-                raise _status_problem(response, name)
-            return syncer._small_body(response, limit, name)
-
-    state_dir = syncer.store.state_dir
-    try:
-        check_manifest_signature(settings.root_key, state_dir, raw, signature, fetch,
-                                 trusted_now(state_dir, syncer.clock))
-    except TrustProblem as problem:
-        raise SyncProblem(str(problem)) from None
-
-
 # ---------------------------------------------------------------------------------- the office
 
 
