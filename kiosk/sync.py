@@ -379,7 +379,7 @@ class Fetcher:
             connection.sock = _TimedSocket(sock, deadline)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
-                                                       **headers})
+                                                       "Connection": "close", **headers})
             return Response(url, name, connection.getresponse(), sock, deadline)
         except BaseException as error:
             if sock is not None:

@@ -269,7 +269,9 @@ def test_a_server_that_drips_is_cut_off_by_the_requests_deadline(ward, where, pa
     result = ward.sync(fetcher=Fetcher(1, 1, min_rate=1_000_000))
     assert time.monotonic() - started < 8
     held(result, "máy chủ chậm", "quá chậm")
-    assert "máy chủ chậm" in "\n".join(tools_still_work(ward))
+    assert "loại lỗi: máy chủ chậm" in "\n".join(tools_still_work(ward))
+    assert 'ward_kiosk_sync_errors_by_kind_total{display="mot-cua",kind="máy chủ chậm"} 1' in metrics_text(
+        inspect(ward.settings()))
 
 
 # ---------------------------------------------------------------------------------- 5, 6: clocks
@@ -409,6 +411,24 @@ def test_links_planted_in_the_state_folder_are_removed_never_followed(ward, tmp_
     ward.publish(2, seeds={0: 9})
     assert ward.sync().outcome == "installed"
     assert sorted(p.name for p in precious.iterdir()) == ["keep.txt"]
+
+
+def test_a_feed_folder_or_heartbeat_that_is_a_link_is_never_written_through(ward, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "objects").mkdir(parents=True)
+    (elsewhere / "objects" / "keep.txt").write_text("giữ nguyên")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("giữ nguyên")
+    ward.state.mkdir()
+    (ward.state / "feed").symlink_to(elsewhere)
+    (ward.state / "heartbeat").symlink_to(victim)
+    (ward.state / SYNC_HEARTBEAT_FILE).symlink_to(victim)
+    ward.publish(1)
+    assert ward.sync().outcome == "installed" and ward.installed_version() == 1
+    assert not (ward.state / "feed").is_symlink()
+    assert [p.name for p in elsewhere.rglob("*")] == ["objects", "keep.txt"]
+    assert Heartbeat(ward.state).beat() is False and victim.read_text() == "giữ nguyên"
+    assert health_problems(inspect(ward.settings()))[1] == 7  # a link is no heartbeat
 
 
 def test_the_temporary_files_of_killed_writes_are_cleaned_up(ward):
