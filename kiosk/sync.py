@@ -56,7 +56,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 CLOCK_SLACK = timedelta(minutes=10)  # a local clock further off than this from the server's is "clearly off"
 # No display runs before this software was made: a clock before it is clearly wrong. Raise it at releases.
 SOFTWARE_DATE = datetime(2026, 12, 1, tzinfo=timezone.utc)
-LAST_PLAUSIBLE = datetime(2200, 1, 1, tzinfo=timezone.utc)  # a Date header beyond this is ignored
+LAST_PLAUSIBLE = manifests.LATEST_MOMENT  # a Date header beyond this is ignored
 MAX_OFFSET_SECONDS = (LAST_PLAUSIBLE - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()
 FIRST_RETRY = 30.0
 DISK_MARGIN = 50 * 1024 * 1024

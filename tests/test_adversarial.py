@@ -158,6 +158,17 @@ def test_a_version_beyond_what_a_display_stores_is_refused_in_words(ward, digits
     assert ward.installed_version() == 1
 
 
+@pytest.mark.parametrize("field", ["issued", "expires"])
+def test_a_signed_moment_in_year_9999_is_refused_in_words_and_the_status_still_works(ward, field):
+    ward.publish(1)
+    assert ward.sync().outcome == "installed"
+    raw = ward.sign(2).to_bytes()
+    text = json.loads(raw)[field]
+    ward.write_manifest(raw.replace(text.encode(), b"9999-12-31T23:59:59Z"))
+    held(ward.sync(), "bản kê", f"thời điểm `{field}` trong bản kê (9999-12-31T23:59:59Z) nằm ngoài khoảng")
+    assert ward.installed_version() == 1 and tools_still_work(ward)
+
+
 # ---------------------------------------------------------------------------------- 3: the thread never dies
 
 
