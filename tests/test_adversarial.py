@@ -265,6 +265,35 @@ def test_health_says_when_the_apps_sync_thread_has_stopped(ward):
         f"hãy khởi động lại ứng dụng"]
 
 
+def test_the_running_apps_sync_thread_survives_a_hostile_server_and_health_sees_it_running(ward, tmp_path):
+    """The real display under Xvfb, its server answering 500 with a year-9999 Date."""
+    ward.publish(1)
+    ward.server.date = "Fri, 31 Dec 9999 23:59:59 GMT"
+    ward.server.faults["manifest.json"] = "500"
+    settings = tmp_path / "display.yaml"
+    settings.write_text(json.dumps({"id": "mot-cua", "feed_url": ward.server.url, "state_dir": str(ward.state),
+                                    "public_key": signing.public_key_text(ward.key)}), encoding="utf-8")
+    app = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--windowed", "--size", "640x360", "--config",
+                            str(settings)], cwd=REPO, env=dict(os.environ, KIVY_NO_ARGS="1"),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while read_status(ward.state).get("last_outcome") is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert read_status(ward.state)["last_error_kind"] == "máy chủ"
+        while not (ward.state / "heartbeat").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)  # the thread's beat before its next wait
+        health = subprocess.run([sys.executable, "-m", "kiosk", "health", "--quiet", "--config", str(settings)],
+                                cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert health.returncode == 0, health.stderr
+        assert app.poll() is None
+    finally:
+        app.terminate()
+        output, _ = app.communicate(timeout=30)
+    assert "Traceback" not in output and "mã 500" in output, output[-3000:]
+
+
 # ---------------------------------------------------------------------------------- 4: slow retrieval
 
 
