@@ -115,8 +115,12 @@ def parse(raw: bytes) -> Manifest:
     """The manifest in raw (whose signature has been checked); ManifestProblem when malformed."""
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ManifestProblem("bản kê (manifest.json) không đọc được") from None
+    except RecursionError:
+        raise ManifestProblem("bản kê (manifest.json) lồng nhau quá sâu: không phải bản kê của bản tin") from None
+    except (UnicodeDecodeError, ValueError) as error:
+        too_long = "digits" in str(error)  # Python refuses integers of more than 4300 digits
+        raise ManifestProblem("bản kê (manifest.json) có số quá dài (hàng nghìn chữ số)" if too_long
+                              else "bản kê (manifest.json) không đọc được") from None
     if not isinstance(data, dict) or data.get("type") != KIND:
         raise ManifestProblem("manifest.json không phải bản kê của bản tin màn hình phường")
     if data.get("format") != FORMAT:

@@ -169,6 +169,45 @@ def test_a_signed_moment_in_year_9999_is_refused_in_words_and_the_status_still_w
     assert ward.installed_version() == 1 and tools_still_work(ward)
 
 
+def test_any_bytes_as_a_manifest_give_a_manifest_or_a_message_quickly():
+    """Random damage to a real manifest (bytes flipped, cut, repeated, numbers made huge): parse()
+    returns a Manifest or raises ManifestProblem, never anything else, each within a bound."""
+    from kiosk.manifest import ManifestProblem
+
+    entries = tuple(FileEntry(f"media/{i:02d}.png", 1000 + i, hashlib.sha256(bytes([i])).hexdigest()) for i in range(40))
+    good = Manifest(7, now(), now() + dt.timedelta(days=30), (FileEntry("feed.yaml", 10, "0" * 64), *entries)).to_bytes()
+    rng = random.Random(10)
+    outcomes = {"manifest": 0, "message": 0}
+    for _ in range(3000):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 6)):
+            where = rng.randrange(len(data))
+            change = rng.randrange(5)
+            if change == 0:
+                data[where] = rng.randrange(256)
+            elif change == 1:
+                del data[where:where + rng.randint(1, 200)]
+            elif change == 2:
+                data[where:where] = data[where:where + rng.randint(1, 50)] * rng.randint(1, 20)
+            elif change == 3:
+                data[where:where] = rng.choice([b"9" * 400, b"-1", b"1e999", b"null", b"[[[[", b'"\\ud800"'])
+            else:
+                data[where:where] = rng.choice([b"T", b"+07:00", b"9999-12-31", b"..", b"/"])
+        started = time.monotonic()
+        try:
+            parse(bytes(data))
+            outcomes["manifest"] += 1
+        except ManifestProblem as problem:
+            assert str(problem) and "\n" not in str(problem)
+            outcomes["message"] += 1
+        assert time.monotonic() - started < 0.5
+    assert outcomes["message"] > 2000 and outcomes["manifest"] > 10, outcomes
+    for raw, words in ((b"[" * 200_000, "lồng nhau quá sâu"), (b'{"a":' * 100_000, "lồng nhau quá sâu"),
+                       (good.replace(b'"version": 7', b'"version": ' + b"9" * 5000), "có số quá dài")):
+        with pytest.raises(ManifestProblem, match=words):
+            parse(raw)
+
+
 # ---------------------------------------------------------------------------------- 3: the thread never dies
 
 
@@ -200,6 +239,33 @@ def test_a_file_size_limit_mid_download_is_a_recorded_disk_failure_and_the_next_
     status = read_status(ward.state)
     assert status["last_error_kind"] == "ổ đĩa" and status["errors_by_kind"] == {"ổ đĩa": 1}
     assert ward.sync().outcome == "installed" and ward.installed_version() == 1
+
+
+def _can_mount_read_only() -> bool:
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount --bind / /mnt 2>/dev/null || mount --bind /tmp /tmp"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount_read_only(), reason="needs a mount namespace (unshare -m, as root) for a "
+                                                       "read-only state folder")
+def test_a_read_only_state_folder_is_one_line_and_nothing_is_lost(ward, tmp_path):
+    ward.publish(1)
+    assert ward.sync().outcome == "installed"
+    ward.publish(2)
+    settings = tmp_path / "display.yaml"
+    settings.write_text(json.dumps({"id": "mot-cua", "feed_url": ward.server.url, "state_dir": str(ward.state),
+                                    "public_key": signing.public_key_text(ward.key)}), encoding="utf-8")
+    state = str(ward.state)
+    script = (f"mount --bind {state} {state} && mount -o remount,bind,ro {state} && "
+              f"{sys.executable} -m kiosk sync --config {settings}; echo exit=$?; "
+              f"{sys.executable} -m kiosk status --config {settings} >/dev/null; echo status=$?")
+    run = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in run.stderr and "exit=1" in run.stdout and "status=0" in run.stdout, run
+    assert run.stderr.strip().splitlines() == [
+        f"Đồng bộ không được: lỗi ghi vào thư mục {state}: ổ đĩa chỉ cho đọc. Màn hình vẫn chiếu phiên bản 1."]
+    assert ward.installed_version() == 1
+    assert ward.sync().outcome == "installed" and ward.installed_version() == 2
 
 
 class ExplodingSyncer:
@@ -387,6 +453,7 @@ DAMAGE = {
     "etag-with-newline": ("feed/sync.json", {"etag": "\"a\"\r\nX-Evil: 1", "url": None}),
     "sync-not-json": ("feed/sync.json", "{{{"),
     "sync-a-list": ("feed/sync.json", "[1, 2]"),
+    "sync-nested-deep": ("feed/sync.json", "[" * 100_000),
     "errors-text": ("status.json", {"errors_total": "x", "clock_offset_seconds": "abc"}),
     "status-moments-garbage": ("status.json", {"last_success": "hôm qua", "errors_by_kind": [1]}),
     "status-binary": ("status.json", b"\xff\xfe\0\0garbage"),
