@@ -239,11 +239,15 @@ class _Deadline:
     def allow_body(self, size: int) -> None:
         self.at = self.started + self.headers_seconds + size / self.min_rate
 
-    def left(self) -> float:
+    def remaining(self) -> float:
         left = self.at - time.monotonic()
         if left <= 0:
             raise _TooSlow()
-        return min(self.read_timeout, left)
+        return left
+
+    def left(self) -> float:
+        """The longest one socket wait may last now."""
+        return min(self.read_timeout, self.remaining())
 
     @property
     def seconds(self) -> float:
@@ -391,7 +395,7 @@ class Fetcher:
     def _connect(self, parts, deadline: _Deadline) -> socket.socket:
         https = parts.scheme == "https"
         port = parts.port or (443 if https else 80)
-        sock = socket.create_connection((parts.hostname, port), timeout=min(self.timeouts[0], deadline.left()))
+        sock = socket.create_connection((parts.hostname, port), timeout=min(self.timeouts[0], deadline.remaining()))
         if not https:
             return sock
         context = self.context or ssl.create_default_context()
@@ -836,7 +840,7 @@ class Syncer:
         write_json(self.store.status_file, status)
 
     def _log(self, result: SyncResult, seconds: float) -> None:
-        for repair in self._repairs:
+        for repair in sorted(set(self._repairs)):
             log.warning("Đồng bộ: %s", repair)
         key = ("ok",) if result.ok else ("failed", result.message)
         if result.outcome == "installed":
