@@ -620,16 +620,19 @@ def test_tuf_rollback_to_an_older_signed_feed_is_refused(ward):
 
 
 def test_tuf_indefinite_freeze_shows_once_the_frozen_feed_expires(ward):
-    ward.sign(1, expires=now() + dt.timedelta(days=20))
+    ward.sign(1, expires=now() + dt.timedelta(days=40))
     assert ward.sync().outcome == "installed"
     assert ward.sync().outcome == "unchanged"  # the server replays the same signed feed for ever
-    later = inspect(ward.settings(), now=now() + dt.timedelta(days=21))
+    # the replayed feed keeps "syncing", but its age is said after 30 days and its expiry after 40
+    month = staleness_warnings(inspect(ward.settings(), now=now() + dt.timedelta(days=31)))
+    assert any("phát hành đã 31 ngày" in warning for warning in month), month
+    later = inspect(ward.settings(), now=now() + dt.timedelta(days=41))
     assert any("đã hết hạn" in warning for warning in staleness_warnings(later))
     (ward.tmp / "second").mkdir()
     fresh = Ward(ward.tmp / "second")  # a display set up after the expiry refuses the frozen feed
     fresh.key, fresh.site = ward.key, ward.site
     fresh.server.stop()
-    later_clock = lambda: now() + dt.timedelta(days=21)  # noqa: E731
+    later_clock = lambda: now() + dt.timedelta(days=41)  # noqa: E731
     held(fresh.sync(ward.server.url, clock=later_clock), "hết hạn", "đã hết hạn")
 
 
