@@ -481,6 +481,11 @@ def metrics_text(seen: Inspection) -> str:
            [("", 1 if status.get("last_outcome") == "failed" else 0)])
     family("ward_kiosk_sync_errors_total", "counter", "Failed sync attempts recorded in the status file.",
            [("", int(status.get("errors_total") or 0))])
+    family("ward_kiosk_sync_errors_by_kind_total", "counter", "Failed sync attempts by kind of failure.",
+           [(f",kind=\"{_label(kind)}\"", count) for kind, count in sorted((status.get("errors_by_kind") or {}).items())])
+    if seen.sync_overdue is not None:
+        family("ward_kiosk_sync_thread_overdue_seconds", "gauge", "Seconds the app's sync thread is past its next "
+               "promised beat (negative: on time).", [("", seen.sync_overdue)])
     summary = summarise(seen.state_dir)
     family("ward_kiosk_slides_shown", "gauge", "Slides shown, as counted in the proof-of-play log kept on the "
            "display (play.jsonl and its one older file).",

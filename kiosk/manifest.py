@@ -25,6 +25,10 @@ MAX_TOTAL_BYTES = 8 * 1024**3
 # The highest feed version: what a JSON number keeps exactly everywhere (JavaScript, most parsers),
 # and plenty for versions made from dates (`2026120109`). Publish refuses more; displays store up to it.
 MAX_VERSION = 2**53 - 1
+# Issue and expiry times outside these are refused: a moment near year 9999 cannot even be shown in
+# Hanoi time (one hour past the last one Python can hold), and no display meets them.
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST_MOMENT = datetime(2200, 1, 1, tzinfo=timezone.utc)
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -88,7 +92,11 @@ def _moment(data: dict, key: str) -> datetime:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise ManifestProblem(f"bản kê thiếu hoặc sai thời điểm `{key}`")
-    return moment.astimezone(timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
+        raise ManifestProblem(f"thời điểm `{key}` trong bản kê ({text[:40]}) nằm ngoài khoảng cho phép "
+                              f"(năm {EARLIEST_MOMENT.year}–{LATEST_MOMENT.year - 1}): không cài")
+    return moment
 
 
 def _entry(item: object) -> FileEntry:
@@ -107,8 +115,12 @@ def parse(raw: bytes) -> Manifest:
     """The manifest in raw (whose signature has been checked); ManifestProblem when malformed."""
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ManifestProblem("bản kê (manifest.json) không đọc được") from None
+    except RecursionError:
+        raise ManifestProblem("bản kê (manifest.json) lồng nhau quá sâu: không phải bản kê của bản tin") from None
+    except (UnicodeDecodeError, ValueError) as error:
+        too_long = "digits" in str(error)  # Python refuses integers of more than 4300 digits
+        raise ManifestProblem("bản kê (manifest.json) có số quá dài (hàng nghìn chữ số)" if too_long
+                              else "bản kê (manifest.json) không đọc được") from None
     if not isinstance(data, dict) or data.get("type") != KIND:
         raise ManifestProblem("manifest.json không phải bản kê của bản tin màn hình phường")
     if data.get("format") != FORMAT:

@@ -98,7 +98,7 @@ def read_json(path: Path, problems: list[str] | None = None) -> dict:
         data = json.loads(read_small(path).decode("utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         data = error
     if isinstance(data, dict):
         return data

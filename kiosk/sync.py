@@ -56,7 +56,7 @@ REDIRECTS = (301, 302, 303, 307, 308)
 CLOCK_SLACK = timedelta(minutes=10)  # a local clock further off than this from the server's is "clearly off"
 # No display runs before this software was made: a clock before it is clearly wrong. Raise it at releases.
 SOFTWARE_DATE = datetime(2026, 12, 1, tzinfo=timezone.utc)
-LAST_PLAUSIBLE = datetime(2200, 1, 1, tzinfo=timezone.utc)  # a Date header beyond this is ignored
+LAST_PLAUSIBLE = manifests.LATEST_MOMENT  # a Date header beyond this is ignored
 MAX_OFFSET_SECONDS = (LAST_PLAUSIBLE - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()
 FIRST_RETRY = 30.0
 DISK_MARGIN = 50 * 1024 * 1024
@@ -239,11 +239,15 @@ class _Deadline:
     def allow_body(self, size: int) -> None:
         self.at = self.started + self.headers_seconds + size / self.min_rate
 
-    def left(self) -> float:
+    def remaining(self) -> float:
         left = self.at - time.monotonic()
         if left <= 0:
             raise _TooSlow()
-        return min(self.read_timeout, left)
+        return left
+
+    def left(self) -> float:
+        """The longest one socket wait may last now."""
+        return min(self.read_timeout, self.remaining())
 
     @property
     def seconds(self) -> float:
@@ -379,7 +383,7 @@ class Fetcher:
             connection.sock = _TimedSocket(sock, deadline)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             connection.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity",
-                                                       **headers})
+                                                       "Connection": "close", **headers})
             return Response(url, name, connection.getresponse(), sock, deadline)
         except BaseException as error:
             if sock is not None:
@@ -391,7 +395,7 @@ class Fetcher:
     def _connect(self, parts, deadline: _Deadline) -> socket.socket:
         https = parts.scheme == "https"
         port = parts.port or (443 if https else 80)
-        sock = socket.create_connection((parts.hostname, port), timeout=min(self.timeouts[0], deadline.left()))
+        sock = socket.create_connection((parts.hostname, port), timeout=min(self.timeouts[0], deadline.remaining()))
         if not https:
             return sock
         context = self.context or ssl.create_default_context()
@@ -858,7 +862,7 @@ class Syncer:
         write_json(self.store.status_file, status)
 
     def _log(self, result: SyncResult, seconds: float) -> None:
-        for repair in self._repairs:
+        for repair in sorted(set(self._repairs)):
             log.warning("Đồng bộ: %s", repair)
         key = ("ok",) if result.ok else ("failed", result.message)
         if result.outcome == "installed":

@@ -158,6 +158,56 @@ def test_a_version_beyond_what_a_display_stores_is_refused_in_words(ward, digits
     assert ward.installed_version() == 1
 
 
+@pytest.mark.parametrize("field", ["issued", "expires"])
+def test_a_signed_moment_in_year_9999_is_refused_in_words_and_the_status_still_works(ward, field):
+    ward.publish(1)
+    assert ward.sync().outcome == "installed"
+    raw = ward.sign(2).to_bytes()
+    text = json.loads(raw)[field]
+    ward.write_manifest(raw.replace(text.encode(), b"9999-12-31T23:59:59Z"))
+    held(ward.sync(), "bản kê", f"thời điểm `{field}` trong bản kê (9999-12-31T23:59:59Z) nằm ngoài khoảng")
+    assert ward.installed_version() == 1 and tools_still_work(ward)
+
+
+def test_any_bytes_as_a_manifest_give_a_manifest_or_a_message_quickly():
+    """Random damage to a real manifest (bytes flipped, cut, repeated, numbers made huge): parse()
+    returns a Manifest or raises ManifestProblem, never anything else, each within a bound."""
+    from kiosk.manifest import ManifestProblem
+
+    entries = tuple(FileEntry(f"media/{i:02d}.png", 1000 + i, hashlib.sha256(bytes([i])).hexdigest()) for i in range(40))
+    good = Manifest(7, now(), now() + dt.timedelta(days=30), (FileEntry("feed.yaml", 10, "0" * 64), *entries)).to_bytes()
+    rng = random.Random(10)
+    outcomes = {"manifest": 0, "message": 0}
+    for _ in range(3000):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 6)):
+            where = rng.randrange(len(data))
+            change = rng.randrange(5)
+            if change == 0:
+                data[where] = rng.randrange(256)
+            elif change == 1:
+                del data[where:where + rng.randint(1, 200)]
+            elif change == 2:
+                data[where:where] = data[where:where + rng.randint(1, 50)] * rng.randint(1, 20)
+            elif change == 3:
+                data[where:where] = rng.choice([b"9" * 400, b"-1", b"1e999", b"null", b"[[[[", b'"\\ud800"'])
+            else:
+                data[where:where] = rng.choice([b"T", b"+07:00", b"9999-12-31", b"..", b"/"])
+        started = time.monotonic()
+        try:
+            parse(bytes(data))
+            outcomes["manifest"] += 1
+        except ManifestProblem as problem:
+            assert str(problem) and "\n" not in str(problem)
+            outcomes["message"] += 1
+        assert time.monotonic() - started < 0.5
+    assert outcomes["message"] > 2000 and outcomes["manifest"] > 10, outcomes
+    for raw, words in ((b"[" * 200_000, "lồng nhau quá sâu"), (b'{"a":' * 100_000, "lồng nhau quá sâu"),
+                       (good.replace(b'"version": 7', b'"version": ' + b"9" * 5000), "có số quá dài")):
+        with pytest.raises(ManifestProblem, match=words):
+            parse(raw)
+
+
 # ---------------------------------------------------------------------------------- 3: the thread never dies
 
 
@@ -189,6 +239,33 @@ def test_a_file_size_limit_mid_download_is_a_recorded_disk_failure_and_the_next_
     status = read_status(ward.state)
     assert status["last_error_kind"] == "ổ đĩa" and status["errors_by_kind"] == {"ổ đĩa": 1}
     assert ward.sync().outcome == "installed" and ward.installed_version() == 1
+
+
+def _can_mount_read_only() -> bool:
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount --bind / /mnt 2>/dev/null || mount --bind /tmp /tmp"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount_read_only(), reason="needs a mount namespace (unshare -m, as root) for a "
+                                                       "read-only state folder")
+def test_a_read_only_state_folder_is_one_line_and_nothing_is_lost(ward, tmp_path):
+    ward.publish(1)
+    assert ward.sync().outcome == "installed"
+    ward.publish(2)
+    settings = tmp_path / "display.yaml"
+    settings.write_text(json.dumps({"id": "mot-cua", "feed_url": ward.server.url, "state_dir": str(ward.state),
+                                    "public_key": signing.public_key_text(ward.key)}), encoding="utf-8")
+    state = str(ward.state)
+    script = (f"mount --bind {state} {state} && mount -o remount,bind,ro {state} && "
+              f"{sys.executable} -m kiosk sync --config {settings}; echo exit=$?; "
+              f"{sys.executable} -m kiosk status --config {settings} >/dev/null; echo status=$?")
+    run = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in run.stderr and "exit=1" in run.stdout and "status=0" in run.stdout, run
+    assert run.stderr.strip().splitlines() == [
+        f"Đồng bộ không được: lỗi ghi vào thư mục {state}: ổ đĩa chỉ cho đọc. Màn hình vẫn chiếu phiên bản 1."]
+    assert ward.installed_version() == 1
+    assert ward.sync().outcome == "installed" and ward.installed_version() == 2
 
 
 class ExplodingSyncer:
@@ -254,6 +331,35 @@ def test_health_says_when_the_apps_sync_thread_has_stopped(ward):
         f"hãy khởi động lại ứng dụng"]
 
 
+def test_the_running_apps_sync_thread_survives_a_hostile_server_and_health_sees_it_running(ward, tmp_path):
+    """The real display under Xvfb, its server answering 500 with a year-9999 Date."""
+    ward.publish(1)
+    ward.server.date = "Fri, 31 Dec 9999 23:59:59 GMT"
+    ward.server.faults["manifest.json"] = "500"
+    settings = tmp_path / "display.yaml"
+    settings.write_text(json.dumps({"id": "mot-cua", "feed_url": ward.server.url, "state_dir": str(ward.state),
+                                    "public_key": signing.public_key_text(ward.key)}), encoding="utf-8")
+    app = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--windowed", "--size", "640x360", "--config",
+                            str(settings)], cwd=REPO, env=dict(os.environ, KIVY_NO_ARGS="1"),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while read_status(ward.state).get("last_outcome") is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert read_status(ward.state)["last_error_kind"] == "máy chủ"
+        while not (ward.state / "heartbeat").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)  # the thread's beat before its next wait
+        health = subprocess.run([sys.executable, "-m", "kiosk", "health", "--quiet", "--config", str(settings)],
+                                cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert health.returncode == 0, health.stderr
+        assert app.poll() is None
+    finally:
+        app.terminate()
+        output, _ = app.communicate(timeout=30)
+    assert "Traceback" not in output and "mã 500" in output, output[-3000:]
+
+
 # ---------------------------------------------------------------------------------- 4: slow retrieval
 
 
@@ -269,7 +375,9 @@ def test_a_server_that_drips_is_cut_off_by_the_requests_deadline(ward, where, pa
     result = ward.sync(fetcher=Fetcher(1, 1, min_rate=1_000_000))
     assert time.monotonic() - started < 8
     held(result, "máy chủ chậm", "quá chậm")
-    assert "máy chủ chậm" in "\n".join(tools_still_work(ward))
+    assert "loại lỗi: máy chủ chậm" in "\n".join(tools_still_work(ward))
+    assert 'ward_kiosk_sync_errors_by_kind_total{display="mot-cua",kind="máy chủ chậm"} 1' in metrics_text(
+        inspect(ward.settings()))
 
 
 # ---------------------------------------------------------------------------------- 5, 6: clocks
@@ -345,6 +453,7 @@ DAMAGE = {
     "etag-with-newline": ("feed/sync.json", {"etag": "\"a\"\r\nX-Evil: 1", "url": None}),
     "sync-not-json": ("feed/sync.json", "{{{"),
     "sync-a-list": ("feed/sync.json", "[1, 2]"),
+    "sync-nested-deep": ("feed/sync.json", "[" * 100_000),
     "errors-text": ("status.json", {"errors_total": "x", "clock_offset_seconds": "abc"}),
     "status-moments-garbage": ("status.json", {"last_success": "hôm qua", "errors_by_kind": [1]}),
     "status-binary": ("status.json", b"\xff\xfe\0\0garbage"),
@@ -409,6 +518,24 @@ def test_links_planted_in_the_state_folder_are_removed_never_followed(ward, tmp_
     ward.publish(2, seeds={0: 9})
     assert ward.sync().outcome == "installed"
     assert sorted(p.name for p in precious.iterdir()) == ["keep.txt"]
+
+
+def test_a_feed_folder_or_heartbeat_that_is_a_link_is_never_written_through(ward, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "objects").mkdir(parents=True)
+    (elsewhere / "objects" / "keep.txt").write_text("giữ nguyên")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("giữ nguyên")
+    ward.state.mkdir()
+    (ward.state / "feed").symlink_to(elsewhere)
+    (ward.state / "heartbeat").symlink_to(victim)
+    (ward.state / SYNC_HEARTBEAT_FILE).symlink_to(victim)
+    ward.publish(1)
+    assert ward.sync().outcome == "installed" and ward.installed_version() == 1
+    assert not (ward.state / "feed").is_symlink()
+    assert [p.name for p in elsewhere.rglob("*")] == ["objects", "keep.txt"]
+    assert Heartbeat(ward.state).beat() is False and victim.read_text() == "giữ nguyên"
+    assert health_problems(inspect(ward.settings()))[1] == 7  # a link is no heartbeat
 
 
 def test_the_temporary_files_of_killed_writes_are_cleaned_up(ward):
@@ -493,16 +620,19 @@ def test_tuf_rollback_to_an_older_signed_feed_is_refused(ward):
 
 
 def test_tuf_indefinite_freeze_shows_once_the_frozen_feed_expires(ward):
-    ward.sign(1, expires=now() + dt.timedelta(days=20))
+    ward.sign(1, expires=now() + dt.timedelta(days=40))
     assert ward.sync().outcome == "installed"
     assert ward.sync().outcome == "unchanged"  # the server replays the same signed feed for ever
-    later = inspect(ward.settings(), now=now() + dt.timedelta(days=21))
+    # the replayed feed keeps "syncing", but its age is said after 30 days and its expiry after 40
+    month = staleness_warnings(inspect(ward.settings(), now=now() + dt.timedelta(days=31)))
+    assert any("phát hành đã 31 ngày" in warning for warning in month), month
+    later = inspect(ward.settings(), now=now() + dt.timedelta(days=41))
     assert any("đã hết hạn" in warning for warning in staleness_warnings(later))
     (ward.tmp / "second").mkdir()
     fresh = Ward(ward.tmp / "second")  # a display set up after the expiry refuses the frozen feed
     fresh.key, fresh.site = ward.key, ward.site
     fresh.server.stop()
-    later_clock = lambda: now() + dt.timedelta(days=21)  # noqa: E731
+    later_clock = lambda: now() + dt.timedelta(days=41)  # noqa: E731
     held(fresh.sync(ward.server.url, clock=later_clock), "hết hạn", "đã hết hạn")
 
 

@@ -350,6 +350,7 @@ def test_a_fault_keeps_the_previous_feed_and_says_why(rig, case, request):
     assert installed_version(rig.state, rig.public) == 2
     status = read_status(rig.state)
     assert expected in status["last_error"] and status["installed_version"] == 2
+    assert result.kind and status["last_error_kind"] == result.kind and status["errors_by_kind"] == {result.kind: 1}
     assert status["last_outcome"] == "failed" and status["last_success"]
     assert not list(rig.tmp.rglob("thoat.png")) and not Path("/tmp/thoat.png").exists()
 
