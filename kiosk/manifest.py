@@ -81,11 +81,12 @@ def _moment(data: dict, key: str) -> datetime:
     text = data.get(key)
     try:
         moment = datetime.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
+        moment = moment.astimezone(timezone.utc) if moment is not None and moment.tzinfo is not None else None
+    except (ValueError, OverflowError):  # 9999-12-31T23:59-23:00 is past what a datetime holds in UTC
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         raise ManifestProblem(f"bản kê thiếu hoặc sai thời điểm `{key}`")
-    return moment.astimezone(timezone.utc)
+    return moment
 
 
 def _entry(item: object) -> FileEntry:
@@ -104,7 +105,7 @@ def parse(raw: bytes) -> Manifest:
     """The manifest in raw (whose signature has been checked); ManifestProblem when malformed."""
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: `[[[[...` nested past the stack
         raise ManifestProblem("bản kê (manifest.json) không đọc được") from None
     if not isinstance(data, dict) or data.get("type") != KIND:
         raise ManifestProblem("manifest.json không phải bản kê của bản tin màn hình phường")

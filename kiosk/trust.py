@@ -122,11 +122,12 @@ def _moment(data: dict, key: str, name: str) -> datetime:
     text = data.get(key)
     try:
         moment = datetime.fromisoformat(text) if isinstance(text, str) and len(text) < 40 else None
-    except ValueError:
+        moment = moment.astimezone(timezone.utc) if moment is not None and moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         raise TrustProblem(f"`{name}` thiếu hoặc sai thời điểm `{key}`")
-    return moment.astimezone(timezone.utc)
+    return moment
 
 
 def parse_delegation(raw: bytes) -> Delegation:
@@ -270,7 +271,12 @@ def verify_feed(syncer, manifest_url: str, raw: bytes, signature: bytes) -> None
         return
 
     def fetch(name: str, limit: int) -> bytes | None:
-        with syncer.fetcher.open(urljoin(manifest_url, name), name=name) as response:
+        url = urljoin(manifest_url, name)
+        try:  # the sync-harden branch's Fetcher.open wants the size it may receive; main's has no such argument
+            response = syncer.fetcher.open(url, name=name, expected=limit)
+        except TypeError:
+            response = syncer.fetcher.open(url, name=name)
+        with response:
             if response.status_code == 404:
                 return None
             if response.status_code != 200:
