@@ -46,6 +46,7 @@ MAX_SERIAL = 2**53 - 1  # what any JSON reader keeps exact
 MAX_ROOT_STEPS = 50  # handovers a display walks in one cycle
 MAX_DAYS = 3660
 REVOKED_KEPT = 20  # publishing keys remembered as revoked, to say so when one signs a feed
+VALID_BEFORE = timedelta(days=1)  # a delegation counts from a day before it is made: display clocks run slow
 _ROOT_FILE = re.compile(r"^root-([1-9][0-9]{0,5})\.json$")
 
 
@@ -382,7 +383,7 @@ def delegate(root_private: Path, folder: Path, days: int, now: datetime | None =
     if (folder / KEYS_FILE).exists():
         raise TrustProblem(f"`{folder / KEYS_FILE}` đã có; không ghi đè (hãy chọn thư mục mới cho khóa mới)")
     private, _, public = signing.write_key_pair(folder)
-    delegation = Delegation(_last_serial(root_folder) + 1, root_serial, public, now - timedelta(hours=1),
+    delegation = Delegation(_last_serial(root_folder) + 1, root_serial, public, now - VALID_BEFORE,
                             now + timedelta(days=days))
     raw = delegation.to_bytes()
     signature = signing.sign(root_key, raw, DELEGATION_CONTEXT)

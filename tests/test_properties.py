@@ -49,29 +49,30 @@ def located(problems: list[Problem], path: str) -> None:
 _TOKENS = st.sampled_from(["[", "]", "{", "}", ",", ":", ": ", "- ", "? ", "&a ", "*a", "!!str ", "!x ", "|", ">",
                            "#", "'", '"', "\\", "\n", "\n  ", "\n    ", "\t", " ", "0", "1", "07", "2026-12-01",
                            "9999-12-31", "0x1F", "1e999", ".inf", "~", "null", "yes", "---", "...", "%YAML 1.1\n",
-                           "\ufeff", "\u00a0", "Phường", "\u0301", "\x00", "\x85", "\udc80"[:0]]
+                           "\ufeff", "\u00a0", "Phường", "\u0301", "\x00", "\x85"]
                           + [f"{name}: " for name in KNOWN_FIELDS])
 YAMLISH = st.lists(_TOKENS | st.text(max_size=8), max_size=60).map("".join)
 
 
 def _bytes_of(text: str) -> bytes:
-    return text.encode("utf-8", errors="surrogatepass")
+    return text.encode("utf-8")
 
 
 HOSTILE = [b"", b"\xef\xbb\xbf", b"[" * 30000, b"a: " + b"{a: " * 5000, b"- " * 3000 + b"x",
            b"version: " + b"9" * 5000, b"&a [*a, *a]", b"\x00" * 1000, b"\xff\xfe", b"a: 'b\n", b"? [a]\n: b"]
 
 
+def with_examples(*values):
+    """Each value as an explicit example, tried before the generated ones."""
+    def decorate(test):
+        for value in values:
+            test = example(value).via("hostile")(test)
+        return test
+    return decorate
+
+
 @given(YAMLISH.map(_bytes_of) | st.binary(max_size=300))
-@example(HOSTILE[0]).via("hostile")
-@example(HOSTILE[2]).via("hostile")
-@example(HOSTILE[3]).via("hostile")
-@example(HOSTILE[4]).via("hostile")
-@example(HOSTILE[5]).via("hostile")
-@example(HOSTILE[6]).via("hostile")
-@example(HOSTILE[7]).via("hostile")
-@example(HOSTILE[8]).via("hostile")
-@example(HOSTILE[10]).via("hostile")
+@with_examples(*HOSTILE)
 def test_the_yaml_reader_answers_any_bytes_with_data_or_located_problems(raw):
     started = time.perf_counter()
     doc, problems = load_yaml(raw, "feed.yaml")
