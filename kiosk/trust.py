@@ -195,8 +195,25 @@ def _required(fetch: Fetch, name: str, why: str) -> bytes:
     return raw
 
 
+def _place_root(seen: _Remembered, target: int, fetch: Fetch) -> None:
+    """On a display that has followed no handover yet, which number the root in its settings has:
+    a display set up after a handover has the newer root there, not the first. The handover that
+    names the key tells (its signature need not be checked: the settings trust that key anyway)."""
+    for serial in range(target, 1, -1):
+        raw = fetch(root_file(serial), MAX_KEY_FILE_BYTES)
+        try:
+            named = parse_root(raw, root_file(serial)) if raw is not None else None
+        except TrustProblem:
+            continue
+        if named == (serial, seen.root_key):
+            seen.root_serial = serial
+            return
+
+
 def _walk_roots(seen: _Remembered, target: int, fetch: Fetch) -> None:
     """Follow the root handovers from the one remembered to number target, each signed by the one before."""
+    if seen.serial == 0 and seen.root_serial == 1 and target > 1:
+        _place_root(seen, target, fetch)
     if target < seen.root_serial:
         raise TrustProblem(f"`{KEYS_FILE}` do khóa gốc số {target} ký, nhưng khóa gốc đó đã được thay bằng khóa "
                            f"số {seen.root_serial}: không nhận; hãy ủy quyền lại bằng khóa gốc mới")
