@@ -88,9 +88,10 @@ def _moment(data: dict, key: str) -> datetime:
     text = data.get(key)
     try:
         moment = datetime.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
+        moment = moment.astimezone(timezone.utc) if moment is not None and moment.tzinfo is not None else None
+    except (ValueError, OverflowError):  # 9999-12-31T23:59-23:00 is past what a datetime holds in UTC
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         raise ManifestProblem(f"bản kê thiếu hoặc sai thời điểm `{key}`")
     moment = moment.astimezone(timezone.utc)
     if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:

@@ -46,6 +46,7 @@ MAX_SERIAL = 2**53 - 1  # what any JSON reader keeps exact
 MAX_ROOT_STEPS = 50  # handovers a display walks in one cycle
 MAX_DAYS = 3660
 REVOKED_KEPT = 20  # publishing keys remembered as revoked, to say so when one signs a feed
+VALID_BEFORE = timedelta(days=1)  # a delegation counts from a day before it is made: display clocks run slow
 _ROOT_FILE = re.compile(r"^root-([1-9][0-9]{0,5})\.json$")
 
 
@@ -122,11 +123,12 @@ def _moment(data: dict, key: str, name: str) -> datetime:
     text = data.get(key)
     try:
         moment = datetime.fromisoformat(text) if isinstance(text, str) and len(text) < 40 else None
-    except ValueError:
+        moment = moment.astimezone(timezone.utc) if moment is not None and moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None:
         raise TrustProblem(f"`{name}` thiếu hoặc sai thời điểm `{key}`")
-    return moment.astimezone(timezone.utc)
+    return moment
 
 
 def parse_delegation(raw: bytes) -> Delegation:
@@ -193,8 +195,25 @@ def _required(fetch: Fetch, name: str, why: str) -> bytes:
     return raw
 
 
+def _place_root(seen: _Remembered, target: int, fetch: Fetch) -> None:
+    """On a display that has followed no handover yet, which number the root in its settings has:
+    a display set up after a handover has the newer root there, not the first. The handover that
+    names the key tells (its signature need not be checked: the settings trust that key anyway)."""
+    for serial in range(target, 1, -1):
+        raw = fetch(root_file(serial), MAX_KEY_FILE_BYTES)
+        try:
+            named = parse_root(raw, root_file(serial)) if raw is not None else None
+        except TrustProblem:
+            continue
+        if named == (serial, seen.root_key):
+            seen.root_serial = serial
+            return
+
+
 def _walk_roots(seen: _Remembered, target: int, fetch: Fetch) -> None:
     """Follow the root handovers from the one remembered to number target, each signed by the one before."""
+    if seen.serial == 0 and seen.root_serial == 1 and target > 1:
+        _place_root(seen, target, fetch)
     if target < seen.root_serial:
         raise TrustProblem(f"`{KEYS_FILE}` do khóa gốc số {target} ký, nhưng khóa gốc đó đã được thay bằng khóa "
                            f"số {seen.root_serial}: không nhận; hãy ủy quyền lại bằng khóa gốc mới")
@@ -346,7 +365,7 @@ def delegate(root_private: Path, folder: Path, days: int, now: datetime | None =
     if (folder / KEYS_FILE).exists():
         raise TrustProblem(f"`{folder / KEYS_FILE}` đã có; không ghi đè (hãy chọn thư mục mới cho khóa mới)")
     private, _, public = signing.write_key_pair(folder)
-    delegation = Delegation(_last_serial(root_folder) + 1, root_serial, public, now - timedelta(hours=1),
+    delegation = Delegation(_last_serial(root_folder) + 1, root_serial, public, now - VALID_BEFORE,
                             now + timedelta(days=days))
     raw = delegation.to_bytes()
     signature = signing.sign(root_key, raw, DELEGATION_CONTEXT)

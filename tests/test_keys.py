@@ -249,6 +249,14 @@ def test_the_root_hands_over_to_its_successor_and_old_roots_are_retired(ward):
     assert sorted(p.name for p in ward.site.glob("root-*")) == ["root-2.json", "root-2.json.sig",
                                                                  "root-3.json", "root-3.json.sig"]
 
+    # a display set up now, with the newest root's key (what the new stick's root-public-key.txt says)
+    newest = (ward.tmp / "usb-3" / trust.ROOT_PUBLIC_KEY_FILE).read_text().strip()
+    late = ward.display("moi-lap", root_public=newest)
+    assert late.sync().outcome == "installed"
+    assert late.remembered()["root_serial"] == 3
+    middle = (ward.tmp / "usb-2" / trust.ROOT_PUBLIC_KEY_FILE).read_text().strip()
+    assert ward.display("lap-giua", root_public=middle).sync().outcome == "installed"
+
 
 @pytest.mark.parametrize("case", ["no-keys-file", "signed-by-another-root", "tampered-keys-file", "plain-key-feed"])
 def test_a_display_with_a_root_refuses_what_the_root_did_not_delegate(ward, case):
