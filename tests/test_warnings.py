@@ -85,6 +85,25 @@ def test_a_straight_quoted_value_with_curly_quotes_inside_is_what_the_writer_mea
     assert [p.line for p in warnings_of(LOOKS_WRONG) if "nháy cong" in p.message] == [16]
 
 
+@pytest.mark.parametrize("typed, warned", [
+    ("caption: ‘Biểu trưng của phường’", "`caption: Biểu trưng của phường`"),
+    ("caption: „Biểu trưng của phường“", "`caption: Biểu trưng của phường`"),
+    ("caption: ”Biểu trưng của phường”", "`caption: Biểu trưng của phường`"),  # Word after a letter
+    ('caption: "“Biểu trưng” của phường"', None),
+    ("caption: |\n      “Biểu trưng của phường”", None),  # written as a block: what it says is shown
+])
+def test_each_kind_of_curly_quotes_around_a_value(tmp_path, typed, warned):
+    folder = copy_minimal(tmp_path)
+    text = MINIMAL_TEXT.replace("caption: Biểu trưng của phường", typed)
+    write(folder, text)
+    found = [p for p in warnings_of(folder) if "nháy cong" in p.message]
+    if warned is None:
+        assert found == []
+    else:
+        (warning,) = found
+        assert (warning.line, warning.column, warned in warning.message) == (line_of(text, typed), 14, True)
+
+
 @pytest.mark.parametrize("typed, invisible", [
     ("Mời bà con\u200b quét mã", "\u200b"),  # beside a space: just removed
     ('"Mời bà con\\u200bquét mã"', "\u200b"),  # typed as an escape: pointed at the value's start
