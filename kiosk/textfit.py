@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kiosk import layout
+
 FONTS = Path(__file__).resolve().parents[1] / "assets" / "fonts"
 FONT_FILES = {False: FONTS / "NotoSans-Regular.ttf", True: FONTS / "NotoSans-Bold.ttf"}
 
@@ -194,8 +196,6 @@ def people_per_page(longest_name: float, widest_detail: float, screen: tuple[int
     """Cards of a delegate or leader list on one page at this screen, by the arithmetic of
     screens/slides.py PeopleSlideView: longest_name is the widest name (bold) in em, widest_detail
     the widest position line (regular, small size) in em."""
-    from kiosk import layout
-
     s = scale(screen)
     gap, small, name_px = GAP * s, text_size("small", screen), text_size(name_size, screen)
     width, height = slide_area(screen)

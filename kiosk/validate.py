@@ -400,7 +400,7 @@ def _undrawable_warnings(doc: Document, texts: list[tuple[tuple, str]]) -> list[
         named = ", ".join(f"`{ch}` (U+{ord(ch):04X})" for ch in missing[:MAX_UNDRAWABLE_SAID])
         more = f" và {len(missing) - MAX_UNDRAWABLE_SAID} ký tự khác" if len(missing) > MAX_UNDRAWABLE_SAID else ""
         what = "ký tự" if len(missing) == 1 else "các ký tự"
-        spot = doc.inside(path, missing[0])
+        spot = doc.inside(path, missing[0], text)
         warnings.append(Problem(doc.path, spot.line, spot.column, (
             f"{what} {named}{more} không có trong phông chữ của màn hình nên sẽ hiện thành ô trống; "
             "hãy xóa hoặc viết bằng chữ"), warning=True))

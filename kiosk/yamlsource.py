@@ -104,7 +104,7 @@ class Document:
                 return Spot(1, 1)
             loc = loc[:-1]
 
-    def inside(self, loc: tuple, needle: str) -> Spot:
+    def inside(self, loc: tuple, needle: str, value: str) -> Spot:
         """Where needle first stands in the value at loc, as typed; the value's place when it is not
         found near it (typed as an escape)."""
         spot = self.spot(loc)
@@ -112,8 +112,7 @@ class Document:
         if spot.line > len(starts):
             return spot
         start = starts[spot.line - 1] + spot.column - 1
-        value = _value_near(self.data, loc)
-        found = self.source.find(needle, start, start + 4 * len(value) + 16)
+        found = self.source.find(needle, start, start + 4 * len(value) + 16)  # room for indents and quotes
         if found < 0:
             return spot
         line = bisect.bisect_right(starts, found)
@@ -127,12 +126,6 @@ class Document:
     def problem(self, loc: tuple, message: str, *, key: bool = False, warning: bool = False) -> Problem:
         spot = self.spot(loc, key=key)
         return Problem(self.path, spot.line, spot.column, message, warning=warning)
-
-
-def _value_near(data: Any, loc: tuple) -> str:
-    for part in loc:
-        data = data[part]
-    return data if isinstance(data, str) else ""
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -157,9 +150,8 @@ class _Builder:
     Anchors and aliases are refused where they stand and an alias is never followed, so a "billion
     laughs" file costs no more than its length; a document that has any is not used."""
 
-    def __init__(self, loader, doc: Document, problems: list[Problem], text: str = ""):
+    def __init__(self, loader, doc: Document, problems: list[Problem]):
         self.loader = loader
-        self.text = text
         self.doc = doc
         self.problems = problems
         self.refused: list[Problem] = []
@@ -292,7 +284,7 @@ class _Builder:
     def _note(self, event: yaml.ScalarEvent, characters: list[str], message: str) -> None:
         """A warning at the first of these characters in the scalar as typed (at the scalar's start
         when it was typed as an escape such as "\\t")."""
-        typed = self.text[event.start_mark.index:event.end_mark.index]
+        typed = self.doc.source[event.start_mark.index:event.end_mark.index]
         offset = min((i for i in map(typed.find, characters) if i >= 0), default=0)
         line, column = event.start_mark.line + 1, event.start_mark.column + 1
         before = typed.rfind("\n", 0, offset)
@@ -425,7 +417,7 @@ def _compose(text: str, path: str, loader_class) -> tuple[Document | None, list[
     doc, problems = Document(path, None, source=text), []
     loader = loader_class(text)
     try:
-        builder = _Builder(loader, doc, problems, text)
+        builder = _Builder(loader, doc, problems)
         with cycle_collector_paused():
             builder.document()
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import subprocess
@@ -82,6 +83,25 @@ def test_a_straight_quoted_value_with_curly_quotes_inside_is_what_the_writer_mea
     feed = load_feed(LOOKS_WRONG).feed
     assert feed.ticker[2] == "“Dân biết, dân bàn, dân làm, dân kiểm tra”"
     assert [p.line for p in warnings_of(LOOKS_WRONG) if "nháy cong" in p.message] == [16]
+
+
+@pytest.mark.parametrize("typed, warned", [
+    ("caption: ‘Biểu trưng của phường’", "`caption: Biểu trưng của phường`"),
+    ("caption: „Biểu trưng của phường“", "`caption: Biểu trưng của phường`"),
+    ("caption: ”Biểu trưng của phường”", "`caption: Biểu trưng của phường`"),  # Word after a letter
+    ('caption: "“Biểu trưng” của phường"', None),
+    ("caption: |\n      “Biểu trưng của phường”", None),  # written as a block: what it says is shown
+])
+def test_each_kind_of_curly_quotes_around_a_value(tmp_path, typed, warned):
+    folder = copy_minimal(tmp_path)
+    text = MINIMAL_TEXT.replace("caption: Biểu trưng của phường", typed)
+    write(folder, text)
+    found = [p for p in warnings_of(folder) if "nháy cong" in p.message]
+    if warned is None:
+        assert found == []
+    else:
+        (warning,) = found
+        assert (warning.line, warning.column, warned in warning.message) == (line_of(text, typed), 14, True)
 
 
 @pytest.mark.parametrize("typed, invisible", [
@@ -250,6 +270,22 @@ def test_a_list_of_400_delegates_says_how_many_pages_and_minutes(tmp_path):
     assert found, warning.message
     pages, minutes = map(int, found.groups())
     assert pages >= 40 and minutes == round(pages * 20 / 60), warning.message
+
+
+def test_the_pages_the_validator_counts_are_the_pages_the_screen_shows(tmp_path):
+    """The page arithmetic of the warning, against the real slide view in a real window (`kiosk
+    preview`, which draws every page) on the narrowest screen."""
+    folder = copy_minimal(tmp_path)
+    slides = MINIMAL_TEXT[MINIMAL_TEXT.index("  - type: text"):MINIMAL_TEXT.index("  - type: delegates")]
+    write(folder, MINIMAL_TEXT.replace(PEOPLE, delegates(30)).replace(slides, ""))  # the list alone
+    people = load_feed(folder).feed.slides[0].people
+    per_page = textfit.people_per_page(textfit.em_width([p.name for p in people], bold=True),
+                                       textfit.em_width([p.position for p in people]), (1080, 1920), "body")
+    run = run_kiosk("preview", folder, "--out", tmp_path / "shots", "--size", "1080x1920", "--at", "2026-12-01 08:00")
+    assert run.code == 0, run.transcript()
+    shown = [line.split("\t") for line in (tmp_path / "shots" / "index.txt").read_text(encoding="utf-8").splitlines()]
+    (pages,) = {int(fields[3].split("/")[1]) for fields in shown if fields[2] == "delegates"}
+    assert pages == math.ceil(30 / per_page), (pages, per_page)
 
 
 def test_a_person_pasted_twice_is_pointed_at_with_the_first_line(tmp_path):
