@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -136,6 +136,13 @@ class SqliteFleetStore:
         self._db.close()
 
 
+def _is_day(text) -> bool:
+    try:
+        return isinstance(text, str) and len(text) == 10 and bool(date.fromisoformat(text))
+    except ValueError:
+        return False
+
+
 class OfficeLink:
     """The office on the broker: everything the displays send goes into `store`; replies queue up."""
 
@@ -182,9 +189,10 @@ class OfficeLink:
             body = topics.decode(message.payload)
             if body is None:
                 return
+            body["display"] = display  # who sent it is the topic's, which the broker checked, not the body's
             if kind == topics.STATUS:
                 self.store.save_status(display, body, received_at)
-            elif kind == topics.REPORT and isinstance(body.get("day"), str):
+            elif kind == topics.REPORT and _is_day(body.get("day")):
                 self.store.save_report(display, body["day"], body, received_at)
             elif kind == topics.REPLY:
                 with self.received:
