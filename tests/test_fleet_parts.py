@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from feed_servers import closed_port
 from fleet_servers import Mosquitto
 from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount, new_client
@@ -19,6 +24,7 @@ from kiosk.fleet.spool import Spool
 from kiosk.settings import DisplaySettings, load_settings
 from kiosk.stats import UsageLog
 
+REPO = Path(__file__).resolve().parents[1]
 PASSWORDS = {"office": "office-secret", "to-9": "pw-nine"}
 
 
@@ -154,3 +160,48 @@ def test_messages_that_are_not_what_they_claim_are_ignored(broker, tmp_path):
         office.close()
         link.stop()
     assert threading.active_count() < 50
+
+
+def run_fleet(*args: str, password: str | None = "office-secret") -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("WARD_FLEET")}
+    if password is not None:
+        env["WARD_FLEET_PASSWORD"] = password
+    return subprocess.run([sys.executable, "-m", "kiosk", "fleet", *args], env=env, capture_output=True, text=True,
+                          timeout=30, cwd=REPO)
+
+
+def test_the_office_commands_say_in_one_line_what_is_wrong(broker, tmp_path):
+    db = ["--db", str(tmp_path / "office.sqlite")]
+    cases = [
+        (["list", "--broker", broker.url, "--ca", str(broker.ca), *db], "wrong", "máy chủ từ chối"),
+        (["list", "--broker", f"mqtts://127.0.0.1:{closed_port()}", "--ca", str(broker.ca), *db], None,
+         "không kết nối được tới máy chủ MQTT"),
+        (["list", "--broker", broker.url, *db], None, "không kết nối được tới máy chủ MQTT"),  # the system's CAs
+        (["sync-now", "all", *db], None, "chưa có địa chỉ máy chủ MQTT"),
+        (["list", "--broker", "http://127.0.0.1:1", *db], None, "phải có dạng mqtts://"),
+        (["list", "--broker", broker.url, "--password-file", str(tmp_path / "none"), *db], "",
+         "không đọc được mật khẩu MQTT"),
+        (["announce", str(tmp_path), "--broker", broker.url, "--ca", str(broker.ca), *db], None,
+         "không đọc được"),
+    ]
+    for args, password, said in cases:
+        started = time.monotonic()
+        done = run_fleet(*args, password="office-secret" if password is None else password)
+        assert done.returncode == 1, (args, done.stdout)
+        assert said in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert time.monotonic() - started < 8
+    # A display's last will, retained by the broker: a new office learns it is offline, and that it
+    # cannot know since when.
+    will = new_client(BrokerAccount(broker.url, "to-9", PASSWORDS["to-9"], str(broker.ca)), "will")
+    will.connect("127.0.0.1", broker.port)
+    will.loop_start()
+    will.publish(topics.display_topic("to-9", topics.STATUS), b'{"display": "to-9", "online": false}', qos=1,
+                 retain=True).wait_for_publish(5)
+    will.disconnect()
+    will.loop_stop()
+    listed = run_fleet("list", "--broker", broker.url, "--ca", str(broker.ca), *db)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.strip() == "to-9: MẤT KẾT NỐI (không rõ từ lúc nào: văn phòng chưa thấy màn hình này chạy)"
+    empty = run_fleet("report", *db)
+    assert empty.returncode == 0 and "Chưa có số liệu" in empty.stdout
