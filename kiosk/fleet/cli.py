@@ -84,7 +84,15 @@ def _list(args) -> int:
         return 0
     for row in rows:
         status = row.status
-        state = f"đang chạy từ {_local(row.since)}" if row.online else f"MẤT KẾT NỐI từ {_local(row.since)}"
+        if row.online:
+            state = f"đang chạy từ {_local(row.since)}"
+        elif row.since:
+            state = f"MẤT KẾT NỐI từ {_local(row.since)}"
+        else:
+            state = "MẤT KẾT NỐI (không rõ từ lúc nào: văn phòng chưa thấy màn hình này chạy)"
+        if not status:
+            print(f"{row.display}: {state}")
+            continue
         print(f"{row.display}: {state}; bản tin phiên bản {status.get('feed_version') or 'mẫu'}, "
               f"đồng bộ được lần cuối {_local(status.get('last_sync'))}, "
               f"ảnh chụp màn hình {_local(row.screenshot_at)}")

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
@@ -38,7 +38,7 @@ def _now() -> str:
 class DisplayRow:
     display: str
     online: bool
-    since: str  # when it came online, or went offline (the office's clock, UTC)
+    since: str  # when it came online, or went offline (the office's clock, UTC); "" when not known
     last_seen: str
     status: dict  # the last status it sent while online
     screenshot_at: str | None = None
@@ -79,9 +79,10 @@ class SqliteFleetStore:
         with self._lock, self._db:
             row = self._db.execute("select online, status from display where id = ?", (display,)).fetchone()
             kept = status if online else (json.loads(row[1]) if row else {})  # offline: keep what it last said
-            if row is None:
+            if row is None:  # first heard of offline (its retained last will): since when is not known
                 self._db.execute("insert into display (id, online, since, last_seen, status) values (?, ?, ?, ?, ?)",
-                                 (display, online, received_at, received_at, json.dumps(kept, ensure_ascii=False)))
+                                 (display, online, received_at if online else "", received_at if online else "",
+                                  json.dumps(kept, ensure_ascii=False)))
             elif bool(row[0]) != online:
                 self._db.execute("update display set online = ?, since = ?, status = ?, last_seen = "
                                  "case when ? then ? else last_seen end where id = ?",
@@ -136,6 +137,13 @@ class SqliteFleetStore:
         self._db.close()
 
 
+def _is_day(text) -> bool:
+    try:
+        return isinstance(text, str) and len(text) == 10 and bool(date.fromisoformat(text))
+    except ValueError:
+        return False
+
+
 class OfficeLink:
     """The office on the broker: everything the displays send goes into `store`; replies queue up."""
 
@@ -146,8 +154,10 @@ class OfficeLink:
         self.client = new_client(account, "office-listener" if listener else f"office-{os.getpid()}-{time.monotonic_ns()}")
         self.client.on_message = self._received
         self.client.on_connect = self._connected_to_broker
+        self.client.on_connect_fail = self._unreachable  # no answer, or TLS failed
         self.connected = threading.Event()
-        self.refused: str | None = None
+        self.refused: str | None = None  # the broker's reason for refusing the account
+        self.unreachable = False
         self.received = threading.Condition()
         self.replies: list[tuple[str, dict]] = []  # (display, reply)
         self.last_message = time.monotonic()
@@ -167,8 +177,13 @@ class OfficeLink:
         client.subscribe(f"{topics.ROOT}/display/#", qos=1)
         self.connected.set()
 
+    def _unreachable(self, client, userdata) -> None:
+        if not self.connected.is_set():  # the first attempt: a command says so at once
+            self.unreachable = True
+            self.connected.set()
+
     def wait_connected(self, timeout: float = 10) -> bool:
-        return self.connected.wait(timeout) and self.refused is None
+        return self.connected.wait(timeout) and self.refused is None and not self.unreachable
 
     def _received(self, client, userdata, message) -> None:
         where = topics.split_display_topic(message.topic)
@@ -182,9 +197,10 @@ class OfficeLink:
             body = topics.decode(message.payload)
             if body is None:
                 return
+            body["display"] = display  # who sent it is the topic's, which the broker checked, not the body's
             if kind == topics.STATUS:
                 self.store.save_status(display, body, received_at)
-            elif kind == topics.REPORT and isinstance(body.get("day"), str):
+            elif kind == topics.REPORT and _is_day(body.get("day")):
                 self.store.save_report(display, body["day"], body, received_at)
             elif kind == topics.REPLY:
                 with self.received:
