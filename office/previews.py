@@ -66,8 +66,10 @@ class Previews:
 
     def start(self, key: str, size: str) -> None:
         name = f"{key}-{size}"
+        if (self.folder(key, size) / "index.txt").is_file():
+            return
         with self._guard:
-            if name in self._pending or self.state(key, size) == "done":
+            if name in self._pending:
                 return
             self._pending.add(name)
         self.folder(key, size).with_suffix(".failed").unlink(missing_ok=True)
