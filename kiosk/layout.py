@@ -62,6 +62,32 @@ def pack_blocks(heights: Sequence[float], page_height: float, gap: float = 0, fi
     return pages
 
 
+def pack_paragraphs(paragraphs: Sequence[Sequence[str]], height_of: Callable[[str], float], page_height: float,
+                    gap: float = 0, first_lead: float = 0, later_lead: float = 0) -> list[list[str]]:
+    """Paragraphs (each a list of its sentences) on pages, as texts per page, in order: each page is
+    filled first, and a paragraph that does not fit in the room left is cut after the last whole
+    sentence that fits, the rest opening the next page. Leads as in pack_blocks; a sentence taller
+    than a page gets a page of its own."""
+    pages: list[list[str]] = [[]]
+    used = float(first_lead)
+    for sentences in paragraphs:
+        rest = list(sentences)
+        while rest:
+            room = page_height - used - (gap if used > 0 else 0)
+            count = next((n for n in range(len(rest), 0, -1) if height_of(" ".join(rest[:n])) <= room), 0)
+            if count == 0 and not pages[-1] and (len(pages) > 1 or first_lead <= 0):
+                count = 1  # nothing smaller to come
+            if count:
+                text = " ".join(rest[:count])
+                used += (gap if used > 0 else 0) + height_of(text)
+                pages[-1].append(text)
+                rest = rest[count:]
+            if rest:
+                pages.append([])
+                used = float(later_lead)
+    return pages
+
+
 def chunk_pages(items: Sequence[T], first: int, rest: int) -> list[list[T]]:
     """Items in pages of `first` on the first page (under the full title; 0 when the title leaves no
     room) and `rest` on the others."""

@@ -29,6 +29,7 @@ load_rules(__file__)
 log = logging.getLogger("kiosk.slides")
 
 
+@lru_cache(maxsize=2048)  # pagination measures a paragraph's starts more than once
 def text_height(text: str, font_size: float, width: float, bold: bool = False) -> float:
     """Height of markup text wrapped at this width, as a WrappedLabel draws it (tags not counted as text)."""
     label = MarkupLabel(text=text, font_size=font_size, font_name=FONT_NAME, bold=bold, text_size=(width, None))
@@ -293,9 +294,10 @@ class BlocksSlideView(SlideView):
         """What the following pages show above their blocks."""
         return []
 
-    def blocks(self, width: float, height: float) -> list[Block]:
-        """The blocks, none taller than a page of this size."""
-        return []
+    def pack(self, width: float, page_height: float, gap: float, first_lead: float,
+             later_lead: float) -> list[list[Block]]:
+        """The blocks of each page: the first under a lead this high, the others under later_lead."""
+        return [[]]
 
     def paginate(self):
         box = self.ids.area
@@ -304,11 +306,8 @@ class BlocksSlideView(SlideView):
         width, gap, room = box.width, box.spacing, usable_height(box)
         self.lead_blocks = self.lead(width, room)
         self.continued_blocks = self.continued(width)
-        first_lead = stacked_height(self.lead_blocks, width, gap)
-        later_lead = stacked_height(self.continued_blocks, width, gap)
-        self.body_blocks = self.blocks(width, room - later_lead - gap)
-        heights = [block.height(width) for block in self.body_blocks]
-        self.pages = layout.pack_blocks(heights, room, gap, first_lead, later_lead)
+        self.pages = self.pack(width, room, gap, stacked_height(self.lead_blocks, width, gap),
+                               stacked_height(self.continued_blocks, width, gap))
         self.page_count = len(self.pages)
 
     def show_page(self, page):
@@ -320,7 +319,7 @@ class BlocksSlideView(SlideView):
             return
         for block in self.lead_blocks if page == 0 else self.continued_blocks:
             box.add_widget(block.label())
-        self._shown = [self.body_blocks[index].label() for index in self.pages[page]]
+        self._shown = [block.label() for block in self.pages[page]]
         for label in self._shown:
             box.add_widget(label)
         self._filler = Widget()  # keeps the blocks at the top
@@ -347,8 +346,10 @@ class ResolutionSlideView(BlocksSlideView):
     def continued(self, width):
         return [Block(to_markup(f"Nghị quyết {self.slide.number}{CONTINUED}"), self.theme.body, True, RED)]
 
-    def blocks(self, width, height):
-        return [Block(to_markup(f"•  {point}"), self.theme.body) for point in self.slide.points]
+    def pack(self, width, page_height, gap, first_lead, later_lead):
+        points = [Block(to_markup(f"•  {point}"), self.theme.body) for point in self.slide.points]
+        pages = layout.pack_blocks([point.height(width) for point in points], page_height, gap, first_lead, later_lead)
+        return [[points[index] for index in page] for page in pages]
 
     @property
     def date_text(self) -> str:
@@ -367,17 +368,14 @@ class TextSlideView(BlocksSlideView):
     def continued(self, width):
         return [self.continued_heading(self.slide.title, width, DARK_RED)]
 
-    def blocks(self, width, height):
-        blocks = []
-        for paragraph in layout.paragraphs(self.slide.body):
-            paragraph = " ".join(paragraph.split())
-            block = Block(to_markup(paragraph), self.theme.body)
-            if block.height(width) > height:
-                blocks.extend(Block(to_markup(sentence), self.theme.body)
-                              for sentence in layout.split_sentences(paragraph))
-            else:
-                blocks.append(block)
-        return blocks
+    def pack(self, width, page_height, gap, first_lead, later_lead):
+        # A long paragraph goes on over the page at the end of a sentence, so that pages are full.
+        sentences = [layout.split_sentences(" ".join(paragraph.split()))
+                     for paragraph in layout.paragraphs(self.slide.body)]
+        size = self.theme.body
+        pages = layout.pack_paragraphs(sentences, lambda text: text_height(to_markup(text), size, width),
+                                       page_height, gap, first_lead, later_lead)
+        return [[Block(to_markup(text), size) for text in page] for page in pages]
 
 
 class ImageSlideView(SlideView):

@@ -1,7 +1,7 @@
 """Page arithmetic: cards that fit, blocks of text packed onto pages without cutting one."""
 
-from kiosk.layout import (card_grid, chunk, chunk_pages, largest_fitting, pack_blocks, paragraphs, rows_fitting,
-                          shorten_at_word, split_sentences)
+from kiosk.layout import (card_grid, chunk, chunk_pages, largest_fitting, pack_blocks, pack_paragraphs, paragraphs,
+                          rows_fitting, shorten_at_word, split_sentences)
 from screens.theme import CARD, DARK_RED, GOLD, INK, MUTED, NAVY, PAPER, RED, WHITE, contrast_ratio
 
 
@@ -44,6 +44,23 @@ def test_pages_start_under_the_title_then_under_a_short_heading_and_are_filled_f
     assert pages == [[0, 1, 2, 3], [4, 5, 6, 7]]
     # A block taller than a page under the heading still gets a page (never an endless loop).
     assert pack_blocks([900, 20], 500, gap=10, first_lead=100, later_lead=40) == [[], [0], [1]]
+
+
+def test_a_paragraph_goes_on_over_the_page_at_a_sentence_so_that_pages_are_full():
+    def height_of(text):  # 10 characters a line, 10 px a line
+        return -(-len(text) // 10) * 10
+
+    one = ["a" * 20 + ".", "b" * 29 + ".", "c" * 9 + "."]  # 30, 30 and 10 px alone
+    two = ["d" * 39 + "."]  # 40 px
+    # 100 px pages under a 40 px title: the first paragraph's first sentence fits (10 gap + 30).
+    pages = pack_paragraphs([one, two], height_of, 100, gap=10, first_lead=40, later_lead=20)
+    assert pages == [[one[0]], [" ".join(one[1:])], [two[0]]]
+    assert all(sum(map(height_of, page)) + 10 * len(page) <= 100 for page in pages)
+    # Whole when it fits; a sentence taller than a page gets a page of its own; nothing is lost.
+    assert pack_paragraphs([one], height_of, 200) == [[" ".join(one)]]
+    tall = ["x" * 300 + "."]
+    assert pack_paragraphs([tall, two], height_of, 100, gap=10, first_lead=40, later_lead=20) == [[], tall, two]
+    assert pack_paragraphs([], height_of, 100) == [[]]
 
 
 def test_people_pages_hold_fewer_under_the_full_title():
