@@ -6,10 +6,17 @@ seconds, or `stop_after` pages shown), and optional touches; the result file lis
 shown (real and feed time, how late after its deadline), the label texts on it, any text that
 leaves its box, and the warnings the app logged. Touches are `actions` at given seconds, or `steps`
 done one after another, each once the screen has settled from the one before (the run ends after
-the last): every touch record names the page, its buttons' sizes and any text drawn cut. For long runs (soak test, benchmarks):
-`record` "light" keeps the pages without texts and checks, "counts" only counts them by slide
-type; `sample_slide` names a slide at each appearance of which the process's resources are
-written down; `frames` lists every frame drawn (real time, whether a cross-fade was running)."""
+the last): every touch record names the page, its buttons' sizes and any text drawn cut. For long
+runs (soak test, benchmarks): `record` "light" keeps the pages without texts and checks, "counts"
+only counts them by slide type; `sample_slide` names a slide at each appearance of which the process's resources are
+written down; `frames` lists every frame drawn (real time, whether a cross-fade was running).
+
+`"audit": true` runs no player: every page of every slide of the feed (scheduled or not) is put in
+the slide area in turn and checked with tests/layout_audit.py, then the PIN pad and the staff
+panel; the result's `audit` holds the problems and, per slide, its pages and the words drawn.
+An action with `"audit": true` (or the screen's name) checks the overlay open once it has settled
+(or the loop's frame, where nothing may cover the slide area, header, sidebar or ticker) the same
+way, into the action's record (`audit`: a list of problems as text)."""
 
 from __future__ import annotations
 
@@ -34,9 +41,11 @@ from kiosk.stats import PlayLog  # noqa: E402
 from kiosk.settings import DisplaySettings  # noqa: E402
 from kiosk.validate import load_feed  # noqa: E402
 from screens.app import build_app, configure_kivy, save_screenshot  # noqa: E402
+from tests.layout_audit import audit, frame_areas, missing_words, words_shown  # noqa: E402
 
 MIN_TEXT_PX_AT_1080 = 28
 SETTLE_SECONDS = 0.3
+AUDIT_SETTLE_SECONDS = 0.12  # a page's layout and textures are done within a few frames
 
 
 class Recorder(logging.Handler):
@@ -191,6 +200,70 @@ def perform(app, action: dict) -> str:
     return "unknown action"
 
 
+def content_texts(slide) -> list[str]:
+    """The feed's words a slide must show on one of its pages."""
+    kind = slide.type
+    if kind == "resolution":
+        return [slide.number, slide.title, slide.issuer, *slide.points]
+    if kind == "text":
+        return [slide.category or "", slide.title, slide.body]
+    if kind in ("delegates", "leaders"):
+        heading = slide.titled_list if kind == "delegates" else slide.title
+        people = [text for p in slide.people for text in (p.name, p.position or "")]
+        return [heading, slide.note or "", *people]
+    return [slide.caption or ""]
+
+
+def audit_steps(app, feed, settings, size, report):
+    """Each slide's pages, then the PIN pad and the staff panel, audited in turn; yields the seconds
+    to wait for the layout to settle before each check."""
+    from kivy.core.window import Window
+
+    from kiosk.schedule import Loop
+    from screens.slides import make_view
+
+    host = app.frame.ids.host
+    yield AUDIT_SETTLE_SECONDS
+    report["frame"] = [str(p) for p in audit(app.frame, "frame", size, settings)]
+    for entry in Loop(feed, settings.identity()).entries:
+        view = make_view(entry, app.frame.folder)
+        host.show(view)
+        yield AUDIT_SETTLE_SECONDS
+        shown, pages = set(), []
+        for page in range(view.page_count):
+            view.show_page(page)
+            yield AUDIT_SETTLE_SECONDS
+            screen = f"{entry.id} trang {page + 1}/{view.page_count}"
+            report["problems"].extend(str(p) for p in audit(
+                view, screen, size, settings, bounds=_rect(host), forbidden=frame_areas(app.frame)))
+            shown |= words_shown(view)
+            pages.append(_page_record(view))
+        report["problems"].extend(str(p) for p in missing_words(content_texts(entry.slide), shown, entry.id, size))
+        report["slides"].append({"id": entry.id, "type": entry.slide.type, "pages": pages})
+    for name, opener in (("PIN", app.ask_pin), ("staff panel", app.open_staff_panel)):
+        opener()
+        yield AUDIT_SETTLE_SECONDS
+        overlay = app.root_widget.overlay
+        report["problems"].extend(str(p) for p in audit(overlay, name, size, settings))
+        app.root_widget.close_overlay()
+    report["window"] = list(Window.size)
+
+
+def _page_record(view) -> dict:
+    """What a page holds: its texts in reading order, and for text in blocks, the room left under
+    the last block and the height of its first block (pages are filled first)."""
+    record = {"texts": view_texts(view)}
+    for name in ("room_left", "first_block_height"):
+        if hasattr(view, name):
+            record[name] = getattr(view, name)()
+    return record
+
+
+def _rect(widget):
+    x, y = widget.to_window(widget.x, widget.y)
+    return (x, y, x + widget.width, y + widget.height)
+
+
 def resources() -> dict:
     """What this process holds now: resident memory, threads (native ones too), open files, and
     textures still in use (counted after a garbage collection)."""
@@ -229,6 +302,7 @@ def main(config_path: str) -> int:
     events, problems, actions, stopped_by, samples, frames = [], [], [], [], [], []
     shown = Counter()
     keep = config.get("record", "full")
+    audit_report = {"problems": [], "slides": []}
     began = time.monotonic()
 
     def start(app):
@@ -283,6 +357,18 @@ def main(config_path: str) -> int:
             stopped_by.append("harness")
             app.stop()
 
+        if config.get("audit"):
+            steps = audit_steps(app, result.feed, settings, (width, height), audit_report)
+
+            def step(*_):
+                try:
+                    Clock.schedule_once(step, next(steps))
+                except StopIteration:
+                    finish()
+
+            step()
+            return
+
         content = InstalledContent(settings.state_path(), folder) if config.get("follow_sync") else None
         app.player = Player(app.frame, Loop(result.feed, settings.identity()), clock, on_show=on_show,
                             content=content, plays=PlayLog(settings.state_path(), settings.id))
@@ -304,14 +390,21 @@ def main(config_path: str) -> int:
             if page is not None:
                 record.update(page=type(page).__name__, title=page.title, texts=view_texts(page),
                               countdown=overlay.countdown)
+            audit_as = action.get("audit") and (action["audit"] if isinstance(action["audit"], str) else done)
             actions.append(record)
-            checks = lambda: inspect(overlay, page, record, again=settled is not None)  # noqa: E731
+            checks = lambda: inspect(overlay, page, record, again=settled is not None, audit_as=audit_as)  # noqa: E731
             if settled:
                 settled(checks)
             else:
                 Clock.schedule_once(lambda *_: checks(), SETTLE_SECONDS)
 
-        def inspect(overlay, page, record, again):
+        def inspect(overlay, page, record, again, audit_as=None):
+            if audit_as and overlay is not None:
+                record["audit"] = [str(p) for p in audit(overlay, audit_as, (width, height), settings)]
+            elif audit_as:  # the loop: nothing may cover the frame's parts or the slide area
+                areas = [*frame_areas(app.frame), ("slide area", app.frame.ids.host)]
+                record["audit"] = [str(p) for p in audit(app.frame, audit_as, (width, height), settings,
+                                                         forbidden=areas)]
             if overlay is None:
                 record["parts"] = frame_parts(app.frame)
                 return
@@ -353,7 +446,7 @@ def main(config_path: str) -> int:
     app.run()
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
            "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height],
-           "shown": shown, "samples": samples, "frames": frames}
+           "shown": shown, "samples": samples, "frames": frames, "audit": audit_report}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
