@@ -15,8 +15,9 @@ written down; `frames` lists every frame drawn (real time, whether a cross-fade 
 the slide area in turn and checked with tests/layout_audit.py, then the PIN pad and the staff
 panel; the result's `audit` holds the problems and, per slide, its pages and the words drawn.
 An action with `"audit": true` (or the screen's name) checks the overlay open once it has settled
-(or the loop's frame, where nothing may cover the slide area, header, sidebar or ticker) the same
-way, into the action's record (`audit`: a list of problems as text)."""
+(on the loop: what the app adds to the frame, such as the counter's invitation, which may not cover
+the slide area, header, sidebar or ticker) the same way, with `expect` (texts whose every word
+must be drawn), into the action's record (`audit`: a list of problems as text)."""
 
 from __future__ import annotations
 
@@ -119,8 +120,8 @@ def touch_targets(root) -> list[dict]:
 
 
 def cut_texts(root) -> list[str]:
-    """Labels on root that do not draw every word of their text (shortened with "...", or lines
-    left out), each as `text` -> what it draws."""
+    """Labels on root that do not draw all of their text (shortened with "...", or lines left out),
+    each as `text` -> what it draws. Where the lines break is not compared."""
     import re
 
     from kivy.uix.label import Label
@@ -129,11 +130,10 @@ def cut_texts(root) -> list[str]:
     for label in root.walk(restrict=True):
         if not isinstance(label, Label) or not label.text.strip() or label.opacity == 0:
             continue
-        label.texture_update()
-        lines = getattr(label._label, "_cached_lines", None) or []
+        lines = getattr(label._label, "_cached_lines", None) or []  # as last drawn: the screen has settled
         drawn = " ".join("".join(word.text for word in line.words) for line in lines)
         text = re.sub(r"\[/?[a-z]+[^\]]*\]", "", label.text) if label.markup else label.text
-        if drawn.split() != text.split():
+        if "".join(drawn.split()) != "".join(text.split()):
             cut.append(f"`{' '.join(text.split())}` -> `{' '.join(drawn.split())}`")
     return cut
 
@@ -173,7 +173,8 @@ def perform(app, action: dict) -> str:
 
     if "tap" in action:
         fx, fy = action["tap"]
-        tap(fx * (Window.width - 1), fy * (Window.height - 1))
+        for _ in range(action.get("times", 1)):  # quick taps in one place (the staff's corner)
+            tap(fx * (Window.width - 1), fy * (Window.height - 1))
         return f"tap {fx},{fy}"
     if "tap_text" in action:
         widget = find_by_text(app.root, action["tap_text"])
@@ -181,6 +182,12 @@ def perform(app, action: dict) -> str:
             return f"not found: {action['tap_text']}"
         tap(*widget.to_window(*widget.center))
         return f"tap `{action['tap_text']}`"
+    if "tap_texts" in action:  # keys of a keyboard, one after another
+        for text in action["tap_texts"]:
+            done = perform(app, {"tap_text": text})
+            if done.startswith("not found"):
+                return done
+        return f"tap {' '.join(action['tap_texts'])}"
     if "key" in action:
         Window.dispatch("on_key_down", action["key"], 0, "", [])
         Window.dispatch("on_keyboard", action["key"], 0, "", [])
@@ -392,19 +399,23 @@ def main(config_path: str) -> int:
                               countdown=overlay.countdown)
             audit_as = action.get("audit") and (action["audit"] if isinstance(action["audit"], str) else done)
             actions.append(record)
-            checks = lambda: inspect(overlay, page, record, again=settled is not None, audit_as=audit_as)  # noqa: E731
+            checks = lambda: inspect(overlay, page, record, again=settled is not None, audit_as=audit_as,  # noqa: E731
+                                     expect=action.get("expect"))
             if settled:
                 settled(checks)
             else:
                 Clock.schedule_once(lambda *_: checks(), SETTLE_SECONDS)
 
-        def inspect(overlay, page, record, again, audit_as=None):
+        def inspect(overlay, page, record, again, audit_as=None, expect=None):
             if audit_as and overlay is not None:
-                record["audit"] = [str(p) for p in audit(overlay, audit_as, (width, height), settings)]
-            elif audit_as:  # the loop: nothing may cover the frame's parts or the slide area
+                record["audit"] = [str(p) for p in audit(overlay, audit_as, (width, height), settings,
+                                                         expected_words=expect)]
+            elif audit_as:  # the loop: what the app adds to the frame may not cover its parts or the slides
                 areas = [*frame_areas(app.frame), ("slide area", app.frame.ids.host)]
-                record["audit"] = [str(p) for p in audit(app.frame, audit_as, (width, height), settings,
-                                                         forbidden=areas)]
+                ids = list(app.frame.ids.values())
+                added = [w for w in app.frame.children if w not in ids and not any(i.parent == w for i in ids)]
+                record["audit"] = [str(p) for w in added for p in audit(w, audit_as, (width, height), settings,
+                                                                         expected_words=expect, forbidden=areas)]
             if overlay is None:
                 record["parts"] = frame_parts(app.frame)
                 return
@@ -418,15 +429,15 @@ def main(config_path: str) -> int:
                 return
             record.update(targets=touch_targets(overlay), cut=cut_texts(overlay))
 
-        def settle(then, frames=3):
-            """then() once SETTLE_SECONDS have passed and the window has drawn `frames` more frames:
+        def settle(then, frames=2):
+            """then() once AUDIT_SETTLE_SECONDS have passed and the window has drawn `frames` more frames:
             layout and textures are done however slow the machine is."""
             def wait(left):
                 if left:
                     Clock.schedule_once(lambda *_: wait(left - 1), 0)
                 else:
                     then()
-            Clock.schedule_once(lambda *_: wait(frames), SETTLE_SECONDS)
+            Clock.schedule_once(lambda *_: wait(frames), AUDIT_SETTLE_SECONDS)
 
         def run_steps(index=0):
             """`steps`: actions one after another, each once the one before has settled (no clock times)."""

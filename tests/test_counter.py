@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import zxingcpp
 from PIL import Image
 
@@ -148,97 +147,3 @@ def test_the_second_tap_of_a_double_tap_on_the_loop_does_not_choose_from_the_men
                         settings=COUNTER)
     assert [page for _, page, _ in pages(shown)] == ["HomePage", "HomePage", "HomePage", "SearchPage"]
 
-
-# --- portrait: the whole walk in one window (one window per size keeps the suite fast)
-PORTRAIT = (1080, 1920)
-TOUCH_TARGET = 110  # not the default: keys follow the display's setting
-
-
-def typed(word):
-    return [{"tap_text": "Dấu cách" if key == " " else key} for key in word]
-
-
-@pytest.fixture(scope="module")
-def portrait_walk(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("portrait")
-    steps = [
-        {"look": True},
-        {"tap": [0.5, 0.5]},
-        {"tap_text": "Nghị quyết"},
-        {"tap_text": "Quay lại"},
-        {"tap_text": "Hỏi đáp chính sách"},
-        {"tap_text": "Hỏi đáp, góp ý"},
-        {"tap_text": "Về màn hình chính"},
-        {"tap_text": "Liên kết"},
-        {"tap_text": "Quay lại"},
-        {"tap_text": "Tìm kiếm"},
-        *typed("nghi quyt"),
-        {"look": True},
-        {"tap_text": "Có phải bạn muốn tìm: “nghị quyết”?"},
-        {"look": True},
-    ]
-    shown = run_display(tmp_path, REPO / "config", size=PORTRAIT, speed=1.0, seconds=90, steps=steps,
-                        settings={**COUNTER, "idle_seconds": 120, "touch_target": TOUCH_TARGET})
-    assert not [a["did"] for a in shown["actions"] if a.get("stale")], "measured after the next touch"
-    return {action["did"]: action for action in shown["actions"]} | {"all": shown["actions"]}
-
-
-def buttons(record):
-    return [t for t in record["targets"] if t["kind"] == "button"]
-
-
-def test_portrait_search_has_the_keyboard_under_the_results_with_keys_a_finger_high(portrait_walk):
-    found, suggested = [a for a in portrait_walk["all"] if a["did"] == "look"][1:]
-    assert found["page"] == "SearchPage" and "nghi quyt|" in found["texts"]
-    keys = [b for b in buttons(found) if b["text"] in set("abcdeghiklmnopqrstuvxyfjwz1234567890")
-            or b["text"] in ("Dấu cách", "Xóa", "Xóa hết")]
-    assert len(keys) == 39, keys
-    assert min(k["h"] for k in keys) >= TOUCH_TARGET, sorted({(k["w"], k["h"]) for k in keys})
-    results = next(t for t in found["targets"] if t["kind"] == "scroll")
-    keyboard_top = max(k["y"] + k["h"] for k in keys)
-    assert keyboard_top <= results["y"], ("the keyboard is under the results", keyboard_top, results)
-    assert min(k["y"] for k in keys) < PORTRAIT[1] * 0.1, "the keyboard is at the bottom, within reach"
-    assert results["h"] > PORTRAIT[1] * 0.3, ("the results fill what the keyboard leaves", results)
-    assert_readable({"actions": [found, suggested]})
-
-
-def test_the_did_you_mean_suggestion_runs_that_search(portrait_walk):
-    typed_wrong, after = [a for a in portrait_walk["all"] if a["did"] == "look"][1:]
-    assert "Không tìm thấy." in " ".join(typed_wrong["texts"])
-    tapped = portrait_walk["tap `Có phải bạn muốn tìm: “nghị quyết”?`"]
-    assert tapped["page"] == "SearchPage"
-    assert "nghị quyết|" in after["texts"], after["texts"]
-    expected = FaqIndex(FEED.faq).search("nghị quyết")
-    assert expected.total and expected.hits[0].question in after["texts"]
-
-
-def test_portrait_page_titles_are_drawn_whole(portrait_walk):
-    titled = [a for a in portrait_walk["all"] if a.get("page") and a["did"] != "look"]
-    assert {a["title"] for a in titled} >= {"Nghị quyết", "Hỏi đáp chính sách", "Hỏi đáp, góp ý",
-                                            "Liên kết của phường", "Tìm kiếm", FEED.ward.name}
-    for action in titled:
-        assert not action["cut"], (action["did"], action["cut"])
-
-
-def test_the_home_menu_has_no_button_to_itself_and_every_other_page_has_it(portrait_walk):
-    pages_shown = [a for a in portrait_walk["all"] if a.get("page")]
-    for action in pages_shown:
-        labels = {b["text"] for b in buttons(action)}
-        assert "Quay lại" in labels
-        assert ("Về màn hình chính" in labels) == (action["page"] != "HomePage"), (action["did"], labels)
-
-
-def test_the_loop_at_the_counter_invites_a_touch_without_covering_the_slide_or_its_code(portrait_walk):
-    parts = portrait_walk["all"][0]["parts"]
-    invitation = parts["TouchInvitation"]
-    assert [" ".join(text.split()) for text in invitation["texts"]] == ["Chạm vào màn hình để tra cứu"]
-    assert not invitation["cut"]
-    assert invitation["font"] >= 62, "read from two metres: the title size"
-
-    def overlaps(a, b):
-        return min(a["x"] + a["w"], b["x"] + b["w"]) > max(a["x"], b["x"]) and \
-            min(a["y"] + a["h"], b["y"] + b["h"]) > max(a["y"], b["y"])
-
-    for name in ("host", "sidebar", "header", "ticker"):
-        assert not overlaps(invitation, parts[name]), (name, invitation, parts[name])
-    assert invitation["y"] >= parts["ticker"]["y"] + parts["ticker"]["h"] and invitation["w"] == PORTRAIT[0]
