@@ -2,9 +2,11 @@
 through the layout audit (tests/layout_audit.py) at each supported size: one window per size walks
 them all as a resident would, one touch after another (tests/kiosk_harness.py `steps`)."""
 
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kiosk.search import FaqIndex
 from kiosk.validate import load_feed
@@ -146,3 +148,48 @@ def test_the_loop_invites_a_touch_under_the_slides_and_the_code(walked):
     assert invitation["font"] >= round(62 * min(size) / 1080), "read from two metres: the title size"
     ticker = parts["ticker"]
     assert invitation["y"] == ticker["y"] + ticker["h"] and invitation["w"] == size[0], "a band above the ticker"
+
+
+LONG_TOPIC = ("Thủ tục hành chính về đất đai, xây dựng, hộ tịch, cư trú và bảo trợ xã hội mà bà con thường hỏi "
+              "tại bộ phận Một cửa của phường theo quy định mới của Thành phố Hà Nội từ năm 2026")
+LONG_QUESTION = ("Tôi là người cao tuổi, sống một mình, muốn đăng ký thường trú cho cháu nội về ở cùng để chăm sóc "
+                 "thì cần những giấy tờ gì, nộp ở đâu và mất bao lâu thì xong?")
+LONG_ANSWER = "\n\n".join([
+    "Bà con mang **căn cước** của mình và của cháu, giấy tờ chứng minh quan hệ ông bà - cháu (giấy khai sinh "
+    "của cháu và của bố hoặc mẹ cháu), và văn bản đồng ý cho đăng ký thường trú của chủ hộ.",
+    "Hồ sơ nộp tại bộ phận Một cửa của phường hoặc trên Cổng dịch vụ công quốc gia. Cán bộ kiểm tra ngay; "
+    "hồ sơ đủ thì trong bảy ngày làm việc có kết quả, nhắn qua điện thoại và ứng dụng định danh điện tử.",
+    "Người khuyết tật, người nghiêng ngả khó đi lại, người trên tám mươi tuổi được cán bộ đến tận nhà hướng dẫn "
+    "khi gọi trước cho tổ trưởng tổ dân phố hoặc Ban công tác Mặt trận khu dân cư.",
+])
+
+
+@pytest.fixture(scope="module")
+def long_feed(tmp_path_factory):
+    """The sample feed with a topic as long as the ward's real ones, and a long question and answer."""
+    folder = tmp_path_factory.mktemp("long") / "feed"
+    shutil.copytree(REPO / "config", folder)
+    data = yaml.safe_load((folder / "feed.yaml").read_text(encoding="utf-8"))
+    data["faq"].insert(0, {"topic": LONG_TOPIC, "questions": [{"question": LONG_QUESTION, "answer": LONG_ANSWER}]})
+    (folder / "feed.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert load_feed(folder).feed is not None
+    return folder
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1080, 1920)], ids=lambda size: f"{size[0]}x{size[1]}")
+def test_a_long_title_wraps_whole_and_the_page_still_passes_the_audit(size, long_feed, tmp_path):
+    answer = [LONG_TOPIC, LONG_QUESTION, LONG_ANSWER]
+    steps = [
+        {"tap": [0.5, 0.5]},
+        {"tap_text": "Hỏi đáp chính sách"},
+        audited("long topic", [LONG_TOPIC, LONG_QUESTION], tap_text=LONG_TOPIC),
+        audited("long answer", answer, tap_text=LONG_QUESTION),
+        audited("long answer A+", answer, tap_text="A+"),
+    ]
+    shown = run_display(tmp_path, long_feed, size=size, speed=1.0, seconds=60, steps=steps,
+                        settings={"mode": "counter", "idle_seconds": 600, "touch_target": TOUCH_TARGET})
+    actions = shown["actions"]
+    assert [a["title"] for a in actions[2:]] == [LONG_TOPIC] * 3, [a["did"] for a in actions]
+    problems = [problem for a in actions[2:] for problem in a["audit"]]
+    assert not problems, "\n".join(problems)
+    assert not [a["cut"] for a in actions if a.get("cut")]
