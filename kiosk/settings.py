@@ -102,7 +102,7 @@ class DisplaySettings(BaseModel):
     pin: Annotated[str, Field(pattern=r"^[0-9]{4,8}$")] = Field(
         DEFAULT_PIN, description="Mã PIN để nhân viên thoát (4-8 chữ số, trong dấu nháy)")
     touch_target: Annotated[int, Field(ge=60, le=200)] = Field(
-        96, description="Chiều cao nút bấm nhỏ nhất (điểm ảnh trên màn hình 1080p); 96 ≈ 15 mm trên màn hình 32 inch")
+        96, description="Chiều cao nút bấm nhỏ nhất (điểm ảnh trên màn hình 1080p); 96 ≈ 35 mm trên màn hình 32 inch")
     idle_seconds: Annotated[int, Field(ge=15, le=600)] = Field(
         60, description="Số giây không chạm thì trở về vòng chiếu")
 

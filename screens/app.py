@@ -93,6 +93,10 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             self.frame = KioskFrame(feed=feed, folder=folder)
             self.usage = UsageLog(settings.state_path(), today=lambda: clock.now().date())
             counter = settings.mode == "counter"
+            if counter:  # the loop says it can be touched: a band above the ticker
+                from screens.counter import TouchInvitation
+
+                self.frame.add_widget(TouchInvitation(), index=self.frame.children.index(self.frame.ids.ticker) + 1)
             self.root_widget = KioskRoot(self.frame, on_staff_gesture=self.ask_pin,
                                          on_loop_touch=self.open_counter if counter else None)
             Clock.schedule_once(lambda *_: start(self), 0)

@@ -10,18 +10,23 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.uix.widget import Widget
 
 from kiosk.layout import paragraphs
-from kiosk.search import FaqIndex
-from screens.theme import load_rules
+from screens.theme import FONT_NAME, load_rules
 from screens.widgets import QrPanel, WrappedLabel, to_markup
+
+if TYPE_CHECKING:
+    from kiosk.search import FaqIndex  # the app builds it when touch mode first opens
 
 load_rules(__file__)
 
@@ -33,6 +38,8 @@ OPENING_TAP_DISTANCE = 80
 # Alphabetical, as on a school chart: many residents have never typed; no tones are needed.
 KEYBOARD_ROWS = ("a b c d e g h i k l", "m n o p q r s t u v", "x y f j w z", "1 2 3 4 5 6 7 8 9 0")
 KEYBOARD_ACTIONS = (("Dấu cách", "space", 3), ("Xóa", "back", 1), ("Xóa hết", "clear", 1))
+
+INVITATION = "Chạm vào màn hình để tra cứu"
 
 HOME_ITEMS = (
     ("Hỏi đáp chính sách", "topics"),
@@ -52,6 +59,36 @@ class TouchButton(ButtonBehavior, Label):
 
 class ListButton(TouchButton):
     """A row in a list: text on the left, as tall as its wrapped text needs and at least a finger."""
+
+
+class SuggestionButton(ListButton):
+    """The search's "did you mean": it stands out from the rows and runs that search."""
+
+
+class PageTitle(Label):
+    """A page's title: the largest of `sizes` at which it fits in `max_height`, else the smallest,
+    wrapped onto as many lines as it needs. Never cut: a resident reads the whole name."""
+
+    sizes = ListProperty([])  # font sizes from the theme's fixed set, largest first
+    max_height = NumericProperty(0)
+
+    def __init__(self, **kwargs):
+        self._fit_trigger = Clock.create_trigger(self._fit, -1)
+        super().__init__(**kwargs)
+        self.bind(text=self._fit_trigger, width=self._fit_trigger, sizes=self._fit_trigger,
+                  max_height=self._fit_trigger)
+
+    def _fit(self, *_):
+        if not self.sizes:
+            return
+        self.text_size = (self.width, None)
+        for size in self.sizes:
+            self.font_size = size
+            self.texture_update()
+            width, height = self.texture_size
+            if width <= self.width + 1 and height <= self.max_height:
+                break
+        self.height = self.texture_size[1]
 
 
 class Page(BoxLayout):
@@ -137,6 +174,10 @@ class SearchPage(Page):
             self.query += key
         self.show_results()
 
+    def search_for(self, words: str) -> None:
+        self.query = words
+        self.show_results()
+
     def show_results(self) -> None:
         rows = self.ids.results
         rows.clear_widgets()
@@ -152,8 +193,13 @@ class SearchPage(Page):
                 button.bind(on_release=lambda _, h=hit: self.view.open_answer(h.topic_index, h.question_index))
                 rows.add_widget(button)
             return
-        hint = f" Có phải bạn muốn tìm: \"{result.did_you_mean}\"?" if result.did_you_mean else ""
-        self.status = "Không tìm thấy." + hint + " Hãy xem theo chủ đề:"
+        if result.did_you_mean:
+            self.status = "Không tìm thấy. Chạm vào gợi ý, hoặc xem theo chủ đề:"
+            button = SuggestionButton(text=f"Có phải bạn muốn tìm: “{result.did_you_mean}”?")
+            button.bind(on_release=lambda _, word=result.did_you_mean: self.search_for(word))
+            rows.add_widget(button)
+        else:
+            self.status = "Không tìm thấy. Hãy xem theo chủ đề:"
         for suggestion in result.topics:
             button = ListButton(text=suggestion.topic)
             button.bind(on_release=lambda _, t=suggestion.topic_index: self.view.open_topic(t))
@@ -175,6 +221,7 @@ class CounterView(BoxLayout):
     page = ObjectProperty(None, allownone=True)
     countdown = NumericProperty(0)
     text_scale = NumericProperty(1.0)
+    at_home = BooleanProperty(True)  # the menu: "Về màn hình chính" would lead to itself
 
     def __init__(self, feed, folder: Path, usage, idle_seconds: float, on_close, index: FaqIndex,
                  opening_touch: tuple[float, float], **kwargs):
@@ -193,6 +240,20 @@ class CounterView(BoxLayout):
         self._opening_touch = opening_touch
         self.show(HomePage(self))
         self.touched()
+        self.bind(size=self._place_title)
+        self._place_title()
+
+    def _place_title(self, *_):
+        """Landscape: the title between the buttons. Portrait: the buttons leave it too little
+        width, so it takes a row of its own under them, up to two lines at the heading size."""
+        title, row, bar = self.ids.title, self.ids.buttons, self.ids.bar
+        portrait = self.width < self.height
+        target = bar if portrait else row
+        if title.parent is not target:
+            title.parent.remove_widget(title)
+            target.add_widget(title, index=0 if portrait else len(row.children) - 1)  # after "Quay lại"
+        theme = App.get_running_app().theme
+        title.max_height = theme.heading * 2.8 if portrait else theme.touch
 
     # --- idle return
     def on_touch_down(self, touch):
@@ -242,6 +303,7 @@ class CounterView(BoxLayout):
         if isinstance(self.page, SearchPage) and not isinstance(page, SearchPage):
             self._finish_search()
         self.page = page
+        self.at_home = isinstance(page, HomePage)
         page.text_scale = self.text_scale if page.scalable else 1.0
         self.ids.content.add_widget(page)
 
@@ -322,3 +384,39 @@ class CounterView(BoxLayout):
     def open_links(self) -> None:
         self.show(LinksPage([self.feed.ward.website, *self.feed.ward.links]))
 
+
+class HandIcon(Widget):
+    """A hand with its finger on the glass, drawn from shapes: no picture file to fetch or lose."""
+
+
+class TouchInvitation(BoxLayout):
+    """A band under the loop at the counter saying the screen can be touched, at the title size:
+    read from two metres. The loop's slides and the ward's QR code keep the space above it."""
+
+    text = StringProperty(INVITATION)
+    room = NumericProperty(0)  # the width the words may take beside the hand
+    font_size = NumericProperty(0)
+    shown = StringProperty("")  # the text, in two even lines when one is too wide
+    words_width = NumericProperty(0)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.bind(text=self._arrange, room=self._arrange, font_size=self._arrange)
+        self._arrange()
+
+    def _arrange(self, *_):
+        measure = CoreLabel(font_name=FONT_NAME, font_size=self.font_size or 1, bold=True).get_extents
+        lines = even_lines(self.text, self.room, lambda text: measure(text)[0])
+        self.shown = "\n".join(lines)
+        self.words_width = min(self.room, max(measure(line)[0] for line in lines))
+
+
+def even_lines(text: str, room: float, width_of) -> list[str]:
+    """The text on one line if it fits in `room`, else on two lines as even as its words allow (not
+    a long line and one word under it); when even two are too wide, one line left to wrap."""
+    if width_of(text) <= room:
+        return [text]
+    words = text.split()
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    best = min(splits, key=lambda lines: max(map(width_of, lines)), default=None)
+    return list(best) if best and max(map(width_of, best)) <= room else [text]

@@ -4,16 +4,20 @@ Run as a subprocess (one Kivy window per process): `python tests/kiosk_harness.p
 The config names the feed, window size, clock speed and start moment, how long to run (real
 seconds, or `stop_after` pages shown), and optional touches; the result file lists every page
 shown (real and feed time, how late after its deadline), the label texts on it, any text that
-leaves its box, and the warnings the app logged. For long runs (soak test, benchmarks):
-`record` "light" keeps the pages without texts and checks, "counts" only counts them by slide
-type; `sample_slide` names a slide at each appearance of which the process's resources are
+leaves its box, and the warnings the app logged. Touches are `actions` at given seconds, or `steps`
+done one after another, each once the screen has settled from the one before (the run ends after
+the last): every touch record names the page, its buttons' sizes and any text drawn cut. For long
+runs (soak test, benchmarks): `record` "light" keeps the pages without texts and checks, "counts"
+only counts them by slide type; `sample_slide` names a slide at each appearance of which the process's resources are
 written down; `frames` lists every frame drawn (real time, whether a cross-fade was running).
 
 `"audit": true` runs no player: every page of every slide of the feed (scheduled or not) is put in
 the slide area in turn and checked with tests/layout_audit.py, then the PIN pad and the staff
 panel; the result's `audit` holds the problems and, per slide, its pages and the words drawn.
-An action with `"audit": true` checks the overlay open at that moment (or the whole window) the
-same way, into the action's record (`audit`: a list of problems as text)."""
+An action with `"audit": true` (or the screen's name) checks the overlay open once it has settled
+(on the loop: what the app adds to the frame, such as the counter's invitation, which may not cover
+the slide area, header, sidebar or ticker) the same way, with `expect` (texts whose every word
+must be drawn), into the action's record (`audit`: a list of problems as text)."""
 
 from __future__ import annotations
 
@@ -99,6 +103,54 @@ def view_texts(view) -> list[str]:
     return [label.text for label in sorted(labels, key=reading_order)]
 
 
+def touch_targets(root) -> list[dict]:
+    """The buttons (and scrolling lists) on root: their text, place on the window and size."""
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.scrollview import ScrollView
+
+    targets = []
+    for widget in root.walk(restrict=True):
+        if not isinstance(widget, (ButtonBehavior, ScrollView)) or widget.opacity == 0 or widget.width < 1:
+            continue
+        x, y = widget.to_window(widget.x, widget.y)
+        targets.append({"kind": "scroll" if isinstance(widget, ScrollView) else "button",
+                        "text": getattr(widget, "text", ""), "x": round(x), "y": round(y),
+                        "w": round(widget.width), "h": round(widget.height)})
+    return targets
+
+
+def cut_texts(root) -> list[str]:
+    """Labels on root that do not draw all of their text (shortened with "...", or lines left out),
+    each as `text` -> what it draws. Where the lines break is not compared."""
+    import re
+
+    from kivy.uix.label import Label
+
+    cut = []
+    for label in root.walk(restrict=True):
+        if not isinstance(label, Label) or not label.text.strip() or label.opacity == 0:
+            continue
+        lines = getattr(label._label, "_cached_lines", None) or []  # as last drawn: the screen has settled
+        drawn = " ".join("".join(word.text for word in line.words) for line in lines)
+        text = re.sub(r"\[/?[a-z]+[^\]]*\]", "", label.text) if label.markup else label.text
+        if "".join(drawn.split()) != "".join(text.split()):
+            cut.append(f"`{' '.join(text.split())}` -> `{' '.join(drawn.split())}`")
+    return cut
+
+
+def frame_parts(frame) -> dict:
+    """Where the frame's parts are on the window (by id, and its own rows by class) and what they show."""
+    parts = {type(child).__name__: child for child in frame.children}
+    parts.update({name: widget for name, widget in frame.ids.items() if widget.parent is not None})
+    shown = {}
+    for name, widget in parts.items():
+        x, y = widget.to_window(widget.x, widget.y)
+        shown[name] = {"x": round(x), "y": round(y), "w": round(widget.width), "h": round(widget.height),
+                       "opacity": widget.opacity, "texts": view_texts(widget), "cut": cut_texts(widget),
+                       "font": max((w.font_size for w in widget.walk(restrict=True) if hasattr(w, "font_size")), default=0)}
+    return shown
+
+
 def find_by_text(root, text: str):
     """The visible widget showing exactly this text (a button or label), or None."""
     for widget in root.walk():
@@ -121,7 +173,8 @@ def perform(app, action: dict) -> str:
 
     if "tap" in action:
         fx, fy = action["tap"]
-        tap(fx * (Window.width - 1), fy * (Window.height - 1))
+        for _ in range(action.get("times", 1)):  # quick taps in one place (the staff's corner)
+            tap(fx * (Window.width - 1), fy * (Window.height - 1))
         return f"tap {fx},{fy}"
     if "tap_text" in action:
         widget = find_by_text(app.root, action["tap_text"])
@@ -129,6 +182,12 @@ def perform(app, action: dict) -> str:
             return f"not found: {action['tap_text']}"
         tap(*widget.to_window(*widget.center))
         return f"tap `{action['tap_text']}`"
+    if "tap_texts" in action:  # keys of a keyboard, one after another
+        for text in action["tap_texts"]:
+            done = perform(app, {"tap_text": text})
+            if done.startswith("not found"):
+                return done
+        return f"tap {' '.join(action['tap_texts'])}"
     if "key" in action:
         Window.dispatch("on_key_down", action["key"], 0, "", [])
         Window.dispatch("on_keyboard", action["key"], 0, "", [])
@@ -332,7 +391,9 @@ def main(config_path: str) -> int:
             Window.bind(on_flip=lambda *_: frames.append((round(time.monotonic() - began, 4), host.fading)))
         app.player.start()
 
-        def act(action):
+        def act(action, settled=None):
+            """Do one action and record what the screen shows; the checks run once it has settled:
+            after SETTLE_SECONDS, or when `settled` (for steps) calls them."""
             done = perform(app, action)
             overlay = app.root_widget.overlay
             record = {"real": round(time.monotonic() - began, 3), "did": done,
@@ -343,20 +404,60 @@ def main(config_path: str) -> int:
             if page is not None:
                 record.update(page=type(page).__name__, title=page.title, texts=view_texts(page),
                               countdown=overlay.countdown)
-                check_page(page, record)
-            if action.get("audit"):
-                target = overlay if overlay is not None else app.root_widget
-                Clock.schedule_once(lambda *_: record.update(audit=[
-                    str(p) for p in audit(target, done, (width, height), settings)]), SETTLE_SECONDS)
+            audit_as = action.get("audit") and (action["audit"] if isinstance(action["audit"], str) else done)
             actions.append(record)
+            checks = lambda: inspect(overlay, page, record, again=settled is not None, audit_as=audit_as,  # noqa: E731
+                                     expect=action.get("expect"))
+            if settled:
+                settled(checks)
+            else:
+                Clock.schedule_once(lambda *_: checks(), SETTLE_SECONDS)
 
-        def check_page(page, record):
-            Clock.schedule_once(lambda *_: record.update(
-                problems=label_problems(page, (page.x, page.y, page.right, page.top), scale,
-                                        inside_scroll=True)), SETTLE_SECONDS)
+        def inspect(overlay, page, record, again, audit_as=None, expect=None):
+            if audit_as and overlay is not None:
+                record["audit"] = [str(p) for p in audit(overlay, audit_as, (width, height), settings,
+                                                         expected_words=expect)]
+            elif audit_as:  # the loop: what the app adds to the frame may not cover its parts or the slides
+                areas = [*frame_areas(app.frame), ("slide area", app.frame.ids.host)]
+                ids = list(app.frame.ids.values())
+                added = [w for w in app.frame.children if w not in ids and not any(i.parent == w for i in ids)]
+                record["audit"] = [str(p) for w in added for p in audit(w, audit_as, (width, height), settings,
+                                                                         expected_words=expect, forbidden=areas)]
+            if overlay is None:
+                record["parts"] = frame_parts(app.frame)
+                return
+            if page is not None:
+                if again:  # laid out now: the reading order is the one on screen
+                    record["texts"] = view_texts(page)
+                record["problems"] = label_problems(page, (page.x, page.y, page.right, page.top), scale,
+                                                    inside_scroll=True)
+            if getattr(overlay, "page", None) is not page or app.root_widget.overlay is not overlay:
+                record["stale"] = True  # the next action came first: the machine is too slow for the script
+                return
+            record.update(targets=touch_targets(overlay), cut=cut_texts(overlay))
+
+        def settle(then, frames=2):
+            """then() once AUDIT_SETTLE_SECONDS have passed and the window has drawn `frames` more frames:
+            layout and textures are done however slow the machine is."""
+            def wait(left):
+                if left:
+                    Clock.schedule_once(lambda *_: wait(left - 1), 0)
+                else:
+                    then()
+            Clock.schedule_once(lambda *_: wait(frames), AUDIT_SETTLE_SECONDS)
+
+        def run_steps(index=0):
+            """`steps`: actions one after another, each once the one before has settled (no clock times)."""
+            steps = config["steps"]
+            if index == len(steps):
+                finish()
+                return
+            act(steps[index], settled=lambda checks: settle(lambda: (checks(), run_steps(index + 1))))
 
         for action in config.get("actions", []):
             Clock.schedule_once(lambda *_, a=action: act(a), action["at"])
+        if config.get("steps"):
+            Clock.schedule_once(lambda *_: run_steps(), config.get("steps_at", 1.0))
         Clock.schedule_once(finish, config.get("run_seconds", 10))
 
     app = build_app(result.feed, folder, settings, clock, start)

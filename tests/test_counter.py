@@ -146,3 +146,4 @@ def test_the_second_tap_of_a_double_tap_on_the_loop_does_not_choose_from_the_men
     shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=4.5, actions=actions,
                         settings=COUNTER)
     assert [page for _, page, _ in pages(shown)] == ["HomePage", "HomePage", "HomePage", "SearchPage"]
+

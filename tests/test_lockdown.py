@@ -21,6 +21,8 @@ def test_escape_close_and_stray_touches_do_not_leave_the_loop(tmp_path):
     shown = run_display(tmp_path, REPO / "config", speed=1.0, seconds=7, actions=actions)
     assert shown["stopped_by"] == "harness", "the app kept running until the test ended it"
     assert all(action["overlay"] is None for action in shown["actions"]), shown["actions"]
+    parts = shown["actions"][-1]["parts"]
+    assert "TouchInvitation" not in parts and parts["host"]["h"] > 0, "a wall display invites no touch"
 
 
 def test_five_corner_taps_and_the_pin_open_the_staff_panel_and_its_exit(tmp_path):
