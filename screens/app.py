@@ -166,15 +166,17 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
 
 class SyncThread(threading.Thread):
     """Polls the ward's server in the background (kiosk.sync.SyncLoop); the player notices what it
-    installs. `wake.set()` runs a cycle now."""
+    installs. wake() runs a cycle now (from any thread)."""
 
     def __init__(self, settings: DisplaySettings):
         super().__init__(name="sync", daemon=True)
         self.loop = SyncLoop(settings)
-        self.wake = self.loop.wake
 
     def run(self) -> None:
         self.loop.run()
+
+    def wake(self) -> None:
+        self.loop.wake.set()
 
     def stop(self) -> None:
         self.loop.stop()
@@ -194,7 +196,7 @@ def main(args, loaded) -> int:
     fleet = None
     if settings.fleet_url:
         from kiosk.fleet.display import DisplayLink
-        fleet = DisplayLink(settings, on_sync_now=sync.wake.set if sync else lambda: None, settings_file=args.config)
+        fleet = DisplayLink(settings, on_sync_now=sync.wake if sync else lambda: None, settings_file=args.config)
 
     def start_player(app):
         from screens.frame import Player

@@ -153,16 +153,16 @@ def run_display_without_window(config: Path) -> None:
 
     from kiosk.fleet.display import DisplayLink
     from kiosk.settings import load_settings
-    from screens.app import SyncThread
+    from kiosk.sync import SyncLoop
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings, problems = load_settings(config)
     assert settings is not None, problems
-    sync = SyncThread(settings)
-    link = DisplayLink(settings, on_sync_now=sync.wake, settings_file=config)
+    sync = SyncLoop(settings)  # the display's sync without its window (and without Kivy)
+    link = DisplayLink(settings, on_sync_now=sync.wake.set, settings_file=config)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    sync.start()
+    threading.Thread(target=sync.run, name="sync", daemon=True).start()
     link.start()
     stopping.wait()
     link.stop()

@@ -211,6 +211,12 @@ class DisplayLink:
                         "của màn hình (docs/fleet.md)", self.settings.id, reason_code)
 
     def _received(self, client, userdata, message) -> None:
+        try:
+            self._act_on(message)
+        except Exception:  # paho's network thread ends on an exception: the link must outlive a bug
+            log.exception("Liên kết văn phòng: lỗi khi xử lý tin %s", message.topic)
+
+    def _act_on(self, message) -> None:
         body = topics.decode(message.payload)
         if body is None:
             return
