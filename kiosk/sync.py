@@ -944,6 +944,10 @@ def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -
                      f"hết hạn {when(_iso(manifest.expires))}")
         if manifest.expires <= trusted_now(state_dir):
             lines.append("cảnh báo: bản tin đang chiếu đã hết hạn; hãy xuất bản bản mới")
+        if manifest.issued > _utc_now() + CLOCK_SLACK:
+            lines.append(f"cảnh báo: bản tin đang chiếu ghi giờ phát hành {when(_iso(manifest.issued))}, sau giờ của "
+                         f"màn hình: đồng hồ của máy xuất bản (hoặc của màn hình) sai; hãy chỉnh rồi xuất bản lại, "
+                         f"bản mới đúng giờ sẽ được nhận")
     lines.append(f"Nguồn: {settings.feed_url or 'chưa đặt `feed_url` trong cài đặt'}")
     lines.append(f"Đồng bộ được lần gần nhất: {when(status.get('last_success'))}")
     if status.get("last_attempt"):
