@@ -3,17 +3,20 @@
 For the app:
 
     folder = installed_feed(settings.state_path())   # None: nothing installed yet
-    syncer = Syncer(settings)
-    while True:                                        # in a background thread
-        time.sleep(syncer.next_delay())
-        result = syncer.run_once()                     # never raises for network or feed faults
+    loop = SyncLoop(settings)                          # loop.run() in a background thread:
+                                                       # waits next_delay() on loop.wake, runs a cycle
+    loop.wake.set()                                    # a cycle now
+    loop.stop()
 
 A cycle fetches manifest.json with If-None-Match/If-Modified-Since (unchanged: one small request),
 checks the Ed25519 signature over its raw bytes before reading it, refuses rollbacks and expired
 feeds, downloads into the cache only the files it does not have (by SHA-256, size-limited,
 resumed with Range), builds a complete version folder, runs it through the validator, and then
-swaps the `current` pointer in one rename. Any fault leaves the installed feed as it was and says
-why, in plain words, in the status file."""
+swaps the `current` pointer in one rename. Any fault (network, server, clock, disk, a damaged
+state folder, a bug) leaves the installed feed as it was and says why, in plain words and with
+its kind, in the status file; Syncer.run_once() never raises. Every request has one total
+deadline, headers included; the server's unsigned Date only ever moves a clearly-behind clock
+forward; the state folder is read as hostile (no links followed, every field checked)."""
 
 from __future__ import annotations
 
@@ -398,9 +401,10 @@ class Fetcher:
         sock = socket.create_connection((parts.hostname, port), timeout=min(self.timeouts[0], deadline.remaining()))
         if not https:
             return sock
-        context = self.context or ssl.create_default_context()
+        if self.context is None:
+            self.context = ssl.create_default_context()  # the system's CAs, read once
         try:
-            tls = context.wrap_socket(sock, server_hostname=parts.hostname, do_handshake_on_connect=False)
+            tls = self.context.wrap_socket(sock, server_hostname=parts.hostname, do_handshake_on_connect=False)
             tls.settimeout(deadline.left())  # bounds the whole handshake
             tls.do_handshake()
         except BaseException:
@@ -966,6 +970,10 @@ def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -
                      f"hết hạn {when(_iso(manifest.expires))}")
         if manifest.expires <= trusted_now(state_dir):
             lines.append("cảnh báo: bản tin đang chiếu đã hết hạn; hãy xuất bản bản mới")
+        if manifest.issued > _utc_now() + CLOCK_SLACK:
+            lines.append(f"cảnh báo: bản tin đang chiếu ghi giờ phát hành {when(_iso(manifest.issued))}, sau giờ của "
+                         f"màn hình: đồng hồ của máy xuất bản (hoặc của màn hình) sai; hãy chỉnh rồi xuất bản lại, "
+                         f"bản mới đúng giờ sẽ được nhận")
     lines.append(f"Nguồn: {settings.feed_url or 'chưa đặt `feed_url` trong cài đặt'}")
     lines.append(f"Đồng bộ được lần gần nhất: {when(status.get('last_success'))}")
     if status.get("last_attempt"):
