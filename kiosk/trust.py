@@ -176,7 +176,8 @@ class _Remembered:
         try:
             remembered = cls(_serial(data, "root_serial", STATE_FILE), _key_text(data, "root_key", STATE_FILE),
                              int(data.get("serial") or 0), str(data.get("publishing_key") or ""),
-                             tuple(str(key) for key in data.get("revoked") or ())[-REVOKED_KEPT:])
+                             tuple(_key_text({"key": key}, "key", STATE_FILE)
+                                   for key in data.get("revoked") or ())[-REVOKED_KEPT:])
         except (TrustProblem, TypeError, ValueError):
             return fresh  # a damaged file: the root in the settings still decides, serials are learnt again
         return remembered if 0 <= remembered.serial <= MAX_SERIAL else fresh

@@ -305,10 +305,21 @@ def test_damaged_trust_state_is_learnt_again_from_the_root(ward):
     ward.publish(ward.delegate("laptop"))
     display = ward.display()
     assert display.sync().outcome == "installed"
-    (display.state / trust.STATE_FILE).write_text('{"first_root": "' + ward.root_public + '", "root_serial": "x"}')
-    ward.publish(ward.delegate("laptop-2"))
-    assert display.sync().outcome == "installed"
-    assert display.remembered()["serial"] == 2
+    for damage in ('{"root_serial": "x"}', '{"revoked": "abc"}', '{"serial": "' + "9" * 5000 + '"}', '{"revoked": [1]}'):
+        remembered = display.remembered()
+        state = json.loads(damage)
+        (display.state / trust.STATE_FILE).write_text(json.dumps({**remembered, **state}))
+        ward.publish(ward.delegate(f"laptop-{ward.edition + 1}"))
+        result = display.sync()
+        assert result.outcome == "installed", (damage, result.message)
+        assert display.remembered()["serial"] == ward.edition
+    (display.state / trust.STATE_FILE).write_text(json.dumps({**display.remembered(), "revoked": "abc"}))
+    stranger = ward.tmp / "la"
+    publish(make_feed(ward.tmp / "src-la", 1, version=90), stranger, signing.new_private_key())
+    for name in (trust.KEYS_FILE, trust.KEYS_SIGNATURE):
+        shutil.copyfile(ward.out / name, stranger / name)
+    ward.upload(stranger)
+    assert "không do khóa xuất bản được ủy quyền ký" in display.sync().message
 
 
 @pytest.mark.parametrize("raw", [b"", b"[]", b"{" * 5000, b'{"type": "ward-kiosk-keys", "format": 1}',
