@@ -260,7 +260,10 @@ def media_file(root: Path, name: str) -> tuple[Path | None, str | None]:
     of the folder would have publish copy, hash and sign whatever it points at: the office's
     private key, a picture of someone else's."""
     candidate = root / name
-    target = candidate.resolve()
+    try:
+        target = candidate.resolve()
+    except (RuntimeError, OSError):  # a loop of links (RuntimeError before Python 3.13)
+        return None, f"`{name}` là liên kết vòng (chỉ vào chính nó): hãy thay bằng chính tệp ảnh, video"
     if not target.is_relative_to(root):
         return None, (f"`{name}` là liên kết tới tệp ngoài thư mục bản tin (`{target}`): không xuất bản tệp "
                       f"ngoài thư mục; hãy chép chính tệp đó vào thư mục bản tin")

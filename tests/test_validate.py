@@ -465,8 +465,8 @@ def _media_line(folder: Path, name: str) -> Expected:
     return Expected(line, 11, ())
 
 
-@pytest.mark.parametrize("case", ["link-to-private-key", "link-to-dev-zero", "dangling-link", "fifo", "empty",
-                                  "folder", "webm-not-webm"])
+@pytest.mark.parametrize("case", ["link-to-private-key", "link-to-dev-zero", "dangling-link", "link-loop", "fifo",
+                                  "empty", "folder", "webm-not-webm"])
 def test_a_media_name_must_be_a_plain_nonempty_file_inside_the_folder(tmp_path, case):
     folder = copy_minimal(tmp_path)
     secret = tmp_path / "khoa" / "kiosk-private-key.pem"
@@ -479,6 +479,7 @@ def test_a_media_name_must_be_a_plain_nonempty_file_inside_the_folder(tmp_path, 
         "link-to-private-key": ("liên kết tới tệp ngoài thư mục bản tin",),
         "link-to-dev-zero": ("liên kết tới tệp ngoài thư mục bản tin",),
         "dangling-link": ("liên kết hỏng",),
+        "link-loop": ("liên kết vòng",),
         "fifo": ("không phải tệp thường",),
         "empty": ("rỗng (0 byte)",),
         "folder": ("không phải tệp thường",),
@@ -490,6 +491,8 @@ def test_a_media_name_must_be_a_plain_nonempty_file_inside_the_folder(tmp_path, 
         target.symlink_to("/dev/zero")
     elif case == "dangling-link":
         target.symlink_to(folder / "media" / "da-xoa.png")
+    elif case == "link-loop":
+        target.symlink_to(target.name)
     elif case == "fifo":
         os.mkfifo(target)
     elif case == "empty":
