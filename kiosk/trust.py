@@ -353,6 +353,10 @@ def _load_root(root_private: Path) -> tuple[signing.Ed25519PrivateKey, Path, int
     root_private = Path(root_private)
     key = signing.load_private_key(root_private)
     folder = root_private.parent
+    public = folder / ROOT_PUBLIC_KEY_FILE
+    if not public.exists() or _read_small(public).decode("ascii", "replace").strip() != signing.public_key_text(key):
+        raise TrustProblem(f"`{root_private}` không phải khóa gốc: thư mục khóa gốc (do `kiosk keygen --root` tạo) "
+                           f"có `{ROOT_PUBLIC_KEY_FILE}` khớp với nó; một khóa xuất bản không ủy quyền được")
     serial = _root_serial_of(folder)
     if serial > 1:
         _, named = parse_root(_read_small(folder / root_file(serial)), root_file(serial))

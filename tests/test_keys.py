@@ -135,6 +135,10 @@ def test_the_cli_steps_from_a_new_root_to_a_synced_display(tmp_path, nginx):
 
     missing = kiosk("keygen", "--delegate", "--out", tmp_path / "x")
     assert missing.returncode == 2 and "--root-key" in missing.stderr
+    before = (laptop / trust.KEYS_FILE).read_bytes()
+    not_root = kiosk("keygen", "--delegate", "--root-key", laptop / signing.PRIVATE_KEY_FILE, "--out", tmp_path / "x")
+    assert not_root.returncode == 1 and "không phải khóa gốc" in not_root.stderr, not_root.stderr
+    assert (laptop / trust.KEYS_FILE).read_bytes() == before and not (tmp_path / "x").exists()
 
 
 def test_a_lost_publishing_key_is_revoked_by_the_next_delegation(ward):
