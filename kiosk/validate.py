@@ -264,6 +264,8 @@ def media_file(root: Path, name: str) -> tuple[Path | None, str | None]:
         target = candidate.resolve()
     except (RuntimeError, OSError):  # a loop of links (RuntimeError before Python 3.13)
         return None, f"`{name}` là liên kết vòng (chỉ vào chính nó): hãy thay bằng chính tệp ảnh, video"
+    except ValueError:  # "\0" or a lone surrogate written as an escape: no file can have that name
+        return None, f"tên tệp `{name!r}` có ký tự không dùng được trong tên tệp; hãy gõ lại tên"
     if not target.is_relative_to(root):
         return None, (f"`{name}` là liên kết tới tệp ngoài thư mục bản tin (`{target}`): không xuất bản tệp "
                       f"ngoài thư mục; hãy chép chính tệp đó vào thư mục bản tin")

@@ -49,7 +49,7 @@ def located(problems: list[Problem], path: str) -> None:
 _TOKENS = st.sampled_from(["[", "]", "{", "}", ",", ":", ": ", "- ", "? ", "&a ", "*a", "!!str ", "!x ", "|", ">",
                            "#", "'", '"', "\\", "\n", "\n  ", "\n    ", "\t", " ", "0", "1", "07", "2026-12-01",
                            "9999-12-31", "0x1F", "1e999", ".inf", "~", "null", "yes", "---", "...", "%YAML 1.1\n",
-                           "\ufeff", "\u00a0", "Phường", "\u0301", "\x00", "\x85"]
+                           "\ufeff", "\u00a0", "Phường", "\u0301", "\x00", "\x85", '"\\ud800"', '"a\\0b"', '"\\U0010FFFF"']
                           + [f"{name}: " for name in KNOWN_FIELDS])
 YAMLISH = st.lists(_TOKENS | st.text(max_size=8), max_size=60).map("".join)
 
@@ -252,3 +252,33 @@ def test_the_trust_check_answers_any_server_and_any_state_with_a_refusal_in_word
         trust.check_manifest_signature(root_key_text, folder, b"{}", signature,
                                        lambda name, limit: files.get(name), dt.datetime.now(dt.timezone.utc))
     assert str(refused.value).strip()
+
+
+@st.composite
+def feeds_with_any_text(draw) -> bytes:
+    """The minimal feed with any text in its words (written out by PyYAML, so always good YAML)."""
+    data = yaml.safe_load(MINIMAL_TEXT)
+    data["slides"][0]["title"] = draw(st.text(min_size=1, max_size=80))
+    data["slides"][0]["body"] = draw(st.text(max_size=300))
+    data["ward"]["name"] = draw(st.text(min_size=1, max_size=60))
+    data["ticker"] = draw(st.lists(st.text(max_size=80), max_size=3))
+    return yaml.safe_dump(data, allow_unicode=draw(st.booleans())).encode("utf-8")
+
+
+@given(damaged_feeds() | feeds_with_any_text())
+@example(MINIMAL_TEXT.replace("title: Lịch tiếp công dân", 'title: "Lịch \\0 \\x85 \\u2028 \\U0001F600"').encode())
+def test_whatever_validates_publishes_or_is_refused_in_words(tmp_path_factory, feed_folder, raw):
+    """A feed the validator takes is one publish can write out, sign and read back."""
+    from kiosk import signing
+    from kiosk.publish import PublishRefused, publish
+
+    (feed_folder / "feed.yaml").write_bytes(raw)
+    if load_feed(feed_folder).feed is None:
+        return
+    out = tmp_path_factory.mktemp("out")
+    try:
+        done = publish(feed_folder, out, signing.new_private_key())
+    except PublishRefused as refused:
+        assert refused.lines and all(line.strip() for line in refused.lines)
+    else:
+        assert load_feed(out).feed is not None and done.version >= 0

@@ -521,7 +521,8 @@ def test_a_real_webm_and_a_link_inside_the_folder_are_fine(tmp_path):
 
 
 @pytest.mark.parametrize("case", ["5000-digits", "version-past-2**53", "expires-9999", "start-year-1",
-                                  "feed-is-proc-pagemap", "feed-is-fifo", "flow-bomb"])
+                                  "feed-is-proc-pagemap", "feed-is-fifo", "flow-bomb", "nul-in-file-name",
+                                  "half-a-character"])
 def test_numbers_dates_and_the_feed_file_itself_are_range_checked(tmp_path, case):
     folder = copy_minimal(tmp_path)
     feed = folder / "feed.yaml"
@@ -547,9 +548,16 @@ def test_numbers_dates_and_the_feed_file_itself_are_range_checked(tmp_path, case
         feed.unlink()
         os.mkfifo(feed)
         expected = Expected(1, 1, ("không phải tệp thường",))
-    else:
+    elif case == "flow-bomb":
         feed.write_text("version: " + "[" * (2 * 1024 * 1024 - 20) + "\n", encoding="utf-8")
         expected = Expected(1, 210, ("lồng nhau quá sâu",))
+    elif case == "nul-in-file-name":
+        place = _media_line(folder, '"media/lo\\0go.png"')
+        expected = Expected(place.line, place.column, ("có ký tự không dùng được trong tên tệp",))
+    else:  # publish would fail to write it out as UTF-8
+        feed.write_text(text.replace("    title: Lịch tiếp công dân", '    title: "Lịch \\ud800"'), encoding="utf-8")
+        line = text.splitlines().index("    title: Lịch tiếp công dân") + 1
+        expected = Expected(line, 18, ("mã `\\ud800` là nửa ký tự",))
     started = dt.datetime.now()
     run = run_kiosk("validate", folder)
     assert (dt.datetime.now() - started).total_seconds() < 30, "no hang, no quadratic parse"
