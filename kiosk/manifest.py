@@ -22,6 +22,13 @@ MAX_SIGNATURE_BYTES = 1024
 MAX_FILES = 5000
 MAX_FILE_BYTES = 2 * 1024**3
 MAX_TOTAL_BYTES = 8 * 1024**3
+# The highest feed version: what a JSON number keeps exactly everywhere (JavaScript, most parsers),
+# and plenty for versions made from dates (`2026120109`). Publish refuses more; displays store up to it.
+MAX_VERSION = 2**53 - 1
+# Issue and expiry times outside these are refused: a moment near year 9999 cannot even be shown in
+# Hanoi time (one hour past the last one Python can hold), and no display meets them.
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST_MOMENT = datetime(2200, 1, 1, tzinfo=timezone.utc)
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -86,6 +93,9 @@ def _moment(data: dict, key: str) -> datetime:
         moment = None
     if moment is None:
         raise ManifestProblem(f"bản kê thiếu hoặc sai thời điểm `{key}`")
+    if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
+        raise ManifestProblem(f"thời điểm `{key}` trong bản kê ({text[:40]}) nằm ngoài khoảng cho phép "
+                              f"(năm {EARLIEST_MOMENT.year}–{LATEST_MOMENT.year - 1}): không cài")
     return moment
 
 
@@ -105,8 +115,12 @@ def parse(raw: bytes) -> Manifest:
     """The manifest in raw (whose signature has been checked); ManifestProblem when malformed."""
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: `[[[[...` nested past the stack
-        raise ManifestProblem("bản kê (manifest.json) không đọc được") from None
+    except RecursionError:
+        raise ManifestProblem("bản kê (manifest.json) lồng nhau quá sâu: không phải bản kê của bản tin") from None
+    except (UnicodeDecodeError, ValueError) as error:
+        too_long = "digits" in str(error)  # Python refuses integers of more than 4300 digits
+        raise ManifestProblem("bản kê (manifest.json) có số quá dài (hàng nghìn chữ số)" if too_long
+                              else "bản kê (manifest.json) không đọc được") from None
     if not isinstance(data, dict) or data.get("type") != KIND:
         raise ManifestProblem("manifest.json không phải bản kê của bản tin màn hình phường")
     if data.get("format") != FORMAT:
@@ -114,6 +128,9 @@ def parse(raw: bytes) -> Manifest:
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise ManifestProblem("bản kê thiếu số phiên bản")
+    if version > MAX_VERSION:
+        raise ManifestProblem(f"số phiên bản trong bản kê quá lớn ({len(str(version))} chữ số; tối đa "
+                              f"{MAX_VERSION:,}): không cài".replace(",", "."))
     files = data.get("files")
     if not isinstance(files, list) or not 0 < len(files) <= MAX_FILES:
         raise ManifestProblem("bản kê không có danh sách tệp hợp lệ")

@@ -27,12 +27,12 @@ from typing import Callable
 import yaml
 
 from kiosk import signing, trust
-from kiosk.manifest import (FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, SIGNATURE_FILE, FileEntry, Manifest,
-                            ManifestProblem, parse)
+from kiosk.manifest import (FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, SIGNATURE_FILE, FileEntry,
+                            Manifest, ManifestProblem, parse)
 from kiosk.problems import Problem
 from kiosk.store import atomic_write, file_sha256
 from kiosk.model import FEED_ZONE
-from kiosk.validate import (MAX_MEDIA_BYTES, MAX_VERSION, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
+from kiosk.validate import (MAX_MEDIA_BYTES, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
                             load_feed, media_file)
 from kiosk.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk import signing
+from kiosk.manifest import MAX_VERSION
 from kiosk.store import read_json, write_json
 
 KEYS_FILE = "keys.json"
@@ -42,7 +43,7 @@ ROOT_PRIVATE_KEY_FILE = "root-private-key.pem"
 ROOT_PUBLIC_KEY_FILE = "root-public-key.txt"
 STATE_FILE = "trust.json"
 MAX_KEY_FILE_BYTES = 4096  # keys.json, root-N.json and their signatures are a few hundred bytes
-MAX_SERIAL = 2**53 - 1  # what any JSON reader keeps exact
+MAX_SERIAL = MAX_VERSION  # what any JSON reader keeps exact
 MAX_ROOT_STEPS = 50  # handovers a display walks in one cycle
 MAX_DAYS = 3660
 REVOKED_KEPT = 20  # publishing keys remembered as revoked, to say so when one signs a feed

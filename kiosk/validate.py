@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kiosk import media, model
-from kiosk.manifest import MAX_FILE_BYTES
+from kiosk.manifest import EARLIEST_MOMENT, LATEST_MOMENT, MAX_FILE_BYTES, MAX_VERSION
 from kiosk.model import Feed
 from kiosk.problems import Problem
 from kiosk.yamlsource import MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused, load_yaml, read_regular_file
@@ -26,10 +26,7 @@ MEDIA_KEYS_BY_TYPE = {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 MATROSKA_DOCTYPES = {".webm": b"webm", ".mkv": b"matroska"}
 MAX_MEDIA_BYTES = MAX_FILE_BYTES  # what a display downloads of one file
-# Versions are whole numbers from 0 to 2**53 - 1, which every JSON reader keeps exact; the display's
-# store names its folders after them. (kiosk/manifest.py is to hold this bound: until it does, here.)
-MAX_VERSION = 2**53 - 1
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_YEAR, LAST_YEAR = EARLIEST_MOMENT.year, LATEST_MOMENT.year - 1  # what a display takes in a manifest
 
 
 @dataclass

@@ -319,7 +319,7 @@ def test_publish_says_what_is_wrong_with_hostile_values_in_one_place(keys, tmp_p
 
 
 def test_publish_refuses_a_version_the_display_cannot_store(keys, tmp_path):
-    from kiosk.validate import MAX_VERSION
+    from kiosk.manifest import MAX_VERSION
 
     out = tmp_path / "out"
     key = signing.load_private_key(keys[0])

@@ -535,7 +535,7 @@ def test_numbers_dates_and_the_feed_file_itself_are_range_checked(tmp_path, case
         expected = Expected(5, 10, ("`version` lớn quá",))
     elif case == "expires-9999":
         feed.write_text(text.replace("expires: 2027-06-30", "expires: 9999-12-31"), encoding="utf-8")
-        expected = Expected(6, 10, ("ngày `9999-12-31` ở ngoài khoảng năm 2000 đến 2100",))
+        expected = Expected(6, 10, ("ngày `9999-12-31` ở ngoài khoảng năm 2000 đến 2199",))
     elif case == "start-year-1":
         feed.write_text(text.replace("start: 2026-12-01", "start: 0001-01-01"), encoding="utf-8")
         line = text.splitlines().index("    start: 2026-12-01") + 1
