@@ -270,7 +270,7 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None, key_fo
     for folder_written in (out, out / MEDIA_DIR):  # what a publish that was killed half-way left behind
         for item in folder_written.glob(".*.tmp"):
             item.unlink(missing_ok=True)
-    warnings = list(result.warnings) + [Problem(str(feed_path), 1, 1, text, warning=True) for text in clock_warnings]
+    warnings = list(result.warnings) + [Problem(str(feed_path), 1, 1, said, warning=True) for said in clock_warnings]
     if key_files is not None and key_files.delegation.expires - now < KEY_EXPIRY_WARNING:
         warnings.append(Problem(str(key_folder / trust.KEYS_FILE), 1, 1, (
             f"khóa xuất bản hết hạn ủy quyền sau {(key_files.delegation.expires - now).days} ngày: hãy cắm USB khóa "

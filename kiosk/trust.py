@@ -22,6 +22,7 @@ next serial is always higher."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -405,6 +406,9 @@ def delegate(root_private: Path, folder: Path, days: int, now: datetime | None =
         raise TrustProblem("hãy ghi khóa xuất bản vào thư mục khác thư mục khóa gốc (khóa gốc để riêng, ngoại tuyến)")
     if (folder / KEYS_FILE).exists():
         raise TrustProblem(f"`{folder / KEYS_FILE}` đã có; không ghi đè (hãy chọn thư mục mới cho khóa mới)")
+    if not os.access(root_folder, os.W_OK):  # it must remember this serial, or the next one repeats it
+        raise TrustProblem(f"không ghi được vào thư mục khóa gốc `{root_folder}` (USB đang khóa ghi?): thư mục đó "
+                           f"cần giữ bản `{KEYS_FILE}` mới nhất để số ủy quyền sau luôn lớn hơn")
     private, _, public = signing.write_key_pair(folder)
     delegation = Delegation(_last_serial(root_folder) + 1, root_serial, public, now - VALID_BEFORE,
                             now + timedelta(days=days))
@@ -412,7 +416,7 @@ def delegate(root_private: Path, folder: Path, days: int, now: datetime | None =
     signature = signing.sign(root_key, raw, DELEGATION_CONTEXT)
     from kiosk.store import atomic_write
 
-    for target in (folder, root_folder):
+    for target in (root_folder, folder):  # the root's record first: a serial once signed is never made again
         atomic_write(target / KEYS_FILE, raw)
         atomic_write(target / KEYS_SIGNATURE, signature)
     _copy_files(_root_files(root_folder), folder)
