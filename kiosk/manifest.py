@@ -93,7 +93,6 @@ def _moment(data: dict, key: str) -> datetime:
         moment = None
     if moment is None:
         raise ManifestProblem(f"bản kê thiếu hoặc sai thời điểm `{key}`")
-    moment = moment.astimezone(timezone.utc)
     if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
         raise ManifestProblem(f"thời điểm `{key}` trong bản kê ({text[:40]}) nằm ngoài khoảng cho phép "
                               f"(năm {EARLIEST_MOMENT.year}–{LATEST_MOMENT.year - 1}): không cài")

@@ -27,12 +27,12 @@ from typing import Callable
 import yaml
 
 from kiosk import media, signing, trust
-from kiosk.manifest import (FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, SIGNATURE_FILE, FileEntry, Manifest,
-                            ManifestProblem, parse)
+from kiosk.manifest import (FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, SIGNATURE_FILE, FileEntry,
+                            Manifest, ManifestProblem, parse)
 from kiosk.problems import Problem
 from kiosk.store import atomic_write, file_sha256
 from kiosk.model import FEED_ZONE
-from kiosk.validate import (MAX_MEDIA_BYTES, MAX_VERSION, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
+from kiosk.validate import (MAX_MEDIA_BYTES, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
                             load_feed, media_file)
 from kiosk.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
 
@@ -268,7 +268,10 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None, key_fo
         if _PUBLISHED_MEDIA.match(item.name) and f"{MEDIA_DIR}/{item.name}" not in entries:
             item.unlink()
             removed += 1
-    warnings = list(result.warnings) + [Problem(str(feed_path), 1, 1, text, warning=True) for text in clock_warnings]
+    for folder_written in (out, out / MEDIA_DIR):  # what a publish that was killed half-way left behind
+        for item in folder_written.glob(".*.tmp"):
+            item.unlink(missing_ok=True)
+    warnings = list(result.warnings) + [Problem(str(feed_path), 1, 1, said, warning=True) for said in clock_warnings]
     if key_files is not None and key_files.delegation.expires - now < KEY_EXPIRY_WARNING:
         warnings.append(Problem(str(key_folder / trust.KEYS_FILE), 1, 1, (
             f"khóa xuất bản hết hạn ủy quyền sau {(key_files.delegation.expires - now).days} ngày: hãy cắm USB khóa "

@@ -22,6 +22,7 @@ next serial is always higher."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk import signing
+from kiosk.manifest import MAX_VERSION
 from kiosk.store import read_json, write_json
 
 KEYS_FILE = "keys.json"
@@ -42,7 +44,7 @@ ROOT_PRIVATE_KEY_FILE = "root-private-key.pem"
 ROOT_PUBLIC_KEY_FILE = "root-public-key.txt"
 STATE_FILE = "trust.json"
 MAX_KEY_FILE_BYTES = 4096  # keys.json, root-N.json and their signatures are a few hundred bytes
-MAX_SERIAL = 2**53 - 1  # what any JSON reader keeps exact
+MAX_SERIAL = MAX_VERSION  # what any JSON reader keeps exact
 MAX_ROOT_STEPS = 50  # handovers a display walks in one cycle
 MAX_DAYS = 3660
 REVOKED_KEPT = 20  # publishing keys remembered as revoked, to say so when one signs a feed
@@ -176,7 +178,8 @@ class _Remembered:
         try:
             remembered = cls(_serial(data, "root_serial", STATE_FILE), _key_text(data, "root_key", STATE_FILE),
                              int(data.get("serial") or 0), str(data.get("publishing_key") or ""),
-                             tuple(str(key) for key in data.get("revoked") or ())[-REVOKED_KEPT:])
+                             tuple(_key_text({"key": key}, "key", STATE_FILE)
+                                   for key in data.get("revoked") or ())[-REVOKED_KEPT:])
         except (TrustProblem, TypeError, ValueError):
             return fresh  # a damaged file: the root in the settings still decides, serials are learnt again
         return remembered if 0 <= remembered.serial <= MAX_SERIAL else fresh
@@ -317,6 +320,10 @@ def _load_root(root_private: Path) -> tuple[signing.Ed25519PrivateKey, Path, int
     root_private = Path(root_private)
     key = signing.load_private_key(root_private)
     folder = root_private.parent
+    public = folder / ROOT_PUBLIC_KEY_FILE
+    if not public.exists() or _read_small(public).decode("ascii", "replace").strip() != signing.public_key_text(key):
+        raise TrustProblem(f"`{root_private}` không phải khóa gốc: thư mục khóa gốc (do `kiosk keygen --root` tạo) "
+                           f"có `{ROOT_PUBLIC_KEY_FILE}` khớp với nó; một khóa xuất bản không ủy quyền được")
     serial = _root_serial_of(folder)
     if serial > 1:
         _, named = parse_root(_read_small(folder / root_file(serial)), root_file(serial))
@@ -364,6 +371,9 @@ def delegate(root_private: Path, folder: Path, days: int, now: datetime | None =
         raise TrustProblem("hãy ghi khóa xuất bản vào thư mục khác thư mục khóa gốc (khóa gốc để riêng, ngoại tuyến)")
     if (folder / KEYS_FILE).exists():
         raise TrustProblem(f"`{folder / KEYS_FILE}` đã có; không ghi đè (hãy chọn thư mục mới cho khóa mới)")
+    if not os.access(root_folder, os.W_OK):  # it must remember this serial, or the next one repeats it
+        raise TrustProblem(f"không ghi được vào thư mục khóa gốc `{root_folder}` (USB đang khóa ghi?): thư mục đó "
+                           f"cần giữ bản `{KEYS_FILE}` mới nhất để số ủy quyền sau luôn lớn hơn")
     private, _, public = signing.write_key_pair(folder)
     delegation = Delegation(_last_serial(root_folder) + 1, root_serial, public, now - VALID_BEFORE,
                             now + timedelta(days=days))
@@ -371,7 +381,7 @@ def delegate(root_private: Path, folder: Path, days: int, now: datetime | None =
     signature = signing.sign(root_key, raw, DELEGATION_CONTEXT)
     from kiosk.store import atomic_write
 
-    for target in (folder, root_folder):
+    for target in (root_folder, folder):  # the root's record first: a serial once signed is never made again
         atomic_write(target / KEYS_FILE, raw)
         atomic_write(target / KEYS_SIGNATURE, signature)
     _copy_files(_root_files(root_folder), folder)

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from kiosk import media, model, textfit
-from kiosk.manifest import MAX_FILE_BYTES
+from kiosk.manifest import EARLIEST_MOMENT, LATEST_MOMENT, MAX_FILE_BYTES, MAX_VERSION
 from kiosk.model import Feed
 from kiosk.problems import Problem
 from kiosk.vietnamese import fold
@@ -29,10 +29,7 @@ MEDIA_KEYS_BY_TYPE = {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 MATROSKA_DOCTYPES = {".webm": b"webm", ".mkv": b"matroska"}
 MAX_MEDIA_BYTES = MAX_FILE_BYTES  # what a display downloads of one file
-# Versions are whole numbers from 0 to 2**53 - 1, which every JSON reader keeps exact; the display's
-# store names its folders after them. (kiosk/manifest.py is to hold this bound: until it does, here.)
-MAX_VERSION = 2**53 - 1
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_YEAR, LAST_YEAR = EARLIEST_MOMENT.year, LATEST_MOMENT.year - 1  # what a display takes in a manifest
 
 
 @dataclass
@@ -263,7 +260,12 @@ def media_file(root: Path, name: str) -> tuple[Path | None, str | None]:
     of the folder would have publish copy, hash and sign whatever it points at: the office's
     private key, a picture of someone else's."""
     candidate = root / name
-    target = candidate.resolve()
+    try:
+        target = candidate.resolve()
+    except (RuntimeError, OSError):  # a loop of links (RuntimeError before Python 3.13)
+        return None, f"`{name}` là liên kết vòng (chỉ vào chính nó): hãy thay bằng chính tệp ảnh, video"
+    except ValueError:  # "\0" or a lone surrogate written as an escape: no file can have that name
+        return None, f"tên tệp `{name!r}` có ký tự không dùng được trong tên tệp; hãy gõ lại tên"
     if not target.is_relative_to(root):
         return None, (f"`{name}` là liên kết tới tệp ngoài thư mục bản tin (`{target}`): không xuất bản tệp "
                       f"ngoài thư mục; hãy chép chính tệp đó vào thư mục bản tin")

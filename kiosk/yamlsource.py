@@ -354,6 +354,21 @@ def _unprintable(text: str, path: str) -> list[Problem]:
     return problems
 
 
+# A double-quoted "\ud800" makes half of a UTF-16 pair, which no UTF-8 file (the published
+# feed.yaml included) can hold.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u[dD][89a-fA-F][0-9a-fA-F]{2}|U0000[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _surrogate_escapes(text: str, path: str) -> list[Problem]:
+    found = _SURROGATE_ESCAPE.search(text)
+    if not found:
+        return []
+    start = found.start()
+    return [Problem(path, text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start),
+                    f"mã `{found[0]}` là nửa ký tự (mã thay thế UTF-16), không viết được vào tệp: hãy gõ thẳng "
+                    f"ký tự đó thay cho mã")]
+
+
 def _too_deep(text: str, path: str) -> list[Problem]:
     """Where brackets first stand more than MAX_FLOW_DEPTH deep, in one pass over the text."""
     if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
@@ -385,7 +400,7 @@ def load_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Problem]]:
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
         return None, [Problem(path, line, column, "tệp không ở mã UTF-8; hãy lưu lại với bảng mã UTF-8")]
-    unprintable = _unprintable(text, path) or _too_deep(text, path)
+    unprintable = _unprintable(text, path) or _surrogate_escapes(text, path) or _too_deep(text, path)
     if unprintable:  # YAML refuses the file, or it would take too long to read
         return None, unprintable
     try:

@@ -135,6 +135,10 @@ def test_the_cli_steps_from_a_new_root_to_a_synced_display(tmp_path, nginx):
 
     missing = kiosk("keygen", "--delegate", "--out", tmp_path / "x")
     assert missing.returncode == 2 and "--root-key" in missing.stderr
+    before = (laptop / trust.KEYS_FILE).read_bytes()
+    not_root = kiosk("keygen", "--delegate", "--root-key", laptop / signing.PRIVATE_KEY_FILE, "--out", tmp_path / "x")
+    assert not_root.returncode == 1 and "không phải khóa gốc" in not_root.stderr, not_root.stderr
+    assert (laptop / trust.KEYS_FILE).read_bytes() == before and not (tmp_path / "x").exists()
 
 
 def test_a_lost_publishing_key_is_revoked_by_the_next_delegation(ward):
@@ -305,10 +309,21 @@ def test_damaged_trust_state_is_learnt_again_from_the_root(ward):
     ward.publish(ward.delegate("laptop"))
     display = ward.display()
     assert display.sync().outcome == "installed"
-    (display.state / trust.STATE_FILE).write_text('{"first_root": "' + ward.root_public + '", "root_serial": "x"}')
-    ward.publish(ward.delegate("laptop-2"))
-    assert display.sync().outcome == "installed"
-    assert display.remembered()["serial"] == 2
+    for damage in ('{"root_serial": "x"}', '{"revoked": "abc"}', '{"serial": "' + "9" * 5000 + '"}', '{"revoked": [1]}'):
+        remembered = display.remembered()
+        state = json.loads(damage)
+        (display.state / trust.STATE_FILE).write_text(json.dumps({**remembered, **state}))
+        ward.publish(ward.delegate(f"laptop-{ward.edition + 1}"))
+        result = display.sync()
+        assert result.outcome == "installed", (damage, result.message)
+        assert display.remembered()["serial"] == ward.edition
+    (display.state / trust.STATE_FILE).write_text(json.dumps({**display.remembered(), "revoked": "abc"}))
+    stranger = ward.tmp / "la"
+    publish(make_feed(ward.tmp / "src-la", 1, version=90), stranger, signing.new_private_key())
+    for name in (trust.KEYS_FILE, trust.KEYS_SIGNATURE):
+        shutil.copyfile(ward.out / name, stranger / name)
+    ward.upload(stranger)
+    assert "không do khóa xuất bản được ủy quyền ký" in display.sync().message
 
 
 @pytest.mark.parametrize("raw", [b"", b"[]", b"{" * 5000, b'{"type": "ward-kiosk-keys", "format": 1}',

@@ -319,7 +319,7 @@ def test_publish_says_what_is_wrong_with_hostile_values_in_one_place(keys, tmp_p
 
 
 def test_publish_refuses_a_version_the_display_cannot_store(keys, tmp_path):
-    from kiosk.validate import MAX_VERSION
+    from kiosk.manifest import MAX_VERSION
 
     out = tmp_path / "out"
     key = signing.load_private_key(keys[0])
@@ -346,3 +346,14 @@ def test_publish_refuses_a_clock_behind_what_it_can_check_and_warns_of_one_far_a
     ahead = publish(source, out, key, clock=lambda: now + dt.timedelta(days=200))
     assert [w.message for w in ahead.warnings if "đồng hồ" in w.message] != []
     assert parse((out / "manifest.json").read_bytes()).version == 2
+
+
+def test_what_a_killed_publish_left_behind_is_removed_by_the_next(keys, tmp_path):
+    out, key = tmp_path / "out", signing.load_private_key(keys[0])
+    publish(MINIMAL, out, key)
+    left = [out / ".manifest.json.x1y2.tmp", out / "media" / ".media.a1b2.tmp"]
+    for path in left:
+        path.write_bytes(b"half")
+    publish(MINIMAL, out, key)
+    assert not any(path.exists() for path in left)
+    assert load_feed(out).feed is not None

@@ -465,8 +465,8 @@ def _media_line(folder: Path, name: str) -> Expected:
     return Expected(line, 11, ())
 
 
-@pytest.mark.parametrize("case", ["link-to-private-key", "link-to-dev-zero", "dangling-link", "fifo", "empty",
-                                  "folder", "webm-not-webm"])
+@pytest.mark.parametrize("case", ["link-to-private-key", "link-to-dev-zero", "dangling-link", "link-loop", "fifo",
+                                  "empty", "folder", "webm-not-webm"])
 def test_a_media_name_must_be_a_plain_nonempty_file_inside_the_folder(tmp_path, case):
     folder = copy_minimal(tmp_path)
     secret = tmp_path / "khoa" / "kiosk-private-key.pem"
@@ -479,6 +479,7 @@ def test_a_media_name_must_be_a_plain_nonempty_file_inside_the_folder(tmp_path, 
         "link-to-private-key": ("liên kết tới tệp ngoài thư mục bản tin",),
         "link-to-dev-zero": ("liên kết tới tệp ngoài thư mục bản tin",),
         "dangling-link": ("liên kết hỏng",),
+        "link-loop": ("liên kết vòng",),
         "fifo": ("không phải tệp thường",),
         "empty": ("rỗng (0 byte)",),
         "folder": ("không phải tệp thường",),
@@ -490,6 +491,8 @@ def test_a_media_name_must_be_a_plain_nonempty_file_inside_the_folder(tmp_path, 
         target.symlink_to("/dev/zero")
     elif case == "dangling-link":
         target.symlink_to(folder / "media" / "da-xoa.png")
+    elif case == "link-loop":
+        target.symlink_to(target.name)
     elif case == "fifo":
         os.mkfifo(target)
     elif case == "empty":
@@ -518,7 +521,8 @@ def test_a_real_webm_and_a_link_inside_the_folder_are_fine(tmp_path):
 
 
 @pytest.mark.parametrize("case", ["5000-digits", "version-past-2**53", "expires-9999", "start-year-1",
-                                  "feed-is-proc-pagemap", "feed-is-fifo", "flow-bomb"])
+                                  "feed-is-proc-pagemap", "feed-is-fifo", "flow-bomb", "nul-in-file-name",
+                                  "half-a-character"])
 def test_numbers_dates_and_the_feed_file_itself_are_range_checked(tmp_path, case):
     folder = copy_minimal(tmp_path)
     feed = folder / "feed.yaml"
@@ -531,7 +535,7 @@ def test_numbers_dates_and_the_feed_file_itself_are_range_checked(tmp_path, case
         expected = Expected(5, 10, ("`version` lớn quá",))
     elif case == "expires-9999":
         feed.write_text(text.replace("expires: 2027-06-30", "expires: 9999-12-31"), encoding="utf-8")
-        expected = Expected(6, 10, ("ngày `9999-12-31` ở ngoài khoảng năm 2000 đến 2100",))
+        expected = Expected(6, 10, ("ngày `9999-12-31` ở ngoài khoảng năm 2000 đến 2199",))
     elif case == "start-year-1":
         feed.write_text(text.replace("start: 2026-12-01", "start: 0001-01-01"), encoding="utf-8")
         line = text.splitlines().index("    start: 2026-12-01") + 1
@@ -544,9 +548,16 @@ def test_numbers_dates_and_the_feed_file_itself_are_range_checked(tmp_path, case
         feed.unlink()
         os.mkfifo(feed)
         expected = Expected(1, 1, ("không phải tệp thường",))
-    else:
+    elif case == "flow-bomb":
         feed.write_text("version: " + "[" * (2 * 1024 * 1024 - 20) + "\n", encoding="utf-8")
         expected = Expected(1, 210, ("lồng nhau quá sâu",))
+    elif case == "nul-in-file-name":
+        place = _media_line(folder, '"media/lo\\0go.png"')
+        expected = Expected(place.line, place.column, ("có ký tự không dùng được trong tên tệp",))
+    else:  # publish would fail to write it out as UTF-8
+        feed.write_text(text.replace("    title: Lịch tiếp công dân", '    title: "Lịch \\ud800"'), encoding="utf-8")
+        line = text.splitlines().index("    title: Lịch tiếp công dân") + 1
+        expected = Expected(line, 18, ("mã `\\ud800` là nửa ký tự",))
     started = dt.datetime.now()
     run = run_kiosk("validate", folder)
     assert (dt.datetime.now() - started).total_seconds() < 30, "no hang, no quadratic parse"
