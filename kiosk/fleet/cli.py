@@ -202,7 +202,8 @@ def add_fleet_parser(commands) -> None:
     common.add_argument("--user", default="office", help="tài khoản của văn phòng (mặc định office)")
     common.add_argument("--password-file", type=Path,
                         help="tệp chứa mật khẩu (hoặc đặt biến môi trường WARD_FLEET_PASSWORD)")
-    common.add_argument("--ca", type=Path, help="chứng chỉ CA của máy chủ (mặc định: các CA của hệ thống)")
+    common.add_argument("--ca", type=Path, default=os.environ.get("WARD_FLEET_CA") or None,
+                        help="chứng chỉ CA của máy chủ (hoặc đặt WARD_FLEET_CA; mặc định: các CA của hệ thống)")
     common.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"tệp lưu số liệu (mặc định {DEFAULT_DB})")
 
     fleet = commands.add_parser("fleet", help="các màn hình của phường: tình trạng, đồng bộ ngay, ảnh chụp, số liệu")
