@@ -207,6 +207,15 @@ def test_a_days_usage_reaches_the_office_once_although_sent_twice(displays, offi
     assert "1 màn hình (to-7)" in text and "Hộ tịch" in text and "“giay phep nuoi cho”" in text
     assert "Tìm kiếm: 1 lượt, 1 lượt không tìm thấy." in text and "lich-tiep-dan" in text
     assert "cau_hoi,,Hộ tịch › Đăng ký khai sinh cần gì?,1" in (display.folder / "r.csv").read_text("utf-8-sig")
+    # Today's counts so far, asked for twice: one row for the day, with the later count.
+    today = dt.datetime.now(HANOI).date()
+    display.write_usage(today)
+    for _ in range(2):
+        asked = fleet_cli(broker, office, "ask-report", "all")
+        assert asked.returncode == 0, asked.stderr
+    assert wait_until(lambda: len(office.store.reports("to-7")) == 2, 10)
+    todays = [report for report in office.store.reports("to-7") if report["day"] == today.isoformat()]
+    assert len(todays) == 1 and todays[0]["final"] is False and todays[0]["searches"] == 1
 
 
 def test_broker_down_at_start_then_mid_day_reports_arrive_in_order_after(displays, office, broker):

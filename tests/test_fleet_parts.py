@@ -96,7 +96,7 @@ def test_the_office_stores_a_day_once_the_fuller_count_wins_and_an_older_one_lat
 
 
 def test_hostile_report_fields_are_passed_over_in_the_interest_report():
-    reports = [{"display": "to-9", "day": "2026-12-01", "topics": {"Hộ tịch": 2, "x": "many", "y": None},
+    reports = [{"display": "to-9", "day": "2026-12-01", "topics": {"Hộ tịch": 2, "x": "many", "y": None, "z": True, "w": -5},
                 "questions": [["Hộ tịch", "Khai sinh?", 1], ["bad"], "no", ["a", "b", "3"]],
                 "searches": "lots", "not_found": ["not", "a", "dict"], "menu": None, "plays": {"s": ["1"], "t": [2, 3.0]}},
                {"display": "to-9", "day": "2026-12-02", "topics": [], "plays": []}]
@@ -120,7 +120,7 @@ def test_messages_that_are_not_what_they_claim_are_ignored(broker, tmp_path):
     settings = DisplaySettings(id="to-9", state_dir=str(tmp_path / "state"), fleet_url=broker.url,
                                fleet_password=PASSWORDS["to-9"], fleet_ca_file=str(broker.ca))
     link = DisplayLink(settings, on_sync_now=lambda: woken.append(time.monotonic()),
-                       on_screenshot=lambda deliver: shots.append(deliver))
+                       on_screenshot=lambda deliver: shots.append(deliver), heartbeat=1.0, sync_spread=0)
     assert link.start()
     store = SqliteFleetStore(tmp_path / "office.sqlite")
     office = OfficeLink(BrokerAccount(broker.url, "office", PASSWORDS["office"], str(broker.ca)), store)
@@ -136,12 +136,16 @@ def test_messages_that_are_not_what_they_claim_are_ignored(broker, tmp_path):
             office.client.publish(topics.LATEST, payload, qos=1).wait_for_publish(5)
         time.sleep(1)
         assert woken == [] and shots == []
-        # A real one still works; a spread that is not a number means no delay, a huge one is capped.
-        office.client.publish(topics.LATEST, b'{"version": 2, "spread_seconds": "soon"}', qos=1).wait_for_publish(5)
+        # A real one still works (with no spread here: a wrong wake-up above would have come at once).
+        office.client.publish(topics.LATEST, b'{"version": 2}', qos=1).wait_for_publish(5)
         deadline = time.monotonic() + 5
         while not woken and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(woken) == 1
+        # Nothing changed, and the status comes again at the heartbeat.
+        assert office.wait_for(lambda: store.displays() and store.displays()[0].status.get("uptime_seconds", -1) >= 0, 5)
+        first = store.displays()[0].status["uptime_seconds"]
+        assert office.wait_for(lambda: store.displays()[0].status["uptime_seconds"] > first, 5)
         # The office keeps the display's name from the topic, whatever the message says.
         link.stop()
         forger = new_client(BrokerAccount(broker.url, "to-9", PASSWORDS["to-9"], str(broker.ca)), "forger")

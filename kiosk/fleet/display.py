@@ -232,10 +232,11 @@ class DisplayLink:
     def _latest(self, body: dict) -> None:
         version = body.get("version")
         installed = Store(self.state_dir).installed()
-        if not isinstance(version, int) or (installed and version <= installed.manifest.version):
+        if not topics.whole_number(version) or (installed and version <= installed.manifest.version):
             return  # what is already installed (the retained message comes at every connection)
         spread = self.sync_spread if self.sync_spread is not None else body.get("spread_seconds", SYNC_SPREAD)
-        delay = self.rng.uniform(0, max(0.0, min(float(spread) if isinstance(spread, (int, float)) else 0, 300)))
+        number = float(spread) if isinstance(spread, (int, float)) and not isinstance(spread, bool) else 0.0
+        delay = self.rng.uniform(0, max(0.0, min(number, 300.0)))  # nan fails both: 0
         log.info("Văn phòng đã xuất bản phiên bản %s: đồng bộ sau %.1f giây", version, delay)
         timer = threading.Timer(delay, self.on_sync_now)
         timer.daemon = True
@@ -323,7 +324,7 @@ class DisplayLink:
         clock = time.monotonic()
         with self._lock:
             forced, self._status_forced = self._status_forced, False
-        if not forced and clock - self._status_checked_at < STATUS_CHECK:
+        if not forced and clock - self._status_checked_at < min(STATUS_CHECK, self.heartbeat):
             return
         self._status_checked_at = clock
         key = self._status_key()
