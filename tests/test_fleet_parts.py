@@ -204,7 +204,7 @@ def test_the_office_commands_say_in_one_line_what_is_wrong(broker, tmp_path):
                  retain=True).wait_for_publish(5)
     will.disconnect()
     will.loop_stop()
-    listed = run_fleet("list", "--broker", broker.url, "--ca", str(broker.ca), *db)
+    listed = run_fleet("--broker", broker.url, "--ca", str(broker.ca), *db, "list")  # the options before, too
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.strip() == "to-9: MẤT KẾT NỐI (không rõ từ lúc nào: văn phòng chưa thấy màn hình này chạy)"
     empty = run_fleet("report", *db)
