@@ -47,10 +47,13 @@ def _link(args, store, listener: bool = False):
 
 
 def _local(iso: str | None) -> str:
+    """A moment as the ward reads it: Hanoi time, whatever the server's own time zone."""
+    from kiosk.model import FEED_ZONE
+
     if not iso:
         return "chưa có"
     try:
-        return f"{datetime.fromisoformat(iso).astimezone():%d/%m/%Y %H:%M}"
+        return f"{datetime.fromisoformat(iso).astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
     except ValueError:
         return iso
 
