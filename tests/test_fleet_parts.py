@@ -209,3 +209,22 @@ def test_the_office_commands_say_in_one_line_what_is_wrong(broker, tmp_path):
     assert listed.stdout.strip() == "to-9: MẤT KẾT NỐI (không rõ từ lúc nào: văn phòng chưa thấy màn hình này chạy)"
     empty = run_fleet("report", *db)
     assert empty.returncode == 0 and "Chưa có số liệu" in empty.stdout
+
+
+def test_a_broker_the_display_cannot_trust_is_said_once_and_stopping_stays_quick(broker, tmp_path, caplog):
+    other_ca = tmp_path / "other"
+    other_ca.mkdir()
+    from fleet_servers import make_certificates
+    wrong, _, _ = make_certificates(other_ca)
+    settings = DisplaySettings(id="to-9", state_dir=str(tmp_path / "state"), fleet_url=broker.url,
+                               fleet_password=PASSWORDS["to-9"], fleet_ca_file=str(wrong))
+    link = DisplayLink(settings, on_sync_now=lambda: None)
+    with caplog.at_level("INFO", logger="kiosk.fleet"):
+        assert link.start()
+        time.sleep(2)  # paho has tried twice: at once, and 1 s later
+        assert not link.connected
+        started = time.monotonic()
+        link.stop()
+        assert time.monotonic() - started < 3
+    said = [record.getMessage() for record in caplog.records if "Chưa kết nối được" in record.getMessage()]
+    assert len(said) == 1 and "fleet_ca_file" in said[0]

@@ -128,6 +128,7 @@ class DisplayLink:
         self._status_checked_at = 0.0
         self._checked_day = None
         self._refusal_said = False
+        self._unreachable_said = False
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ life
@@ -146,6 +147,7 @@ class DisplayLink:
         client.will_set(topics.display_topic(settings.id, topics.STATUS), self._offline(), qos=1, retain=True)
         client.on_connect = self._connected_to_broker
         client.on_disconnect = self._disconnected
+        client.on_connect_fail = self._unreachable
         client.on_message = self._received
         client.on_publish = self._acknowledged
         self.client = client
@@ -196,8 +198,15 @@ class DisplayLink:
         with self._lock:
             self._status_forced = True  # the broker may hold the last will's "offline" by now
         self._connected.set()
+        self._unreachable_said = False
         self._wake.set()
         log.info("Đã kết nối về văn phòng (%s)", self.settings.fleet_url)
+
+    def _unreachable(self, client, userdata) -> None:
+        if not self._unreachable_said:  # once per outage; paho tries again, up to every 30 s
+            self._unreachable_said = True
+            log.warning("Chưa kết nối được tới máy chủ MQTT %s (mạng, địa chỉ hoặc chứng chỉ `fleet_ca_file`); "
+                        "sẽ thử lại, màn hình vẫn chạy bình thường", self.settings.fleet_url)
 
     def _disconnected(self, client, userdata, flags, reason_code, properties) -> None:
         if self._connected.is_set() and not self._stopping.is_set():
