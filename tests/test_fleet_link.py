@@ -120,8 +120,8 @@ class Display:
             for line in lines:
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
         start = dt.datetime.combine(day, dt.time(9, 30), HANOI).isoformat()
-        (self.state / "play.jsonl").open("a").write(
-            json.dumps({"slide": "lich-tiep-dan", "start": start, "seconds": 12.0, "display": self.name}) + "\n")
+        with (self.state / "play.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"slide": "lich-tiep-dan", "start": start, "seconds": 12.0, "display": self.name}) + "\n")
 
 
 @pytest.fixture

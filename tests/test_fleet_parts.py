@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -163,7 +162,6 @@ def test_messages_that_are_not_what_they_claim_are_ignored(broker, tmp_path):
     finally:
         office.close()
         link.stop()
-    assert threading.active_count() < 50
 
 
 def run_fleet(*args: str, password: str | None = "office-secret") -> subprocess.CompletedProcess:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 import os
 import sqlite3
 import threading
@@ -24,8 +23,6 @@ from paho.mqtt.properties import Properties
 
 from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount, new_client
-
-log = logging.getLogger("kiosk.fleet.office")
 
 LISTENER_SESSION = 14 * 86400  # seconds the broker keeps reports for a listener that is away
 
