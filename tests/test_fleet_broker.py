@@ -4,13 +4,15 @@ to its own topics (MQTT 5 clients, so the broker's refusals come back as reason 
 from __future__ import annotations
 
 import queue
+import shutil
 import socket
 import ssl
+import subprocess
 
 import paho.mqtt.client as mqtt
 import pytest
 
-from fleet_servers import Mosquitto
+from fleet_servers import DEPLOY, Mosquitto
 
 NOT_AUTHORIZED = 135
 NO_SUBSCRIBERS = 16  # accepted, nobody listens yet
@@ -136,3 +138,26 @@ def test_a_new_display_account_works_after_a_reload(broker, clients):
     display = clients("truong-hoc")
     assert display.publish("ward/display/truong-hoc/status", b"{}") == NO_SUBSCRIBERS
     assert display.publish("ward/display/mot-cua/status", b"{}") == NOT_AUTHORIZED
+
+
+def test_the_office_receiver_unit_is_valid_and_runs_kiosk_fleet_listen(tmp_path):
+    """deploy/mosquitto/ward-fleet-office.service through `systemd-analyze verify`, with the program's
+    folder (/opt/ward-kiosk, made by deploy/install.sh) stood in for by a stub. (That verify catches a
+    typo in a unit, tests/test_deploy.py shows.)"""
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not installed (scripts/setup.sh test installs systemd)")
+    stub = tmp_path / "ward-kiosk" / ".venv" / "bin" / "kiosk"
+    stub.parent.mkdir(parents=True)
+    stub.write_text("#!/bin/sh\nexit 0\n")
+    stub.chmod(0o755)
+    text = (DEPLOY / "ward-fleet-office.service").read_text()
+    assert "ExecStart=/opt/ward-kiosk/.venv/bin/kiosk fleet listen " in text
+    unit = tmp_path / "ward-fleet-office.service"
+
+    def verify(content: str) -> subprocess.CompletedProcess:
+        unit.write_text(content.replace("/opt/ward-kiosk/.venv", str(tmp_path / "ward-kiosk" / ".venv")))
+        return subprocess.run(["systemd-analyze", "verify", "--man=no", "--recursive-errors=no", str(unit)],
+                              capture_output=True, text=True, timeout=60)
+
+    checked = verify(text)
+    assert checked.returncode == 0 and "ward-fleet-office" not in checked.stderr, checked.stderr

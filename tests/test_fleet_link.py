@@ -120,8 +120,8 @@ class Display:
             for line in lines:
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
         start = dt.datetime.combine(day, dt.time(9, 30), HANOI).isoformat()
-        (self.state / "play.jsonl").open("a").write(
-            json.dumps({"slide": "lich-tiep-dan", "start": start, "seconds": 12.0, "display": self.name}) + "\n")
+        with (self.state / "play.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"slide": "lich-tiep-dan", "start": start, "seconds": 12.0, "display": self.name}) + "\n")
 
 
 @pytest.fixture
@@ -148,11 +148,19 @@ def row(office: OfficeLink, name: str):
     return next((row for row in office.store.displays() if row.display == name), None)
 
 
+def first_install(office: OfficeLink, display: Display) -> None:
+    """Once it is online, have it sync now rather than at its first poll (up to 10 s after start)."""
+    assert wait_until(lambda: (r := row(office, display.name)) and r.online, 20), display.log.read_text()
+    office.command(display.name, "sync-now")
+    assert wait_until(lambda: display.installed() == 1, 10), display.log.read_text()
+
+
 def test_status_then_offline_by_last_will_when_killed(displays, office, broker):
     display = displays("to-5")
     display.publish(1)
     display.run()
-    assert wait_until(lambda: (r := row(office, "to-5")) and r.online and r.status.get("feed_version") == 1, 20), \
+    first_install(office, display)
+    assert wait_until(lambda: (r := row(office, "to-5")) and r.online and r.status.get("feed_version") == 1, 10), \
         display.log.read_text()
     status = row(office, "to-5").status
     assert status["tags"] == ["nha-van-hoa"] and status["mode"] == "loop" and status["last_sync"]
@@ -170,7 +178,7 @@ def test_sync_now_and_an_announce_install_a_new_feed_within_seconds(displays, of
     display = displays("to-6")
     display.publish(1)
     display.run()
-    assert wait_until(lambda: display.installed() == 1, 20)  # the first poll, at most 10 s after start
+    first_install(office, display)
     display.publish(2)
     asked = time.monotonic()
     done = fleet_cli(broker, office, "sync-now", "to-6")
@@ -207,6 +215,15 @@ def test_a_days_usage_reaches_the_office_once_although_sent_twice(displays, offi
     assert "1 màn hình (to-7)" in text and "Hộ tịch" in text and "“giay phep nuoi cho”" in text
     assert "Tìm kiếm: 1 lượt, 1 lượt không tìm thấy." in text and "lich-tiep-dan" in text
     assert "cau_hoi,,Hộ tịch › Đăng ký khai sinh cần gì?,1" in (display.folder / "r.csv").read_text("utf-8-sig")
+    # Today's counts so far, asked for twice: one row for the day, with the later count.
+    today = dt.datetime.now(HANOI).date()
+    display.write_usage(today)
+    for _ in range(2):
+        asked = fleet_cli(broker, office, "ask-report", "all")
+        assert asked.returncode == 0, asked.stderr
+    assert wait_until(lambda: len(office.store.reports("to-7")) == 2, 10)
+    todays = [report for report in office.store.reports("to-7") if report["day"] == today.isoformat()]
+    assert len(todays) == 1 and todays[0]["final"] is False and todays[0]["searches"] == 1
 
 
 def test_broker_down_at_start_then_mid_day_reports_arrive_in_order_after(displays, office, broker):

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -96,7 +95,7 @@ def test_the_office_stores_a_day_once_the_fuller_count_wins_and_an_older_one_lat
 
 
 def test_hostile_report_fields_are_passed_over_in_the_interest_report():
-    reports = [{"display": "to-9", "day": "2026-12-01", "topics": {"Hộ tịch": 2, "x": "many", "y": None},
+    reports = [{"display": "to-9", "day": "2026-12-01", "topics": {"Hộ tịch": 2, "x": "many", "y": None, "z": True, "w": -5},
                 "questions": [["Hộ tịch", "Khai sinh?", 1], ["bad"], "no", ["a", "b", "3"]],
                 "searches": "lots", "not_found": ["not", "a", "dict"], "menu": None, "plays": {"s": ["1"], "t": [2, 3.0]}},
                {"display": "to-9", "day": "2026-12-02", "topics": [], "plays": []}]
@@ -120,7 +119,7 @@ def test_messages_that_are_not_what_they_claim_are_ignored(broker, tmp_path):
     settings = DisplaySettings(id="to-9", state_dir=str(tmp_path / "state"), fleet_url=broker.url,
                                fleet_password=PASSWORDS["to-9"], fleet_ca_file=str(broker.ca))
     link = DisplayLink(settings, on_sync_now=lambda: woken.append(time.monotonic()),
-                       on_screenshot=lambda deliver: shots.append(deliver))
+                       on_screenshot=lambda deliver: shots.append(deliver), heartbeat=1.0, sync_spread=0)
     assert link.start()
     store = SqliteFleetStore(tmp_path / "office.sqlite")
     office = OfficeLink(BrokerAccount(broker.url, "office", PASSWORDS["office"], str(broker.ca)), store)
@@ -136,12 +135,16 @@ def test_messages_that_are_not_what_they_claim_are_ignored(broker, tmp_path):
             office.client.publish(topics.LATEST, payload, qos=1).wait_for_publish(5)
         time.sleep(1)
         assert woken == [] and shots == []
-        # A real one still works; a spread that is not a number means no delay, a huge one is capped.
-        office.client.publish(topics.LATEST, b'{"version": 2, "spread_seconds": "soon"}', qos=1).wait_for_publish(5)
+        # A real one still works (with no spread here: a wrong wake-up above would have come at once).
+        office.client.publish(topics.LATEST, b'{"version": 2}', qos=1).wait_for_publish(5)
         deadline = time.monotonic() + 5
         while not woken and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(woken) == 1
+        # Nothing changed, and the status comes again at the heartbeat.
+        assert office.wait_for(lambda: store.displays() and store.displays()[0].status.get("uptime_seconds", -1) >= 0, 5)
+        first = store.displays()[0].status["uptime_seconds"]
+        assert office.wait_for(lambda: store.displays()[0].status["uptime_seconds"] > first, 5)
         # The office keeps the display's name from the topic, whatever the message says.
         link.stop()
         forger = new_client(BrokerAccount(broker.url, "to-9", PASSWORDS["to-9"], str(broker.ca)), "forger")
@@ -159,7 +162,6 @@ def test_messages_that_are_not_what_they_claim_are_ignored(broker, tmp_path):
     finally:
         office.close()
         link.stop()
-    assert threading.active_count() < 50
 
 
 def run_fleet(*args: str, password: str | None = "office-secret") -> subprocess.CompletedProcess:
@@ -200,8 +202,27 @@ def test_the_office_commands_say_in_one_line_what_is_wrong(broker, tmp_path):
                  retain=True).wait_for_publish(5)
     will.disconnect()
     will.loop_stop()
-    listed = run_fleet("list", "--broker", broker.url, "--ca", str(broker.ca), *db)
+    listed = run_fleet("--broker", broker.url, "--ca", str(broker.ca), *db, "list")  # the options before, too
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.strip() == "to-9: MẤT KẾT NỐI (không rõ từ lúc nào: văn phòng chưa thấy màn hình này chạy)"
     empty = run_fleet("report", *db)
     assert empty.returncode == 0 and "Chưa có số liệu" in empty.stdout
+
+
+def test_a_broker_the_display_cannot_trust_is_said_once_and_stopping_stays_quick(broker, tmp_path, caplog):
+    other_ca = tmp_path / "other"
+    other_ca.mkdir()
+    from fleet_servers import make_certificates
+    wrong, _, _ = make_certificates(other_ca)
+    settings = DisplaySettings(id="to-9", state_dir=str(tmp_path / "state"), fleet_url=broker.url,
+                               fleet_password=PASSWORDS["to-9"], fleet_ca_file=str(wrong))
+    link = DisplayLink(settings, on_sync_now=lambda: None)
+    with caplog.at_level("INFO", logger="kiosk.fleet"):
+        assert link.start()
+        time.sleep(2)  # paho has tried twice: at once, and 1 s later
+        assert not link.connected
+        started = time.monotonic()
+        link.stop()
+        assert time.monotonic() - started < 3
+    said = [record.getMessage() for record in caplog.records if "Chưa kết nối được" in record.getMessage()]
+    assert len(said) == 1 and "fleet_ca_file" in said[0]

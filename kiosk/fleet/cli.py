@@ -47,10 +47,13 @@ def _link(args, store, listener: bool = False):
 
 
 def _local(iso: str | None) -> str:
+    """A moment as the ward reads it: Hanoi time, whatever the server's own time zone."""
+    from kiosk.model import FEED_ZONE
+
     if not iso:
         return "chưa có"
     try:
-        return f"{datetime.fromisoformat(iso).astimezone():%d/%m/%Y %H:%M}"
+        return f"{datetime.fromisoformat(iso).astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
     except ValueError:
         return iso
 
@@ -194,18 +197,30 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"ngày `{text}` cần dạng 2026-12-01") from None
 
 
+def _connection_options(parser, suppress) -> None:
+    def default(value):
+        return value if suppress is None else suppress
+
+    parser.add_argument("--broker", default=default(os.environ.get("WARD_FLEET_BROKER", "")),
+                        help="máy chủ MQTT của phường, ví dụ mqtts://kiosk.dongda.hanoi.gov.vn:8883")
+    parser.add_argument("--user", default=default("office"), help="tài khoản của văn phòng (mặc định office)")
+    parser.add_argument("--password-file", type=Path, default=default(None),
+                        help="tệp chứa mật khẩu (hoặc đặt biến môi trường WARD_FLEET_PASSWORD)")
+    parser.add_argument("--ca", type=Path, default=default(os.environ.get("WARD_FLEET_CA") or None),
+                        help="chứng chỉ CA của máy chủ (hoặc đặt WARD_FLEET_CA; mặc định: các CA của hệ thống)")
+    parser.add_argument("--db", type=Path, default=default(DEFAULT_DB), help=f"tệp lưu số liệu (mặc định {DEFAULT_DB})")
+
+
 def add_fleet_parser(commands) -> None:
     """`kiosk fleet` and its subcommands, under the main parser's `commands`."""
+    # The connection options go before the subcommand or after it: `kiosk fleet --broker URL list`
+    # and `kiosk fleet list --broker URL`. After it, they are given only when typed (SUPPRESS), so
+    # that they do not undo what was typed before it.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--broker", default=os.environ.get("WARD_FLEET_BROKER", ""),
-                        help="máy chủ MQTT của phường, ví dụ mqtts://kiosk.dongda.hanoi.gov.vn:8883")
-    common.add_argument("--user", default="office", help="tài khoản của văn phòng (mặc định office)")
-    common.add_argument("--password-file", type=Path,
-                        help="tệp chứa mật khẩu (hoặc đặt biến môi trường WARD_FLEET_PASSWORD)")
-    common.add_argument("--ca", type=Path, help="chứng chỉ CA của máy chủ (mặc định: các CA của hệ thống)")
-    common.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"tệp lưu số liệu (mặc định {DEFAULT_DB})")
+    _connection_options(common, argparse.SUPPRESS)
 
     fleet = commands.add_parser("fleet", help="các màn hình của phường: tình trạng, đồng bộ ngay, ảnh chụp, số liệu")
+    _connection_options(fleet, None)
     sub = fleet.add_subparsers(dest="fleet_command", required=True, metavar="VIỆC")
     sub.add_parser("listen", parents=[common], help="nhận và lưu mọi tin các màn hình gửi về (chạy liên tục)") \
         .set_defaults(handler=_listen)

@@ -128,6 +128,7 @@ class DisplayLink:
         self._status_checked_at = 0.0
         self._checked_day = None
         self._refusal_said = False
+        self._unreachable_said = False
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ life
@@ -146,6 +147,7 @@ class DisplayLink:
         client.will_set(topics.display_topic(settings.id, topics.STATUS), self._offline(), qos=1, retain=True)
         client.on_connect = self._connected_to_broker
         client.on_disconnect = self._disconnected
+        client.on_connect_fail = self._unreachable
         client.on_message = self._received
         client.on_publish = self._acknowledged
         self.client = client
@@ -196,8 +198,15 @@ class DisplayLink:
         with self._lock:
             self._status_forced = True  # the broker may hold the last will's "offline" by now
         self._connected.set()
+        self._unreachable_said = False
         self._wake.set()
         log.info("Đã kết nối về văn phòng (%s)", self.settings.fleet_url)
+
+    def _unreachable(self, client, userdata) -> None:
+        if not self._unreachable_said:  # once per outage; paho tries again, up to every 30 s
+            self._unreachable_said = True
+            log.warning("Chưa kết nối được tới máy chủ MQTT %s (mạng, địa chỉ hoặc chứng chỉ `fleet_ca_file`); "
+                        "sẽ thử lại, màn hình vẫn chạy bình thường", self.settings.fleet_url)
 
     def _disconnected(self, client, userdata, flags, reason_code, properties) -> None:
         if self._connected.is_set() and not self._stopping.is_set():
@@ -238,10 +247,11 @@ class DisplayLink:
     def _latest(self, body: dict) -> None:
         version = body.get("version")
         installed = Store(self.state_dir).installed()
-        if not isinstance(version, int) or (installed and version <= installed.manifest.version):
+        if not topics.whole_number(version) or (installed and version <= installed.manifest.version):
             return  # what is already installed (the retained message comes at every connection)
         spread = self.sync_spread if self.sync_spread is not None else body.get("spread_seconds", SYNC_SPREAD)
-        delay = self.rng.uniform(0, max(0.0, min(float(spread) if isinstance(spread, (int, float)) else 0, 300)))
+        number = float(spread) if isinstance(spread, (int, float)) and not isinstance(spread, bool) else 0.0
+        delay = self.rng.uniform(0, max(0.0, min(number, 300.0)))  # nan fails both: 0
         log.info("Văn phòng đã xuất bản phiên bản %s: đồng bộ sau %.1f giây", version, delay)
         timer = threading.Timer(delay, self.on_sync_now)
         timer.daemon = True
@@ -329,7 +339,7 @@ class DisplayLink:
         clock = time.monotonic()
         with self._lock:
             forced, self._status_forced = self._status_forced, False
-        if not forced and clock - self._status_checked_at < STATUS_CHECK:
+        if not forced and clock - self._status_checked_at < min(STATUS_CHECK, self.heartbeat):
             return
         self._status_checked_at = clock
         key = self._status_key()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 import os
 import sqlite3
 import threading
@@ -24,8 +23,6 @@ from paho.mqtt.properties import Properties
 
 from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount, new_client
-
-log = logging.getLogger("kiosk.fleet.office")
 
 LISTENER_SESSION = 14 * 86400  # seconds the broker keeps reports for a listener that is away
 
@@ -264,7 +261,7 @@ def interest_report(reports: list[dict]) -> InterestReport:
     days, displays = set(), set()
 
     def counts(value) -> dict:
-        return {str(k): v for k, v in value.items() if isinstance(v, int)} if isinstance(value, dict) else {}
+        return {str(k): v for k, v in value.items() if topics.whole_number(v)} if isinstance(value, dict) else {}
 
     for report in reports:
         display = str(report.get("display", ""))
@@ -274,13 +271,13 @@ def interest_report(reports: list[dict]) -> InterestReport:
         total.menu.update(counts(report.get("menu")))
         total.not_found.update(counts(report.get("not_found")))
         searches = report.get("searches")
-        total.searches += searches if isinstance(searches, int) else 0
+        total.searches += searches if topics.whole_number(searches) else 0
         for entry in report.get("questions") or []:
-            if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], int):
+            if isinstance(entry, list) and len(entry) == 3 and topics.whole_number(entry[2]):
                 total.questions[(str(entry[0]), str(entry[1]))] += entry[2]
         plays = total.plays.setdefault(display, Counter())
         for slide, shown in (report.get("plays") or {}).items() if isinstance(report.get("plays"), dict) else ():
-            if isinstance(shown, list) and shown and isinstance(shown[0], int):
+            if isinstance(shown, list) and shown and topics.whole_number(shown[0]):
                 plays[str(slide)] += shown[0]
     total.days = sorted(days)
     total.displays = sorted(displays)

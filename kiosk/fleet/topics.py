@@ -47,3 +47,8 @@ def decode(payload: bytes) -> dict | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return message if isinstance(message, dict) else None
+
+
+def whole_number(value) -> bool:
+    """A count or version from a message: an int of 0 or more, not a bool (which Python counts as one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
