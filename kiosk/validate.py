@@ -512,10 +512,10 @@ def _image_size_warnings(doc: Document, folder: Path) -> list[Problem]:
     for path, node in _fields_named(doc, MEDIA_KEYS.keys() | {"file"}):
         name = node[path[-1]]
         kinds = MEDIA_KEYS.get(path[-1]) or MEDIA_KEYS_BY_TYPE.get(_media_type(node))
-        if kinds is not IMAGE_SUFFIXES or not isinstance(name, str) or not name or "\0" in name:
+        if kinds is not IMAGE_SUFFIXES or not isinstance(name, str) or not name:
             continue
-        target = (root / name).resolve()
-        if not target.is_relative_to(root) or target.suffix.lower() not in IMAGE_SUFFIXES or not target.is_file():
+        target, refused = media_file(root, name)
+        if refused or target.suffix.lower() not in IMAGE_SUFFIXES:
             continue  # the media checks report it
         size = media.image_size(target)
         warnings += [doc.problem(path, message, warning=True) for message in media.image_warnings(size or (0, 0))]
