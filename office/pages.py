@@ -54,13 +54,15 @@ def _elsewhere(errors: dict, prefixes: tuple[str, ...]) -> list:
 
 
 def page_for(path: str) -> str:
-    match = re.match(r"slides\.(\d+)", path)
+    """The page that can fix what is at this data path, with the field's own anchor."""
+    match = re.match(r"slides\.(\d+)\.?(.*)", path)
     if match:
-        return f"/slides/{match[1]}"
+        return f"/slides/{match[1]}" + (f"#o-{match[2].replace('.', '-')}" if match[2] else "")
+    anchor = f"#o-{path.replace('.', '-')}" if path else ""
     if path.startswith(("ward", "ticker", "expires")):
-        return "/ward"
+        return "/ward" + anchor
     if path.startswith("faq"):
-        return "/faq"
+        return "/faq" + anchor
     return "/"
 
 
@@ -223,7 +225,10 @@ def _media_names(request: Request) -> list[str]:
 
 
 def _page_errors(errors: dict, prefixes: tuple[str, ...]) -> dict:
-    return {"errors": errors, "elsewhere": _elsewhere(errors, prefixes)}
+    here = [("#" + page_for(path).partition("#")[2], problem) for path, problems in errors.items()
+            if path.startswith(prefixes) or path in {p.rstrip(".") for p in prefixes}
+            for problem in problems if not problem.warning]
+    return {"errors": errors, "elsewhere": _elsewhere(errors, prefixes), "here": here}
 
 
 async def _edit(request: Request, form, apply: Callable, page: Callable, prefixes: tuple[str, ...],

@@ -58,9 +58,9 @@ def _private_write(path: Path, data: bytes) -> None:
 
 
 class Users:
-    def __init__(self, state: Path):
+    def __init__(self, state: Path, hasher: PasswordHasher | None = None):
         self.path = Path(state) / "users.json"
-        self.hasher = PasswordHasher()
+        self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106's low-memory profile
         self._dummy = self.hasher.hash(secrets.token_hex(8))  # same cost for an unknown name
 
     def all(self) -> dict[str, dict]:
@@ -86,6 +86,8 @@ class Users:
             self.hasher.verify(user["hash"] if user else self._dummy, password)
         except (VerificationError, InvalidHashError):
             return None
+        if user and self.hasher.check_needs_rehash(user["hash"]):
+            self.add(name, user["role"], password)  # stronger settings since the password was set
         return user["role"] if user else None
 
 

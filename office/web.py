@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -17,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from office import forms
 from office.feedfile import FeedFile
+from kiosk.store import atomic_write
 from office.state import ROLES, Audit, Throttle, Users, Workflow, check_apart
 
 HERE = Path(__file__).resolve().parent
@@ -28,20 +30,32 @@ class Console:
     out: Path
     state: Path
     secure_cookies: bool = False
+    hasher: PasswordHasher | None = None  # argon2's defaults unless given (tests use cheaper settings)
 
     def __post_init__(self):
         self.feed, self.out, self.state = Path(self.feed), Path(self.out), Path(self.state)
         check_apart(self.state, self.feed, self.out)
         self.state.mkdir(parents=True, exist_ok=True)
         self.file = FeedFile(self.feed)
-        self.users = Users(self.state)
+        self.users = Users(self.state, self.hasher)
         self.throttle = Throttle()
         self.audit = Audit(self.state)
         self.workflow = Workflow(self.state)
+        self._keep_baseline()
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
         self.templates.globals.update(roles=ROLES, type_names=forms.TYPE_NAMES)
         self.templates.filters.update(shown=forms.shown, moment=forms.moment_parts, day=forms.shown_day)
+
+
+    def _keep_baseline(self) -> None:
+        """Before the first publication from the console, "what changed" is measured from the feed as
+        it was when the console was first started on it."""
+        from office.review import PUBLISHED_COPY
+        copy = self.state / PUBLISHED_COPY
+        if not copy.exists() and self.file.path.is_file():
+            atomic_write(copy, self.file.path.read_bytes(), mode=0o600)
+            self.workflow.update(baseline=True)
 
 
 class NeedLogin(Exception):

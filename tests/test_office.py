@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 import yaml
 
 warnings.filterwarnings("ignore", message=".*httpx.*")
@@ -23,6 +24,8 @@ from office.state import store_key  # noqa: E402
 from office.web import Console  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+# Real argon2id, with a small cost so that each test's accounts take milliseconds, not seconds.
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORDS = {"lan": "lan-mat-khau-1", "hung": "hung-mat-khau-2"}
 PASSPHRASE = "cum mat khau cua khoa ky"
 SMALL_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
@@ -32,7 +35,7 @@ SMALL_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x
 @pytest.fixture
 def console(tmp_path):
     shutil.copytree(REPO / "config", tmp_path / "feed", ignore=shutil.ignore_patterns("display.yaml"))
-    made = Console(tmp_path / "feed", tmp_path / "out", tmp_path / "state")
+    made = Console(tmp_path / "feed", tmp_path / "out", tmp_path / "state", hasher=QUICK_HASHER)
     made.users.add("lan", "editor", PASSWORDS["lan"])
     made.users.add("hung", "approver", PASSWORDS["hung"])
     return made

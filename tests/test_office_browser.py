@@ -21,9 +21,12 @@ from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.wait import WebDriverWait
 
 from feed_servers import free_port
+from test_office import PASSPHRASE, PASSWORDS, QUICK_HASHER
 from kiosk import signing
 from kiosk.manifest import MANIFEST_FILE
 from kiosk.validate import load_feed
@@ -34,8 +37,6 @@ from office.web import Console
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-PASSWORDS = {"lan": "lan-mat-khau-1", "hung": "hung-mat-khau-2"}
-PASSPHRASE = "cum mat khau cua khoa ky"
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang", "Ngọc", "Thanh", "Hữu", "Kim"]
 GIVEN = ["An", "Bình", "Chi", "Dũng", "Đạt", "Giang", "Hà", "Hải", "Hạnh", "Khánh", "Lan", "Long", "Mai",
@@ -76,7 +77,7 @@ def console(tmp_path):
     # The mistake the editor will be pointed at: an address that is not https.
     text = text.replace("url: https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop", "url: http://dongda.hanoi.gov.vn/nq/quy-che-ky-hop")
     (feed / "feed.yaml").write_text(text, encoding="utf-8")
-    made = Console(feed, tmp_path / "out", tmp_path / "state")
+    made = Console(feed, tmp_path / "out", tmp_path / "state", hasher=QUICK_HASHER)
     made.users.add("lan", "editor", PASSWORDS["lan"])
     made.users.add("hung", "approver", PASSWORDS["hung"])
     return made
@@ -107,10 +108,18 @@ def browser():
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--window-size=1366,768", "--lang=vi", "--force-device-scale-factor=1"):
         options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi"})
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    _viewport(driver, 1366, 768)
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
+
+
+def _viewport(driver, width: int, height: int, mobile: bool = False) -> None:
+    """The page's own size (the window's is larger by the browser's frame)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
 
 
 class Shots:
@@ -130,11 +139,17 @@ def _sign_in(driver, url: str, name: str) -> None:
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORDS[name])
     driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-    assert driver.find_element(By.TAG_NAME, "h1").text == "Tổng quan bản tin"
+    _wait_for(driver, "Các trang chiếu")
 
 
 def _text(driver) -> str:
     return driver.find_element(By.TAG_NAME, "main").text
+
+
+def _wait_for(driver, words: str, seconds: float = 10) -> None:
+    """Until the page that a click loads says these words."""
+    WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: words in d.find_element(By.TAG_NAME, "main").text)
 
 
 def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
@@ -161,26 +176,30 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
     field.clear()
     field.send_keys("https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop")
     browser.find_element(By.CSS_SELECTOR, ".save button").click()
-    assert "Đã lưu" in _text(browser) and "Bản tin hợp lệ" in _text(browser)
+    _wait_for(browser, "Đã lưu")
+    assert "Bản tin hợp lệ" in _text(browser)
 
     # A spreadsheet of 30 delegates, read, checked, added as a slide.
     browser.find_element(By.LINK_TEXT, "Nhập danh sách").click()
     browser.find_element(By.ID, "sheet").send_keys(str(tmp_path / "danh-sach-trung-cu.xlsx"))
     browser.find_element(By.CSS_SELECTOR, "form[action^='/import'] button").click()
-    assert "30 người" in _text(browser)
+    _wait_for(browser, "30 người")
     Select(browser.find_element(By.ID, "body")).select_by_value("hdnd-phuong")
     browser.find_element(By.ID, "term").send_keys("nhiệm kỳ 2026 - 2031")
     browser.find_element(By.ID, "constituency").send_keys("Đơn vị bầu cử số 6")
+    browser.execute_script("document.getElementById('nguoi').scrollIntoView()")
     shots.take("nhap-danh-sach")
     browser.find_element(By.CSS_SELECTOR, "button[value='add']").click()
-    assert "30 đại biểu" in _text(browser)
+    _wait_for(browser, "30 đại biểu")
 
     # A picture larger than any screen: taken, made smaller, shown as a thumbnail.
     browser.find_element(By.LINK_TEXT, "Ảnh, video").click()
     browser.find_element(By.ID, "file").send_keys(str(tmp_path / "Ảnh hội nghị.jpg"))
     browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
-    assert "Đã nhận media/anh-hoi-nghi.jpg" in _text(browser) and "3840x1920" in _text(browser)
+    _wait_for(browser, "Đã nhận media/anh-hoi-nghi.jpg")
+    assert "3840x1920" in _text(browser)
     thumb = browser.find_element(By.CSS_SELECTOR, "img[src='/media/thumb/media/anh-hoi-nghi.jpg']")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return arguments[0].complete", thumb))
     assert browser.execute_script("return arguments[0].naturalWidth", thumb) == 320
     shots.take("anh-video")
 
@@ -189,14 +208,20 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
     slides = browser.find_elements(By.CSS_SELECTOR, "li.slide")
     last = len(slides)
     slides[-1].find_element(By.CSS_SELECTOR, "button[value='up']").click()
+    _wait_for(browser, "Đã chuyển")
     moved = browser.find_element(By.ID, f"trang-{last - 1}")
     assert "Đơn vị bầu cử số 6" in moved.text
     shots.take("tong-quan")
+    _viewport(browser, 390, 844, mobile=True)  # a phone
+    browser.execute_script("window.scrollTo(0, 0)")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+    shots.take("dien-thoai")
+    _viewport(browser, 1366, 768)
 
     # The draft goes for approval.
     browser.find_element(By.LINK_TEXT, "Duyệt, xuất bản").click()
     browser.find_element(By.CSS_SELECTOR, "form[action='/review/submit'] button").click()
-    assert "Đã gửi duyệt" in _text(browser)
+    _wait_for(browser, "Đã gửi duyệt")
     assert not browser.find_elements(By.ID, "passphrase")  # an editor has no publish form
     browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
 
@@ -205,12 +230,16 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
     browser.find_element(By.LINK_TEXT, "Duyệt, xuất bản").click()
     changes = browser.find_element(By.ID, "thay-doi").text
     assert "Thêm · Danh sách đại biểu: Đại biểu HĐND phường · Đơn vị bầu cử số 6" in changes
+    assert "Sửa · Nghị quyết: 03/NQ-HĐND" in changes and "https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop" in changes
+    assert browser.find_elements(By.CSS_SELECTOR, "#thay-doi del") and browser.find_elements(By.CSS_SELECTOR, "#thay-doi ins")
     assert names[0] in changes
     browser.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
+    browser.execute_script("window.scrollTo(0, 0)")
     shots.take("duyet")
     browser.find_element(By.CSS_SELECTOR, "form[action='/review/publish'] button").click()
-    assert "Đã xuất bản phiên bản 1" in _text(browser)
+    _wait_for(browser, "Đã xuất bản phiên bản 1", 60)
     browser.find_element(By.LINK_TEXT, "Nhật ký").click()
+    _wait_for(browser, "Nhật ký thay đổi")
     log = _text(browser)
     assert all(word in log for word in ("xuất bản", "gửi duyệt", "nhập danh sách", "tải lên", "sắp xếp"))
     shots.take("nhat-ky")
