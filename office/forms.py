@@ -317,6 +317,15 @@ def shown_day(value: Any) -> str:
     return str(value)
 
 
+def number_vi(value: Any) -> str:
+    """A number the Vietnamese way: 52.614 votes, 79,5 per cent."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "" if value is None else str(value)
+    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 1000:
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:g}".replace(".", ",")
+
+
 def slide_title(slide: dict) -> str:
     kind = slide.get("type")
     if kind == "delegates":

@@ -42,9 +42,11 @@ def _lines(value: Any, label: str = "") -> list[str]:
     prefix = f"{label}: " if label else ""
     if isinstance(value, dict):
         if set(value) <= {"name", "position", "votes", "percent", "photo"} and "name" in value:
-            parts = [value[k] for k in ("name", "position", "votes") if k in value]
+            parts = [value[k] for k in ("name", "position") if k in value]
+            if "votes" in value:
+                parts.append(f"{forms.number_vi(value['votes'])} phiếu")
             if "percent" in value:
-                parts.append(f"{value['percent']:g}%".replace(".", ","))
+                parts.append(f"{forms.number_vi(value['percent'])}%")
             return [prefix + " — ".join(str(part) for part in parts)]
         found = []
         for key, item in value.items():
@@ -63,7 +65,7 @@ def _lines(value: Any, label: str = "") -> list[str]:
             found += _lines(item, label)
         return found
     if isinstance(value, float):
-        return [prefix + f"{value:g}".replace(".", ",")]
+        return [prefix + forms.number_vi(value)]
     return [prefix + forms.shown(value)]
 
 

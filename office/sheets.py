@@ -57,7 +57,7 @@ def _cell(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (date, datetime)):
         return f"{value:%d/%m/%Y}"
-    return forms.clean(str(value).replace("\u201c", '"').replace("\u201d", '"'))
+    return forms.clean(str(value))
 
 
 def read_rows(name: str, data: bytes) -> list[list[Any]]:

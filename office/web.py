@@ -45,7 +45,7 @@ class Console:
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
         self.templates.globals.update(roles=ROLES, type_names=forms.TYPE_NAMES)
-        self.templates.filters.update(shown=forms.shown, moment=forms.moment_parts, day=forms.shown_day)
+        self.templates.filters.update(shown=forms.shown, moment=forms.moment_parts, day=forms.shown_day, number=forms.number_vi)
 
 
     def _keep_baseline(self) -> None:

@@ -345,7 +345,7 @@ def test_a_csv_delegate_list_is_imported_in_official_order(console):
     assert "Đã thêm trang" in added.text
     slide = _feed(console)["slides"][-1]
     assert slide["type"] == "delegates" and slide["body"] == "hdnd-phuong"
-    assert slide["people"][1] == {"name": "Trần Văn Bình", "position": "Kỹ sư, Công ty \"Sông Hồng\"",
+    assert slide["people"][1] == {"name": "Trần Văn Bình", "position": "Kỹ sư, Công ty “Sông Hồng”",
                                   "votes": 12345, "percent": 80.5}
 
 
