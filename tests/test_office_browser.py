@@ -10,12 +10,15 @@ import os
 import random
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import uvicorn
+import yaml
 from openpyxl import Workbook
 from PIL import Image
 from selenium import webdriver
@@ -25,10 +28,11 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
-from feed_servers import free_port
+from feed_servers import Nginx, free_port
 from test_office import PASSPHRASE, PASSWORDS, QUICK_HASHER
 from kiosk import signing
 from kiosk.manifest import MANIFEST_FILE
+from kiosk.sync import installed_feed
 from kiosk.validate import load_feed
 from office.app import build_app
 from office.media import MAX_UPLOAD
@@ -70,14 +74,24 @@ def _delegates_xlsx(path: Path, count: int = 30) -> list[str]:
 
 
 @pytest.fixture
-def console(tmp_path):
+def nginx(tmp_path):
+    (tmp_path / "nginx-server").mkdir()
+    server = Nginx(tmp_path / "nginx-server")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def console(tmp_path, nginx):
     feed = tmp_path / "feed"
     shutil.copytree(REPO / "config", feed, ignore=shutil.ignore_patterns("display.yaml"))
     text = (feed / "feed.yaml").read_text(encoding="utf-8")
     # The mistake the editor will be pointed at: an address that is not https.
     text = text.replace("url: https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop", "url: http://dongda.hanoi.gov.vn/nq/quy-che-ky-hop")
     (feed / "feed.yaml").write_text(text, encoding="utf-8")
-    made = Console(feed, tmp_path / "out", tmp_path / "state", hasher=QUICK_HASHER)
+    # The console runs on the ward's web server: it publishes straight into the folder nginx serves.
+    out, _ = nginx.site("ban-tin")
+    made = Console(feed, out, tmp_path / "state", hasher=QUICK_HASHER)
     made.users.add("lan", "editor", PASSWORDS["lan"])
     made.users.add("hung", "approver", PASSWORDS["hung"])
     return made
@@ -152,7 +166,7 @@ def _wait_for(driver, words: str, seconds: float = 10) -> None:
         lambda d: words in d.find_element(By.TAG_NAME, "main").text)
 
 
-def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
+def test_from_sign_in_to_a_published_feed(console, server, browser, nginx, tmp_path):
     shots = Shots(browser, tmp_path / "shots")
     key = signing.new_private_key()
     store_key(console.state, key, PASSPHRASE)
@@ -250,6 +264,18 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
     listed = next(s for s in published.slides if s.type == "delegates" and s.constituency == "Đơn vị bầu cử số 6")
     assert sorted(p.name for p in listed.people) == sorted(names) and len(listed.people) == 30
     assert published.slides.index(listed) == len(published.slides) - 2
+
+    # A display syncing from nginx installs the new list.
+    settings = tmp_path / "display.yaml"
+    settings.write_text(yaml.safe_dump({"id": "nha-van-hoa-to-5", "feed_url": nginx.site("ban-tin")[1],
+                                        "public_key": signing.public_key_text(key),
+                                        "state_dir": str(tmp_path / "display")}), encoding="utf-8")
+    synced = subprocess.run([sys.executable, "-m", "kiosk", "sync", "--config", str(settings)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert synced.returncode == 0, synced.stderr
+    shown = load_feed(installed_feed(tmp_path / "display")).feed
+    on_display = next(s for s in shown.slides if s.type == "delegates" and s.constituency == "Đơn vị bầu cử số 6")
+    assert [p.name for p in on_display.people] == [p.name for p in listed.people]
 
 
 def _send_large(url: str, declared: bool, path: str, cookie: str) -> tuple[int, bytes]:
