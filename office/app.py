@@ -5,6 +5,8 @@ editor may not do (publish) is refused on the server."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.applications import Starlette
 from starlette.datastructures import ImmutableMultiDict
 from starlette.exceptions import HTTPException
@@ -21,6 +23,12 @@ from office.web import HERE, Console, NeedLogin, check_csrf, console_of, go, pos
 
 SESSION_HOURS = 8
 
+
+
+def _local(target: str | None) -> str:
+    """A path on this site only: the login never sends anyone elsewhere."""
+    target = target or "/"
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
 
 def _client(request: Request) -> str:
@@ -52,9 +60,8 @@ async def login(request: Request) -> Response:
     request.session["user"] = {"name": name, "role": role}
     if kept:  # the form that was open when the session ended: shown again, not saved yet
         data = ImmutableMultiDict([(k[len("kept."):], v) for k, v in kept.items() if k != "kept.csrf"])
-        return await pages.resume(request, form.get("next", "/"), data)
-    target = form.get("next") or "/"
-    return go(target if target.startswith("/") and not target.startswith("//") else "/")
+        return await pages.resume(request, _local(form.get("next")), data)
+    return go(_local(form.get("next")))
 
 
 async def logout(request: Request) -> Response:
@@ -72,7 +79,7 @@ async def need_login(request: Request, exc: Exception) -> Response:
     if request.method != "GET":
         return PlainTextResponse("Cần đăng nhập.", status_code=401)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return go(f"/login?next={target}")
+    return go(f"/login?next={quote(target)}")
 
 
 async def http_problem(request: Request, exc: HTTPException) -> Response:

@@ -187,7 +187,7 @@ def _same(old: Any, new: Any) -> bool:
     return old == new
 
 
-def _put(target: CommentedMap, name: str, value: Any, required: bool) -> None:
+def put(target: CommentedMap, name: str, value: Any, required: bool) -> None:
     """Set a field, keeping the file's own writing of a value staff did not change. An empty
     required field is written empty so that the validator points at the field itself."""
     if value is None or value == [] or value == "":
@@ -246,8 +246,8 @@ def apply_link(form, prefix: str, target: CommentedMap, name: str, required: boo
     if not isinstance(link, dict):
         link = CommentedMap()
         target[name] = link
-    _put(link, "label", label, True)
-    _put(link, "url", url, True)
+    put(link, "label", label, True)
+    put(link, "url", url, True)
 
 
 def apply_fields(form, prefix: str, target: CommentedMap, fields: list[Field], slide_type: str = "") -> None:
@@ -257,7 +257,7 @@ def apply_fields(form, prefix: str, target: CommentedMap, fields: list[Field], s
         elif field.kind == "people":
             apply_rows(form, f"{prefix}people", target, "people", person_fields(slide_type))
         else:
-            _put(target, field.name, value_from(form, prefix, field, target.get(field.name)), field.required)
+            put(target, field.name, value_from(form, prefix, field, target.get(field.name)), field.required)
 
 
 def row_count(form, prefix: str) -> int:
@@ -278,7 +278,7 @@ def apply_rows(form, prefix: str, target: CommentedMap, name: str, fields: list[
             continue
         item = old[index] if index < len(old) and isinstance(old[index], dict) else CommentedMap()
         for field in fields:
-            _put(item, field.name, value_from(form, row_prefix, field, item.get(field.name)), field.required)
+            put(item, field.name, value_from(form, row_prefix, field, item.get(field.name)), field.required)
         rows.append(item)
     if isinstance(target.get(name), CommentedSeq) and [id(r) for r in rows] == [id(r) for r in target[name]]:
         return

@@ -157,9 +157,9 @@ def _apply_ward(form, data: Any) -> None:
     forms.apply_rows(form, "ward.links", ward, "links", LINK_FIELDS)
     if not ward.get("links"):
         ward.pop("links", None)
-    forms._put(data, "ticker", forms.value_from(form, "", forms.Field("ticker", "lines", "", "", False),
+    forms.put(data, "ticker", forms.value_from(form, "", forms.Field("ticker", "lines", "", "", False),
                                                 data.get("ticker")), False)
-    forms._put(data, "expires", forms.value_from(form, "", forms.Field("expires", "date", "", "", True),
+    forms.put(data, "expires", forms.value_from(form, "", forms.Field("expires", "date", "", "", True),
                                                  data.get("expires")), True)
 
 
@@ -199,10 +199,10 @@ def _apply_faq(form, data: Any) -> None:
             questions.append(item)
         if not name and not questions:
             continue
-        forms._put(topic, "topic", name, True)
+        forms.put(topic, "topic", name, True)
         topic["questions"] = questions
         topics.append(topic)
-    forms._put(data, "faq", topics if topics else None, False)
+    forms.put(data, "faq", topics if topics else None, False)
 
 
 def _slide_page(request, data, token, index, **extra):

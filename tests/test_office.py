@@ -358,3 +358,12 @@ def test_a_spreadsheet_without_a_name_column_says_so(console):
     before = (console.feed / "feed.yaml").read_bytes()
     web.post(read.url.path, data=_form(read.text, read.url.path) | {"do": "add"})
     assert (console.feed / "feed.yaml").read_bytes() == before
+
+
+def test_the_login_sends_nobody_to_another_site(console):
+    web = client(console)
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example/"):
+        page = web.get("/login", params={"next": target})
+        answer = web.post("/login", data={"csrf": _csrf(page.text), "name": "lan", "password": PASSWORDS["lan"],
+                                          "next": target}, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/", target

@@ -232,6 +232,12 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, nginx, tmp_p
     shots.take("dien-thoai")
     _viewport(browser, 1366, 768)
 
+    if shots.docs:  # only when refreshing the screenshots: a render of the whole feed takes a while
+        browser.find_element(By.LINK_TEXT, "Xem trước").click()
+        browser.find_element(By.CSS_SELECTOR, "form[action='/preview'] button").click()
+        _wait_for(browser, "cả vòng chiếu khoảng", 300)
+        shots.take("xem-truoc")
+
     # The draft goes for approval.
     browser.find_element(By.LINK_TEXT, "Duyệt, xuất bản").click()
     browser.find_element(By.CSS_SELECTOR, "form[action='/review/submit'] button").click()
