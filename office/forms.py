@@ -58,7 +58,7 @@ MEDIA = {"file", "picture", "logo", "photo"}
 @dataclass
 class Field:
     name: str
-    kind: str  # text, textarea, lines, date, moment, weekdays, list, bool, number, select, media, link, people
+    kind: str  # text, textarea, lines, date, moment, weekdays, list, bool, integer, number, select, media, link, people
     label: str
     help: str
     required: bool
@@ -83,7 +83,7 @@ def _kind(slide_type: str, name: str) -> str:
     if name in ("urgent", "sound"):
         return "bool"
     if name in ("duration", "max_seconds"):
-        return "number"
+        return "integer"
     if name in MEDIA:
         return "media"
     if name == "link":
@@ -106,7 +106,8 @@ def slide_fields(slide_type: str, names: list[str]) -> list[Field]:
 
 def person_fields(slide_type: str) -> list[Field]:
     cls = model.Leader if slide_type == "leaders" else model.Person
-    return [Field(name, "number" if name in ("votes", "percent") else "text", LABELS[name],
+    kinds = {"votes": "integer", "percent": "number"}
+    return [Field(name, kinds.get(name, "text"), LABELS[name],
                   cls.model_fields[name].description or "", cls.model_fields[name].is_required())
             for name in PERSON_FIELDS[slide_type]]
 
@@ -163,9 +164,13 @@ def _date(text: str) -> Any:
         return text  # the validator names the date that does not exist
 
 
-def _number(text: str) -> Any:
+def _number(text: str, whole: bool = False) -> Any:
+    """A number as typed; for a whole number, 52.614 and 52,614 are the Vietnamese and English
+    ways of writing fifty-two thousand."""
     typed = clean(text)
     compact = typed.replace(" ", "")
+    if whole and re.fullmatch(r"\d{1,3}([.,]\d{3})+", compact):
+        return int(re.sub(r"[.,]", "", compact))
     if re.fullmatch(r"-?\d+", compact):
         return int(compact)
     if re.fullmatch(r"-?\d+[.,]\d+", compact):
@@ -220,8 +225,8 @@ def value_from(form, prefix: str, field: Field, old: Any) -> Any:
         return [line for line in (clean(part) for part in (form.get(key) or "").splitlines()) if line]
     if kind == "list":
         return _split(form.get(key))
-    if kind == "number":
-        return _number(form.get(key) or "") if clean(form.get(key)) else None
+    if kind in ("number", "integer"):
+        return _number(form.get(key) or "", whole=kind == "integer") if clean(form.get(key)) else None
     if kind == "date":
         return _date(form.get(key) or "") if clean(form.get(key)) else None
     if kind == "moment":

@@ -12,6 +12,7 @@ import secrets
 from typing import Any, Callable
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -244,7 +245,7 @@ async def _edit(request: Request, form, apply: Callable, page: Callable, prefixe
     if not save:
         return page(request, data, current.token, notice=RESUMED, **where, **_page_errors({}, prefixes))
     try:
-        saved = console.file.save(data, base)
+        saved = await run_in_threadpool(console.file.save, data, base)  # validation off the event loop
     except Conflict:
         base_data = console.file.version(base)
         if base_data is not None:  # their changes and mine together, to look at before saving

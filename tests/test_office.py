@@ -367,3 +367,66 @@ def test_the_login_sends_nobody_to_another_site(console):
         answer = web.post("/login", data={"csrf": _csrf(page.text), "name": "lan", "password": PASSWORDS["lan"],
                                           "next": target}, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"] == "/", target
+
+
+SLIDES_TYPED = {
+    "text": {"category": "Thông báo", "title": "Lịch tiếp công dân", "body": "Thứ Ba và Thứ Năm.\r\n\r\nTại **Một cửa**."},
+    "resolution": {"number": "09/NQ-HĐND", "date": "2026-03-28", "title": "Về việc thí điểm", "points": "Ý một\r\nÝ hai\r\n",
+                   "link.label": "Toàn văn", "link.url": "https://dongda.hanoi.gov.vn/nq/09"},
+    "image": {"file": "media/logo.png", "caption": "Biểu trưng", "background": "#0B3D2E"},
+    "video": {"file": "media/video-nhiem-ky-moi.mp4", "sound": "1", "max_seconds": "30"},
+    "delegates": {"body": "hdnd-phuong", "term": "nhiệm kỳ 2026 - 2031", "people.0.name": "Nguyễn Thị An",
+                  "people.0.votes": "12.345", "people.0.percent": "80,5", "people.1.name": "Lê Văn Bình"},
+    "leaders": {"title": "Lãnh đạo phường", "people.0.name": "Trần Văn Cường", "people.0.position": "Chủ tịch UBND"},
+}
+
+
+def test_every_slide_type_is_made_from_its_form_with_a_schedule(console):
+    web = client(console, "lan")
+    for kind, typed in SLIDES_TYPED.items():
+        page = web.get(f"/slides/new/{kind}")
+        fields = _form(page.text, f"/slides/new/{kind}") | typed
+        fields |= {"start": "2026-12-01", "start_time": "07:30", "end": "31/12/2026", "weekdays": ["T3", "T5"],
+                   "hours": "07:30-11:30, 13:30-17:00", "displays": "nha-van-hoa-to-5", "urgent": "1"}
+        saved = web.post(f"/slides/new/{kind}", data=fields)
+        assert "Đã lưu" in saved.text, (kind, re.findall(r'class="field-problem[^"]*"[^>]*>([^<]*)', saved.text))
+        slide = _feed(console)["slides"][-1]
+        assert slide["type"] == kind and slide["urgent"] is True
+        assert slide["start"] == "2026-12-01 07:30" and str(slide["end"]) == "2026-12-31"
+        assert slide["weekdays"] == ["T3", "T5"] and slide["hours"] == ["07:30-11:30", "13:30-17:00"]
+    text = (console.feed / "feed.yaml").read_text(encoding="utf-8")
+    assert "weekdays: [T3, T5]" in text and "body: |-\n" in text
+    slides = _feed(console)["slides"]
+    assert slides[-5]["points"] == ["Ý một", "Ý hai"] and slides[-5]["link"]["url"].endswith("/nq/09")
+    assert slides[-3]["sound"] is True and slides[-3]["max_seconds"] == 30
+    assert slides[-2]["people"][0] == {"name": "Nguyễn Thị An", "votes": 12345, "percent": 80.5}
+
+
+def test_the_faq_form_edits_and_adds_questions(console):
+    web = client(console, "lan")
+    page = web.get("/faq")
+    fields = _form(page.text, "/faq")
+    topics = len(_feed(console)["faq"])
+    fields["faq.0.questions.0.answer"] = "Câu trả lời **mới**."
+    spare = max(int(m[1]) for m in re.finditer(r"faq\.0\.questions\.(\d+)\.question", page.text))
+    fields[f"faq.0.questions.{spare}.question"] = "Câu hỏi thêm?"
+    fields[f"faq.0.questions.{spare}.answer"] = "Trả lời thêm."
+    fields[f"faq.{topics}.topic"] = "Chủ đề mới"
+    fields[f"faq.{topics}.questions.0.question"] = "Hỏi?"
+    fields[f"faq.{topics}.questions.0.answer"] = "Đáp."
+    assert "Đã lưu" in web.post("/faq", data=fields).text
+    faq = _feed(console)["faq"]
+    assert faq[0]["questions"][0]["answer"] == "Câu trả lời **mới**."
+    assert faq[0]["questions"][-1] == {"question": "Câu hỏi thêm?", "answer": "Trả lời thêm."}
+    assert faq[-1] == {"topic": "Chủ đề mới", "questions": [{"question": "Hỏi?", "answer": "Đáp."}]}
+
+
+def test_a_hand_broken_file_is_shown_not_overwritten(console):
+    web = client(console, "lan")
+    path = console.feed / "feed.yaml"
+    broken = path.read_text(encoding="utf-8").replace("ticker:\n", "ticker:\n  - [chưa đóng\n", 1)
+    path.write_text(broken, encoding="utf-8")
+    page = web.get("/")
+    assert "không đọc được" in page.text and "dòng" in page.text
+    assert web.get("/ward", follow_redirects=False).status_code == 303
+    assert path.read_text(encoding="utf-8") == broken
