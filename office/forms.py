@@ -120,6 +120,8 @@ def shown(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")  # 79,5 as staff write it
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d}"
     if isinstance(value, date):

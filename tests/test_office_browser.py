@@ -233,6 +233,13 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, nginx, tmp_p
     _viewport(browser, 1366, 768)
 
     if shots.docs:  # only when refreshing the screenshots: a render of the whole feed takes a while
+        browser.find_element(By.CSS_SELECTOR, f"#trang-{last - 1} a.title").click()
+        _wait_for(browser, "Danh sách người")
+        browser.execute_script("document.querySelector('fieldset.people').scrollIntoView()")
+        shots.take("sua-danh-sach")
+        browser.find_element(By.LINK_TEXT, "Phường, chữ chạy").click()
+        _wait_for(browser, "Phường và dòng chữ chạy")
+        shots.take("phuong")
         browser.find_element(By.LINK_TEXT, "Xem trước").click()
         browser.find_element(By.CSS_SELECTOR, "form[action='/preview'] button").click()
         _wait_for(browser, "cả vòng chiếu khoảng", 300)
