@@ -109,9 +109,10 @@ def guess_columns(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
     return best
 
 
-def _number(text: str) -> float | None:
+def _number(text: str, whole: bool = False) -> float | None:
+    """A number from a cell; for a count (whole), 52.614 and 52,614 are fifty-two thousand."""
     text = text.replace("%", "").replace(" ", "")
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):  # 52.614 or 52,614: thousands
+    if whole and re.fullmatch(r"[1-9]\d{0,2}([.,]\d{3})+", text):
         return float(re.sub(r"[.,]", "", text))
     text = text.replace(",", ".")
     try:
@@ -143,7 +144,7 @@ def people_from(rows: list[list[Any]], header: int, columns: dict[str, int]) -> 
         position = ", ".join(part for part in (get("position"), get("workplace")) if part)
         if position:
             person["position"] = position
-        votes = _number(get("votes")) if get("votes") else None
+        votes = _number(get("votes"), whole=True) if get("votes") else None
         if votes is not None:
             person["votes"] = int(votes)
         percent = _number(get("percent")) if get("percent") else None

@@ -22,6 +22,7 @@ from kiosk.store import atomic_write
 from office.state import ROLES, Audit, Throttle, Users, Workflow, check_apart
 
 HERE = Path(__file__).resolve().parent
+MAX_FIELDS = 60_000  # a list of 10,000 delegates has four fields a person
 
 
 @dataclass
@@ -91,7 +92,7 @@ def check_csrf(request: Request, sent: str | None) -> None:
 
 async def posted(request: Request, role: str | None = None) -> tuple[dict, FormData]:
     """The signed-in user and the posted form, after the session and CSRF checks."""
-    form = await request.form()
+    form = await request.form(max_fields=MAX_FIELDS)
     try:
         user = user_of(request, role)
     except NeedLogin:

@@ -71,8 +71,9 @@ def _form(html: str, action: str) -> dict:
         if kind == "textarea":
             fields[name[1]] = text
         elif kind == "select":
-            chosen = re.search(r'<option value="([^"]*)" selected', body[tag.end():body.index("</select>", tag.end())])
-            fields[name[1]] = chosen[1] if chosen else ""
+            options = body[tag.end():body.index("</select>", tag.end())]
+            chosen = re.search(r'<option value="([^"]*)" selected', options) or re.search(r'<option value="([^"]*)"', options)
+            fields[name[1]] = chosen[1] if chosen else ""  # a browser sends the first option when none is chosen
         elif 'type="checkbox"' in attrs:
             if "checked" in attrs:
                 fields.setdefault(name[1], []).append(re.search(r'value="([^"]*)"', attrs)[1])
@@ -430,3 +431,26 @@ def test_a_hand_broken_file_is_shown_not_overwritten(console):
     assert "không đọc được" in page.text and "dòng" in page.text
     assert web.get("/ward", follow_redirects=False).status_code == 303
     assert path.read_text(encoding="utf-8") == broken
+
+
+def test_a_list_of_400_delegates_is_imported_and_edited(console, tmp_path):
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["STT", "Họ và tên", "Nghề nghiệp, chức vụ", "Số phiếu", "Tỷ lệ"])
+    for number in range(1, 401):
+        book.active.append([number, f"Nguyễn Văn Người {number:03d}", "Tổ trưởng tổ dân phố", 1000 + number,
+                            0.5 + number / 1000])
+    book.save(tmp_path / "ds.xlsx")
+    web = client(console, "lan")
+    token = _csrf(web.get("/import").text)
+    read = web.post(f"/import?csrf={token}", files={"file": ("ds.xlsx", (tmp_path / "ds.xlsx").read_bytes())})
+    assert "400 người" in read.text
+    added = web.post(read.url.path, data=_form(read.text, read.url.path) | {"do": "add"})
+    assert "400 đại biểu" in added.text, re.findall(r"Chưa thêm[^<]*", added.text)
+    index = len(_feed(console)["slides"]) - 1
+    fields = _form(web.get(f"/slides/{index}").text, f"/slides/{index}")
+    assert len([k for k in fields if k.startswith("people.")]) >= 1600
+    fields["people.399.name"] = "Trần Thị Cuối"
+    assert "Đã lưu" in web.post(f"/slides/{index}", data=fields).text
+    people = _feed(console)["slides"][index]["people"]
+    assert len(people) == 400 and people[399]["name"] == "Trần Thị Cuối" and people[0]["percent"] == 50.1
