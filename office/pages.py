@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from kiosk import model
 from office import forms
-from office.feedfile import Conflict, Refused, Snapshot, dump, load_round_trip, merge
+from office.feedfile import Conflict, Refused, Snapshot, check, dump, load_round_trip, merge
 from office.web import console_of, flash, go, posted, render, user_of
 
 CONFLICT = ("Trong lúc bạn sửa, bản tin đã được lưu ở nơi khác (một người khác, hoặc tệp được sửa tay). "
@@ -244,6 +244,9 @@ async def _edit(request: Request, form, apply: Callable, page: Callable, prefixe
     base = form.get("base") or ""
     if not save:
         return page(request, data, current.token, notice=RESUMED, **where, **_page_errors({}, prefixes))
+    if form.get("check"):  # htmx, as staff type: what the validator would say, nothing saved
+        checked = await run_in_threadpool(check, dump(data), console.feed)
+        return render(request, "check_part.html", **_page_errors(checked.by_path(), prefixes))
     try:
         saved = await run_in_threadpool(console.file.save, data, base)  # validation off the event loop
     except Conflict:

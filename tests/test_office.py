@@ -454,3 +454,15 @@ def test_a_list_of_400_delegates_is_imported_and_edited(console, tmp_path):
     assert "Đã lưu" in web.post(f"/slides/{index}", data=fields).text
     people = _feed(console)["slides"][index]["people"]
     assert len(people) == 400 and people[399]["name"] == "Trần Thị Cuối" and people[0]["percent"] == 50.1
+
+
+def test_a_form_is_checked_as_staff_type_without_saving(console):
+    web = client(console, "lan")
+    before = (console.feed / "feed.yaml").read_bytes()
+    fields = _form(web.get("/ward").text, "/ward") | {"check": "1", "ward.website.url": "dongda.hanoi.gov.vn"}
+    answer = web.post("/ward", data=fields, headers={"HX-Request": "true"})
+    assert "Nếu lưu bây giờ sẽ chưa được" in answer.text and "không phải một địa chỉ web đầy đủ" in answer.text
+    assert 'href="#o-ward-website-url"' in answer.text and "<html" not in answer.text
+    fields["ward.website.url"] = "https://dongda.hanoi.gov.vn"
+    assert "Chưa thấy lỗi nào" in web.post("/ward", data=fields).text
+    assert (console.feed / "feed.yaml").read_bytes() == before

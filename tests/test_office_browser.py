@@ -188,7 +188,11 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, nginx, tmp_p
     assert "https://" in browser.find_element(By.CSS_SELECTOR, ".has-problem .field-problem").text
     shots.take("sua-trang")
     field.clear()
-    field.send_keys("https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop")
+    field.send_keys("dongda.hanoi.gov.vn/nq/quy-che-ky-hop\t")  # checked as the clerk leaves the field
+    _wait_for(browser, "Nếu lưu bây giờ sẽ chưa được")
+    field.clear()
+    field.send_keys("https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop\t")
+    _wait_for(browser, "Chưa thấy lỗi nào")
     browser.find_element(By.CSS_SELECTOR, ".save button").click()
     _wait_for(browser, "Đã lưu")
     assert "Bản tin hợp lệ" in _text(browser)
