@@ -45,7 +45,7 @@ async def login(request: Request) -> Response:
     check_csrf(request, form.get("csrf"))
     name, password = (form.get("name") or "").strip(), form.get("password") or ""
     keys = (f"name:{name.casefold()}", f"ip:{_client(request)}")
-    kept = {k: v for k, v in form.multi_items() if k.startswith("kept.")}
+    kept = [(k, v) for k, v in form.multi_items() if k.startswith("kept.")]
     wait = console.throttle.wait_for(*keys)
     if wait > 0:
         return render(request, "login.html", 429, name=name, kept=kept, next=form.get("next", "/"),
@@ -59,7 +59,7 @@ async def login(request: Request) -> Response:
     request.session.clear()  # a new session: nothing carried over from before the login
     request.session["user"] = {"name": name, "role": role}
     if kept:  # the form that was open when the session ended: shown again, not saved yet
-        data = ImmutableMultiDict([(k[len("kept."):], v) for k, v in kept.items() if k != "kept.csrf"])
+        data = ImmutableMultiDict([(k[len("kept."):], v) for k, v in kept if k != "kept.csrf"])
         return await pages.resume(request, _local(form.get("next")), data)
     return go(_local(form.get("next")))
 
@@ -73,7 +73,7 @@ async def logout(request: Request) -> Response:
 async def need_login(request: Request, exc: Exception) -> Response:
     kept = getattr(request.state, "kept_form", None)
     if kept is not None:
-        fields = {f"kept.{k}": v for k, v in kept.multi_items() if isinstance(v, str)}
+        fields = [(f"kept.{k}", v) for k, v in kept.multi_items() if isinstance(v, str)]
         return render(request, "login.html", 401, kept=fields, next=request.url.path,
                       problem="Phiên làm việc đã hết hạn. Hãy đăng nhập lại: chữ bạn vừa gõ vẫn được giữ.")
     if request.method != "GET":
@@ -88,6 +88,32 @@ async def http_problem(request: Request, exc: HTTPException) -> Response:
     return render(request, "problem.html", exc.status_code, problem=exc.detail)
 
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
+                               "base-uri 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class SecurityHeaders:
+    """Every answer: no framing, no scripts or styles but the console's own, no sniffing."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [
+                    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
 def build_app(console: Console) -> Starlette:
     routes = [
         Route("/login", login_page, methods=["GET"]),
@@ -96,7 +122,7 @@ def build_app(console: Console) -> Starlette:
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         *pages.routes(),
     ]
-    middleware = [Middleware(SessionMiddleware, secret_key=session_secret(console.state),
+    middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=session_secret(console.state),
                              session_cookie="office_session", max_age=SESSION_HOURS * 3600,
                              same_site="strict", https_only=console.secure_cookies)]
     app = Starlette(routes=routes, middleware=middleware,

@@ -97,7 +97,7 @@ async def changed_on_disk(request: Request) -> Response:
         return HTMLResponse("")
     return HTMLResponse(
         "<p class='notice warn' role='alert'>Tệp bản tin vừa được lưu ở nơi khác. "
-        f"<a href='{request.url.path.replace('/changed', '') or '/'}'>Tải lại</a> để xem bản mới "
+        "<a href=''>Tải lại</a> để xem bản mới "
         "(chữ đang gõ ở trang này sẽ mất), hoặc Lưu: bạn sẽ được hỏi lại trước khi ghi.</p>")
 
 

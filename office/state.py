@@ -96,6 +96,7 @@ class Throttle:
     further try waits twice as long as the one before (up to an hour)."""
 
     FREE = 3
+    REMEMBERED = 10_000  # names and addresses; the oldest are forgotten first
 
     def __init__(self, clock=time.monotonic):
         self.clock = clock
@@ -113,7 +114,10 @@ class Throttle:
             for key in keys:
                 count = self._misses.get(key, (0, 0.0))[0] + 1
                 delay = 0.0 if count < self.FREE else min(3600.0, 2.0 ** (count - self.FREE + 1))
+                self._misses.pop(key, None)
                 self._misses[key] = (count, now + delay)
+            while len(self._misses) > self.REMEMBERED:
+                self._misses.pop(next(iter(self._misses)))
 
     def passed(self, *keys: str) -> None:
         with self._lock:

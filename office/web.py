@@ -69,8 +69,10 @@ def console_of(request: Request) -> Console:
 
 def user_of(request: Request, role: str | None = None) -> dict:
     user = request.session.get("user")
-    if not user or user.get("name") not in console_of(request).users.all():
+    known = console_of(request).users.all().get(user.get("name")) if user else None
+    if not known:  # signed out, or the account was removed since
         raise NeedLogin()
+    user["role"] = known["role"]  # a role changed since the login counts at once
     if role and user.get("role") != role:
         raise HTTPException(403, "Chỉ người duyệt được làm việc này.")
     return user

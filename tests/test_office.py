@@ -79,7 +79,12 @@ def _form(html: str, action: str) -> dict:
                 fields.setdefault(name[1], []).append(re.search(r'value="([^"]*)"', attrs)[1])
         else:
             value = re.search(r'value="([^"]*)"', attrs)
-            fields[name[1]] = value[1] if value else ""
+            value = value[1] if value else ""
+            if name[1] in fields:  # one name several times (kept check boxes): all are sent
+                before = fields[name[1]]
+                fields[name[1]] = (before if isinstance(before, list) else [before]) + [value]
+            else:
+                fields[name[1]] = value
     import html as html_module
     return {k: [html_module.unescape(x) for x in v] if isinstance(v, list) else html_module.unescape(v)
             for k, v in fields.items()}
@@ -136,6 +141,19 @@ def test_session_cookie_is_signed_and_http_only(console):
     forged = client(console)
     forged.cookies.set("office_session", cookie.value[:-4] + "AAAA")
     assert forged.get("/", follow_redirects=False).status_code == 303
+    page = web.get("/")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_account_removed_or_changed_counts_at_once(console):
+    web = client(console, "hung")
+    console.users.add("hung", "editor", PASSWORDS["hung"])
+    assert "Chỉ người duyệt mới xuất bản được" in web.get("/review").text
+    users = console.users.all()
+    del users["hung"]
+    (console.state / "users.json").write_text(__import__("json").dumps(users))
+    assert web.get("/", follow_redirects=False).status_code == 303
 
 
 def test_wrong_passwords_slow_the_login_down(console):
@@ -466,3 +484,14 @@ def test_a_form_is_checked_as_staff_type_without_saving(console):
     fields["ward.website.url"] = "https://dongda.hanoi.gov.vn"
     assert "Chưa thấy lỗi nào" in web.post("/ward", data=fields).text
     assert (console.feed / "feed.yaml").read_bytes() == before
+
+
+def test_an_expired_session_keeps_every_ticked_box(console):
+    web = client(console, "lan")
+    index = next(i for i, s in enumerate(_feed(console)["slides"]) if s["type"] == "text")
+    fields = _form(web.get(f"/slides/{index}").text, f"/slides/{index}") | {"weekdays": ["T3", "T5", "CN"]}
+    web.cookies.clear()
+    answer = web.post(f"/slides/{index}", data=fields)
+    login = _form(answer.text, "/login") | {"name": "lan", "password": PASSWORDS["lan"]}
+    resumed = web.post("/login", data=login)
+    assert _form(resumed.text, f"/slides/{index}")["weekdays"] == ["T3", "T5", "CN"]

@@ -123,6 +123,7 @@ def browser():
                      "--window-size=1366,768", "--lang=vi", "--force-device-scale-factor=1"):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     _viewport(driver, 1366, 768)
     driver.implicitly_wait(5)
@@ -281,6 +282,9 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, nginx, tmp_p
     listed = next(s for s in published.slides if s.type == "delegates" and s.constituency == "Đơn vị bầu cử số 6")
     assert sorted(p.name for p in listed.people) == sorted(names) and len(listed.people) == 30
     assert published.slides.index(listed) == len(published.slides) - 2
+
+    # No page broke a rule of its own security policy or failed a script.
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
     # A display syncing from nginx installs the new list.
     settings = tmp_path / "display.yaml"
