@@ -30,7 +30,7 @@ from office.web import check_csrf, console_of, flash, go, posted, render, user_o
 MAX_SHEET = 10 * 1024 * 1024
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 HEADER_ROWS = 15  # the header is within the first rows (titles and the committee's name above it)
-ROLES = {
+COLUMN_ROLES = {
     "stt": "Số thứ tự", "name": "Họ và tên", "birth": "Ngày sinh", "position": "Nghề nghiệp, chức vụ",
     "workplace": "Nơi công tác", "votes": "Số phiếu", "percent": "Tỷ lệ",
 }
@@ -218,7 +218,7 @@ def _import_context(kept: dict, form=None) -> dict:
     rows, header = kept["rows"], kept["header"]
     columns = dict(kept["columns"])
     if form is not None:
-        columns = {role: int(form.get(f"col.{role}")) for role in ROLES
+        columns = {role: int(form.get(f"col.{role}")) for role in COLUMN_ROLES
                    if (form.get(f"col.{role}") or "").lstrip("-").isdigit() and int(form.get(f"col.{role}")) >= 0}
         if (form.get("header") or "").isdigit():
             header = min(int(form["header"]) - 1, max(len(rows) - 1, 0))
@@ -232,7 +232,7 @@ def _import_context(kept: dict, form=None) -> dict:
         problem = str(error)
     if not problem and not people:
         problem = "không thấy tên người nào dưới dòng tiêu đề; hãy kiểm tra dòng tiêu đề và cột họ tên"
-    return {"kept": kept, "columns": columns, "header": header, "choices": choices, "roles": ROLES,
+    return {"kept": kept, "columns": columns, "header": header, "choices": choices, "column_roles": COLUMN_ROLES,
             "people": official_order(people), "skipped": skipped, "problem": problem,
             "bodies": forms.BODY_CHOICES}
 

@@ -356,7 +356,7 @@ def test_a_csv_delegate_list_is_imported_in_official_order(console):
     web = client(console, "lan")
     token = _csrf(web.get("/import").text)
     read = web.post(f"/import?csrf={token}", files={"file": ("ds.csv", data.getvalue().encode("utf-8-sig"), "text/csv")})
-    assert "2 người" in read.text
+    assert "2 người" in read.text and "lan · Biên tập" in read.text
     names = re.findall(r"<tr><td>\d+</td><td>([^<]+)</td>", read.text)
     assert names == ["Nguyễn Thị An", "Trần Văn Bình"]
     fields = _form(read.text, read.url.path) | {"do": "add", "body": "hdnd-phuong", "term": "nhiệm kỳ 2026 - 2031"}
