@@ -154,7 +154,7 @@ def _video_lengths(request: Request, shots: list[Shot]) -> None:
                 shot.seconds = min(info.seconds, slide.max_seconds or info.seconds)
 
 
-def _context(request: Request) -> dict:
+def preview_context(request: Request) -> dict:
     previews = previews_of(request)
     key = previews.key()
     views = []
@@ -169,13 +169,13 @@ def _context(request: Request) -> dict:
 
 async def preview_page(request: Request) -> Response:
     user_of(request)
-    return render(request, "preview.html", **_context(request))
+    return render(request, "preview.html", **preview_context(request))
 
 
 async def preview_part(request: Request) -> Response:
     """For htmx: the previews, polled while one renders."""
     user_of(request)
-    return render(request, "preview_part.html", **_context(request))
+    return render(request, "preview_part.html", **preview_context(request))
 
 
 async def preview_start(request: Request) -> Response:
@@ -185,7 +185,7 @@ async def preview_start(request: Request) -> Response:
         raise HTTPException(400, "Không có cỡ màn hình này.")
     previews = previews_of(request)
     previews.start(previews.key(), size)
-    return go("/preview")
+    return go("/review" if form.get("back") == "/review" else "/preview")
 
 
 async def preview_image(request: Request) -> Response:

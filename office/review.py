@@ -23,7 +23,8 @@ from kiosk.signing import KeyProblem
 from kiosk.store import atomic_write
 from kiosk.yamlsource import load_yaml
 from office import forms
-from office.state import StateProblem, unlock_key
+from office.previews import preview_context
+from office.state import KEY_FILE, StateProblem, unlock_key
 from office.web import console_of, flash, go, posted, render, user_of
 
 PUBLISHED_COPY = "published.yaml"
@@ -156,7 +157,8 @@ async def review_page(request: Request, status: int = 200, problem: str | None =
     return render(request, "review.html", status, snapshot=snapshot, changes=listed,
                   unchanged=old_raw == snapshot.raw, errors=snapshot.checked.errors,
                   warnings=snapshot.checked.result.warnings, workflow=console.workflow.get(),
-                  last=console.audit.last("xuất bản"), problem=problem, key_ready=(console.state / "office-key.pem").is_file())
+                  last=console.audit.last("xuất bản"), problem=problem, key_ready=(console.state / KEY_FILE).is_file(),
+                  **(preview_context(request) if snapshot.data is not None else {"views": []}))
 
 
 async def submit(request: Request) -> Response:

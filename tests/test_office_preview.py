@@ -50,3 +50,4 @@ def test_preview_renders_in_a_subprocess_once_per_content(tmp_path):
     rendered = [p for p in (console.state / "previews").iterdir() if p.is_dir() and "-ngang" in p.name]
     assert len(rendered) == 1
     assert web.get("/preview/img/../../users.json/x.png").status_code == 404
+    assert images[0] in web.get("/review").text  # the approver sees the same pictures
