@@ -83,6 +83,9 @@ def _serve(args) -> int:
               file=sys.stderr)
         return 1
     host, port = args.listen
+    if host not in ("127.0.0.1", "localhost", "::1") and not args.secure_cookies:
+        print("cảnh báo: bảng điều khiển nghe ở mạng ngoài mà không qua HTTPS: mật khẩu đi qua mạng không mã hóa; "
+              "hãy để 127.0.0.1 và đặt sau proxy HTTPS của phường (xem README)", file=sys.stderr)
     print(f"Bảng điều khiển: http://{host}:{port}/ (thư mục riêng: {console.state})")
     uvicorn.run(build_app(console), host=host, port=port, log_level="warning", proxy_headers=True,
                 server_header=False)

@@ -150,9 +150,11 @@ class FeedFile:
             data = load_round_trip(raw)
         except YAMLError:
             data = None
-        snapshot = Snapshot(raw, token_of(raw), data, check(raw, self.folder))
+        return self._remember(stamp, Snapshot(raw, token_of(raw), data, check(raw, self.folder)))
+
+    def _remember(self, stamp: tuple, snapshot: Snapshot) -> Snapshot:
         self._cache = (stamp, snapshot)
-        self._seen[snapshot.token] = raw
+        self._seen[snapshot.token] = snapshot.raw
         while len(self._seen) > SEEN_VERSIONS:
             self._seen.pop(next(iter(self._seen)))
         return snapshot
@@ -175,7 +177,8 @@ class FeedFile:
             if checked.errors:
                 raise Refused(checked)
             atomic_write(self.path, candidate)
-        return self.read()
+            # What was written is what was checked: no second read of a large file.
+            return self._remember(self._stamp(), Snapshot(candidate, token_of(candidate), data, checked))
 
 
 def merge(base: Any, mine: Any, theirs: Any) -> Any:

@@ -58,7 +58,7 @@ MEDIA = {"file", "picture", "logo", "photo"}
 @dataclass
 class Field:
     name: str
-    kind: str  # text, textarea, lines, date, moment, weekdays, list, bool, number, select, media, link, people
+    kind: str  # text, textarea, lines, date, moment, weekdays, list, bool, integer, number, select, media, link, people
     label: str
     help: str
     required: bool
@@ -83,7 +83,7 @@ def _kind(slide_type: str, name: str) -> str:
     if name in ("urgent", "sound"):
         return "bool"
     if name in ("duration", "max_seconds"):
-        return "number"
+        return "integer"
     if name in MEDIA:
         return "media"
     if name == "link":
@@ -106,7 +106,8 @@ def slide_fields(slide_type: str, names: list[str]) -> list[Field]:
 
 def person_fields(slide_type: str) -> list[Field]:
     cls = model.Leader if slide_type == "leaders" else model.Person
-    return [Field(name, "number" if name in ("votes", "percent") else "text", LABELS[name],
+    kinds = {"votes": "integer", "percent": "number"}
+    return [Field(name, kinds.get(name, "text"), LABELS[name],
                   cls.model_fields[name].description or "", cls.model_fields[name].is_required())
             for name in PERSON_FIELDS[slide_type]]
 
@@ -119,6 +120,8 @@ def shown(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")  # 79,5 as staff write it
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d}"
     if isinstance(value, date):
@@ -163,9 +166,13 @@ def _date(text: str) -> Any:
         return text  # the validator names the date that does not exist
 
 
-def _number(text: str) -> Any:
+def _number(text: str, whole: bool = False) -> Any:
+    """A number as typed; for a whole number, 52.614 and 52,614 are the Vietnamese and English
+    ways of writing fifty-two thousand."""
     typed = clean(text)
     compact = typed.replace(" ", "")
+    if whole and re.fullmatch(r"\d{1,3}([.,]\d{3})+", compact):
+        return int(re.sub(r"[.,]", "", compact))
     if re.fullmatch(r"-?\d+", compact):
         return int(compact)
     if re.fullmatch(r"-?\d+[.,]\d+", compact):
@@ -187,7 +194,7 @@ def _same(old: Any, new: Any) -> bool:
     return old == new
 
 
-def _put(target: CommentedMap, name: str, value: Any, required: bool) -> None:
+def put(target: CommentedMap, name: str, value: Any, required: bool) -> None:
     """Set a field, keeping the file's own writing of a value staff did not change. An empty
     required field is written empty so that the validator points at the field itself."""
     if value is None or value == [] or value == "":
@@ -220,8 +227,8 @@ def value_from(form, prefix: str, field: Field, old: Any) -> Any:
         return [line for line in (clean(part) for part in (form.get(key) or "").splitlines()) if line]
     if kind == "list":
         return _split(form.get(key))
-    if kind == "number":
-        return _number(form.get(key) or "") if clean(form.get(key)) else None
+    if kind in ("number", "integer"):
+        return _number(form.get(key) or "", whole=kind == "integer") if clean(form.get(key)) else None
     if kind == "date":
         return _date(form.get(key) or "") if clean(form.get(key)) else None
     if kind == "moment":
@@ -246,8 +253,8 @@ def apply_link(form, prefix: str, target: CommentedMap, name: str, required: boo
     if not isinstance(link, dict):
         link = CommentedMap()
         target[name] = link
-    _put(link, "label", label, True)
-    _put(link, "url", url, True)
+    put(link, "label", label, True)
+    put(link, "url", url, True)
 
 
 def apply_fields(form, prefix: str, target: CommentedMap, fields: list[Field], slide_type: str = "") -> None:
@@ -257,7 +264,7 @@ def apply_fields(form, prefix: str, target: CommentedMap, fields: list[Field], s
         elif field.kind == "people":
             apply_rows(form, f"{prefix}people", target, "people", person_fields(slide_type))
         else:
-            _put(target, field.name, value_from(form, prefix, field, target.get(field.name)), field.required)
+            put(target, field.name, value_from(form, prefix, field, target.get(field.name)), field.required)
 
 
 def row_count(form, prefix: str) -> int:
@@ -278,7 +285,7 @@ def apply_rows(form, prefix: str, target: CommentedMap, name: str, fields: list[
             continue
         item = old[index] if index < len(old) and isinstance(old[index], dict) else CommentedMap()
         for field in fields:
-            _put(item, field.name, value_from(form, row_prefix, field, item.get(field.name)), field.required)
+            put(item, field.name, value_from(form, row_prefix, field, item.get(field.name)), field.required)
         rows.append(item)
     if isinstance(target.get(name), CommentedSeq) and [id(r) for r in rows] == [id(r) for r in target[name]]:
         return
@@ -315,6 +322,15 @@ def shown_day(value: Any) -> str:
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     return str(value)
+
+
+def number_vi(value: Any) -> str:
+    """A number the Vietnamese way: 52.614 votes, 79,5 per cent."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "" if value is None else str(value)
+    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 1000:
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:g}".replace(".", ",")
 
 
 def slide_title(slide: dict) -> str:

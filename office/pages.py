@@ -12,6 +12,7 @@ import secrets
 from typing import Any, Callable
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -19,7 +20,7 @@ from starlette.routing import Route
 
 from kiosk import model
 from office import forms
-from office.feedfile import Conflict, Refused, Snapshot, dump, load_round_trip, merge
+from office.feedfile import Conflict, Refused, Snapshot, check, dump, load_round_trip, merge
 from office.web import console_of, flash, go, posted, render, user_of
 
 CONFLICT = ("Trong lúc bạn sửa, bản tin đã được lưu ở nơi khác (một người khác, hoặc tệp được sửa tay). "
@@ -54,13 +55,15 @@ def _elsewhere(errors: dict, prefixes: tuple[str, ...]) -> list:
 
 
 def page_for(path: str) -> str:
-    match = re.match(r"slides\.(\d+)", path)
+    """The page that can fix what is at this data path, with the field's own anchor."""
+    match = re.match(r"slides\.(\d+)\.?(.*)", path)
     if match:
-        return f"/slides/{match[1]}"
+        return f"/slides/{match[1]}" + (f"#o-{match[2].replace('.', '-')}" if match[2] else "")
+    anchor = f"#o-{path.replace('.', '-')}" if path else ""
     if path.startswith(("ward", "ticker", "expires")):
-        return "/ward"
+        return "/ward" + anchor
     if path.startswith("faq"):
-        return "/faq"
+        return "/faq" + anchor
     return "/"
 
 
@@ -94,7 +97,7 @@ async def changed_on_disk(request: Request) -> Response:
         return HTMLResponse("")
     return HTMLResponse(
         "<p class='notice warn' role='alert'>Tệp bản tin vừa được lưu ở nơi khác. "
-        f"<a href='{request.url.path.replace('/changed', '') or '/'}'>Tải lại</a> để xem bản mới "
+        "<a href=''>Tải lại</a> để xem bản mới "
         "(chữ đang gõ ở trang này sẽ mất), hoặc Lưu: bạn sẽ được hỏi lại trước khi ghi.</p>")
 
 
@@ -155,9 +158,9 @@ def _apply_ward(form, data: Any) -> None:
     forms.apply_rows(form, "ward.links", ward, "links", LINK_FIELDS)
     if not ward.get("links"):
         ward.pop("links", None)
-    forms._put(data, "ticker", forms.value_from(form, "", forms.Field("ticker", "lines", "", "", False),
+    forms.put(data, "ticker", forms.value_from(form, "", forms.Field("ticker", "lines", "", "", False),
                                                 data.get("ticker")), False)
-    forms._put(data, "expires", forms.value_from(form, "", forms.Field("expires", "date", "", "", True),
+    forms.put(data, "expires", forms.value_from(form, "", forms.Field("expires", "date", "", "", True),
                                                  data.get("expires")), True)
 
 
@@ -197,10 +200,10 @@ def _apply_faq(form, data: Any) -> None:
             questions.append(item)
         if not name and not questions:
             continue
-        forms._put(topic, "topic", name, True)
+        forms.put(topic, "topic", name, True)
         topic["questions"] = questions
         topics.append(topic)
-    forms._put(data, "faq", topics if topics else None, False)
+    forms.put(data, "faq", topics if topics else None, False)
 
 
 def _slide_page(request, data, token, index, **extra):
@@ -223,7 +226,10 @@ def _media_names(request: Request) -> list[str]:
 
 
 def _page_errors(errors: dict, prefixes: tuple[str, ...]) -> dict:
-    return {"errors": errors, "elsewhere": _elsewhere(errors, prefixes)}
+    here = [("#" + page_for(path).partition("#")[2], problem) for path, problems in errors.items()
+            if path.startswith(prefixes) or path in {p.rstrip(".") for p in prefixes}
+            for problem in problems if not problem.warning]
+    return {"errors": errors, "elsewhere": _elsewhere(errors, prefixes), "here": here}
 
 
 async def _edit(request: Request, form, apply: Callable, page: Callable, prefixes: tuple[str, ...],
@@ -238,8 +244,11 @@ async def _edit(request: Request, form, apply: Callable, page: Callable, prefixe
     base = form.get("base") or ""
     if not save:
         return page(request, data, current.token, notice=RESUMED, **where, **_page_errors({}, prefixes))
+    if form.get("check"):  # htmx, as staff type: what the validator would say, nothing saved
+        checked = await run_in_threadpool(check, dump(data), console.feed)
+        return render(request, "check_part.html", **_page_errors(checked.by_path(), prefixes))
     try:
-        saved = console.file.save(data, base)
+        saved = await run_in_threadpool(console.file.save, data, base)  # validation off the event loop
     except Conflict:
         base_data = console.file.version(base)
         if base_data is not None:  # their changes and mine together, to look at before saving

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from kiosk import model
+from kiosk.media import probe_mp4
 from office.media import media_names
 from office.web import console_of, go, posted, render, user_of
 
@@ -136,13 +138,30 @@ def loop_time(shots: list[Shot]) -> str:
     return f"{minutes} phút {seconds} giây" if minutes else f"{seconds} giây"
 
 
-def _context(request: Request) -> dict:
+def _video_lengths(request: Request, shots: list[Shot]) -> None:
+    """A video's page has no fixed time on screen (it plays to its end, or to max_seconds): count
+    the video's own length in the loop."""
+    console = console_of(request)
+    feed = console.file.read().checked.result.feed
+    if feed is None:
+        return
+    slides = dict(zip(model.slide_ids(feed.slides), feed.slides))
+    for shot in shots:
+        slide = slides.get(shot.slide_id)
+        if shot.kind == "video" and not shot.seconds and slide is not None:
+            info = probe_mp4(console.feed / slide.file)
+            if info is not None:
+                shot.seconds = min(info.seconds, slide.max_seconds or info.seconds)
+
+
+def preview_context(request: Request) -> dict:
     previews = previews_of(request)
     key = previews.key()
     views = []
     for size, label in SIZE_NAMES.items():
         state = previews.state(key, size)
         shots = previews.shots(key, size) if state == "done" else []
+        _video_lengths(request, shots)
         views.append({"size": size, "label": label, "state": state, "shots": shots, "loop": loop_time(shots),
                       "failure": previews.failure(key, size) if state == "failed" else ""})
     return {"key": key, "views": views, "running": any(v["state"] == "running" for v in views)}
@@ -150,13 +169,13 @@ def _context(request: Request) -> dict:
 
 async def preview_page(request: Request) -> Response:
     user_of(request)
-    return render(request, "preview.html", **_context(request))
+    return render(request, "preview.html", **preview_context(request))
 
 
 async def preview_part(request: Request) -> Response:
     """For htmx: the previews, polled while one renders."""
     user_of(request)
-    return render(request, "preview_part.html", **_context(request))
+    return render(request, "preview_part.html", **preview_context(request))
 
 
 async def preview_start(request: Request) -> Response:
@@ -166,7 +185,7 @@ async def preview_start(request: Request) -> Response:
         raise HTTPException(400, "Không có cỡ màn hình này.")
     previews = previews_of(request)
     previews.start(previews.key(), size)
-    return go("/preview")
+    return go("/review" if form.get("back") == "/review" else "/preview")
 
 
 async def preview_image(request: Request) -> Response:

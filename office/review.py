@@ -17,15 +17,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from kiosk import model
 from kiosk import publish as kiosk_publish
 from kiosk.signing import KeyProblem
 from kiosk.store import atomic_write
 from kiosk.yamlsource import load_yaml
 from office import forms
-from office.state import StateProblem, unlock_key
+from office.previews import preview_context
+from office.state import KEY_FILE, StateProblem, unlock_key
 from office.web import console_of, flash, go, posted, render, user_of
 
 PUBLISHED_COPY = "published.yaml"
+ORDER_WORDS = dict(forms.ORDER_CHOICES)
 
 
 def _plain(raw: bytes | None) -> dict:
@@ -40,16 +43,30 @@ def _lines(value: Any, label: str = "") -> list[str]:
     prefix = f"{label}: " if label else ""
     if isinstance(value, dict):
         if set(value) <= {"name", "position", "votes", "percent", "photo"} and "name" in value:
-            return [prefix + " — ".join(str(value[k]) for k in ("name", "position", "votes", "percent") if k in value)]
+            parts = [value[k] for k in ("name", "position") if k in value]
+            if "votes" in value:
+                parts.append(f"{forms.number_vi(value['votes'])} phiếu")
+            if "percent" in value:
+                parts.append(f"{forms.number_vi(value['percent'])}%")
+            return [prefix + " — ".join(str(part) for part in parts)]
         found = []
         for key, item in value.items():
-            found += _lines(item, forms.LABELS.get(key, key))
+            if key == "type":
+                continue  # said in the change's title
+            if key == "body" and item in model.BODIES:
+                found.append(f"Cơ quan: {model.BODIES[item]}")
+            elif key == "order" and item in ORDER_WORDS:
+                found.append(f"Thứ tự: {ORDER_WORDS[item]}")
+            else:
+                found += _lines(item, "Người" if key == "people" else forms.LABELS.get(key, key))
         return found
     if isinstance(value, list):
         found = []
         for item in value:
             found += _lines(item, label)
         return found
+    if isinstance(value, float):
+        return [prefix + forms.number_vi(value)]
     return [prefix + forms.shown(value)]
 
 
@@ -63,6 +80,8 @@ def word_diff(old: str, new: str) -> Markup:
             continue
         if a2 > a1:
             out.append(Markup("<del>%s</del>") % "".join(before[a1:a2]))
+            if b2 > b1:
+                out.append(Markup(" "))
         if b2 > b1:
             out.append(Markup("<ins>%s</ins>") % "".join(after[b1:b2]))
     return Markup("").join(out)
@@ -104,6 +123,11 @@ def changes(old: dict, new: dict) -> list[Change]:
     new_slides = [s for s in new.get("slides") or [] if isinstance(s, dict)]
     old_at = {_key(s): (i, s) for i, s in enumerate(old_slides)}
     new_keys = {_key(s) for s in new_slides}
+    # Moved: out of order among the slides both versions have (not merely pushed by one added before).
+    old_order = [k for k in old_at if k in new_keys]
+    new_order = [_key(s) for s in new_slides if _key(s) in old_at]
+    matcher = difflib.SequenceMatcher(None, old_order, new_order, autojunk=False)
+    in_order = {k for block in matcher.get_matching_blocks() for k in new_order[block.b:block.b + block.size]}
     for index, slide in enumerate(new_slides):
         where = f"trang {index + 1}"
         title = f"{forms.TYPE_NAMES.get(slide.get('type'), slide.get('type'))}: {forms.slide_title(slide)}"
@@ -114,7 +138,7 @@ def changes(old: dict, new: dict) -> list[Change]:
         diff = line_diff(_lines(before[1]), _lines(slide))
         if diff:
             found.append(Change("changed", title, where, diff))
-        elif before[0] != index:
+        elif _key(slide) not in in_order:
             found.append(Change("moved", title, f"từ trang {before[0] + 1} sang {where}"))
     for key, (index, slide) in old_at.items():
         if key not in new_keys:
@@ -130,10 +154,11 @@ async def review_page(request: Request, status: int = 200, problem: str | None =
     published = console.state / PUBLISHED_COPY
     old_raw = published.read_bytes() if published.is_file() else None
     listed = changes(_plain(old_raw), _plain(snapshot.raw)) if snapshot.data is not None else []
-    return render(request, "review.html", status, snapshot=snapshot, changes=listed, first=old_raw is None,
+    return render(request, "review.html", status, snapshot=snapshot, changes=listed,
                   unchanged=old_raw == snapshot.raw, errors=snapshot.checked.errors,
                   warnings=snapshot.checked.result.warnings, workflow=console.workflow.get(),
-                  last=console.audit.last("xuất bản"), problem=problem, key_ready=(console.state / "office-key.pem").is_file())
+                  last=console.audit.last("xuất bản"), problem=problem, key_ready=(console.state / KEY_FILE).is_file(),
+                  **(preview_context(request) if snapshot.data is not None else {"views": []}))
 
 
 async def submit(request: Request) -> Response:
@@ -169,7 +194,7 @@ async def publish(request: Request) -> Response:
     finally:
         key = passphrase = None  # the key lives for this one publication only
     atomic_write(console.state / PUBLISHED_COPY, snapshot.raw, mode=0o600)
-    console.workflow.update(published=snapshot.token, published_version=done.version, submitted=None)
+    console.workflow.update(published=snapshot.token, published_version=done.version, submitted=None, baseline=False)
     console.audit.add(user["name"], "xuất bản", f"{done.media_files} tệp ảnh, video vào {done.out}",
                       done.version, snapshot.token)
     flash(request, f"Đã xuất bản phiên bản {done.version}, dùng đến hết ngày {done.last_day:%d/%m/%Y}. "

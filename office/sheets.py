@@ -30,7 +30,7 @@ from office.web import check_csrf, console_of, flash, go, posted, render, user_o
 MAX_SHEET = 10 * 1024 * 1024
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 HEADER_ROWS = 15  # the header is within the first rows (titles and the committee's name above it)
-ROLES = {
+COLUMN_ROLES = {
     "stt": "Số thứ tự", "name": "Họ và tên", "birth": "Ngày sinh", "position": "Nghề nghiệp, chức vụ",
     "workplace": "Nơi công tác", "votes": "Số phiếu", "percent": "Tỷ lệ",
 }
@@ -57,7 +57,7 @@ def _cell(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (date, datetime)):
         return f"{value:%d/%m/%Y}"
-    return forms.clean(str(value).replace("\u201c", '"').replace("\u201d", '"'))
+    return forms.clean(str(value))
 
 
 def read_rows(name: str, data: bytes) -> list[list[Any]]:
@@ -109,9 +109,10 @@ def guess_columns(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
     return best
 
 
-def _number(text: str) -> float | None:
+def _number(text: str, whole: bool = False) -> float | None:
+    """A number from a cell; for a count (whole), 52.614 and 52,614 are fifty-two thousand."""
     text = text.replace("%", "").replace(" ", "")
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):  # 52.614 or 52,614: thousands
+    if whole and re.fullmatch(r"[1-9]\d{0,2}([.,]\d{3})+", text):
         return float(re.sub(r"[.,]", "", text))
     text = text.replace(",", ".")
     try:
@@ -143,7 +144,7 @@ def people_from(rows: list[list[Any]], header: int, columns: dict[str, int]) -> 
         position = ", ".join(part for part in (get("position"), get("workplace")) if part)
         if position:
             person["position"] = position
-        votes = _number(get("votes")) if get("votes") else None
+        votes = _number(get("votes"), whole=True) if get("votes") else None
         if votes is not None:
             person["votes"] = int(votes)
         percent = _number(get("percent")) if get("percent") else None
@@ -217,7 +218,7 @@ def _import_context(kept: dict, form=None) -> dict:
     rows, header = kept["rows"], kept["header"]
     columns = dict(kept["columns"])
     if form is not None:
-        columns = {role: int(form.get(f"col.{role}")) for role in ROLES
+        columns = {role: int(form.get(f"col.{role}")) for role in COLUMN_ROLES
                    if (form.get(f"col.{role}") or "").lstrip("-").isdigit() and int(form.get(f"col.{role}")) >= 0}
         if (form.get("header") or "").isdigit():
             header = min(int(form["header"]) - 1, max(len(rows) - 1, 0))
@@ -231,7 +232,7 @@ def _import_context(kept: dict, form=None) -> dict:
         problem = str(error)
     if not problem and not people:
         problem = "không thấy tên người nào dưới dòng tiêu đề; hãy kiểm tra dòng tiêu đề và cột họ tên"
-    return {"kept": kept, "columns": columns, "header": header, "choices": choices, "roles": ROLES,
+    return {"kept": kept, "columns": columns, "header": header, "choices": choices, "column_roles": COLUMN_ROLES,
             "people": official_order(people), "skipped": skipped, "problem": problem,
             "bodies": forms.BODY_CHOICES}
 

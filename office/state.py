@@ -58,9 +58,9 @@ def _private_write(path: Path, data: bytes) -> None:
 
 
 class Users:
-    def __init__(self, state: Path):
+    def __init__(self, state: Path, hasher: PasswordHasher | None = None):
         self.path = Path(state) / "users.json"
-        self.hasher = PasswordHasher()
+        self.hasher = hasher or PasswordHasher()  # argon2id, RFC 9106's low-memory profile
         self._dummy = self.hasher.hash(secrets.token_hex(8))  # same cost for an unknown name
 
     def all(self) -> dict[str, dict]:
@@ -86,6 +86,8 @@ class Users:
             self.hasher.verify(user["hash"] if user else self._dummy, password)
         except (VerificationError, InvalidHashError):
             return None
+        if user and self.hasher.check_needs_rehash(user["hash"]):
+            self.add(name, user["role"], password)  # stronger settings since the password was set
         return user["role"] if user else None
 
 
@@ -94,6 +96,7 @@ class Throttle:
     further try waits twice as long as the one before (up to an hour)."""
 
     FREE = 3
+    REMEMBERED = 10_000  # names and addresses; the oldest are forgotten first
 
     def __init__(self, clock=time.monotonic):
         self.clock = clock
@@ -111,7 +114,10 @@ class Throttle:
             for key in keys:
                 count = self._misses.get(key, (0, 0.0))[0] + 1
                 delay = 0.0 if count < self.FREE else min(3600.0, 2.0 ** (count - self.FREE + 1))
+                self._misses.pop(key, None)
                 self._misses[key] = (count, now + delay)
+            while len(self._misses) > self.REMEMBERED:
+                self._misses.pop(next(iter(self._misses)))
 
     def passed(self, *keys: str) -> None:
         with self._lock:

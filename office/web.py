@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -17,9 +18,11 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from office import forms
 from office.feedfile import FeedFile
+from kiosk.store import atomic_write
 from office.state import ROLES, Audit, Throttle, Users, Workflow, check_apart
 
 HERE = Path(__file__).resolve().parent
+MAX_FIELDS = 60_000  # a list of 10,000 delegates has four fields a person
 
 
 @dataclass
@@ -28,20 +31,32 @@ class Console:
     out: Path
     state: Path
     secure_cookies: bool = False
+    hasher: PasswordHasher | None = None  # argon2's defaults unless given (tests use cheaper settings)
 
     def __post_init__(self):
         self.feed, self.out, self.state = Path(self.feed), Path(self.out), Path(self.state)
         check_apart(self.state, self.feed, self.out)
         self.state.mkdir(parents=True, exist_ok=True)
         self.file = FeedFile(self.feed)
-        self.users = Users(self.state)
+        self.users = Users(self.state, self.hasher)
         self.throttle = Throttle()
         self.audit = Audit(self.state)
         self.workflow = Workflow(self.state)
+        self._keep_baseline()
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
         self.templates.globals.update(roles=ROLES, type_names=forms.TYPE_NAMES)
-        self.templates.filters.update(shown=forms.shown, moment=forms.moment_parts, day=forms.shown_day)
+        self.templates.filters.update(shown=forms.shown, moment=forms.moment_parts, day=forms.shown_day, number=forms.number_vi)
+
+
+    def _keep_baseline(self) -> None:
+        """Before the first publication from the console, "what changed" is measured from the feed as
+        it was when the console was first started on it."""
+        from office.review import PUBLISHED_COPY
+        copy = self.state / PUBLISHED_COPY
+        if not copy.exists() and self.file.path.is_file():
+            atomic_write(copy, self.file.path.read_bytes(), mode=0o600)
+            self.workflow.update(baseline=True)
 
 
 class NeedLogin(Exception):
@@ -54,8 +69,10 @@ def console_of(request: Request) -> Console:
 
 def user_of(request: Request, role: str | None = None) -> dict:
     user = request.session.get("user")
-    if not user or user.get("name") not in console_of(request).users.all():
+    known = console_of(request).users.all().get(user.get("name")) if user else None
+    if not known:  # signed out, or the account was removed since
         raise NeedLogin()
+    user["role"] = known["role"]  # a role changed since the login counts at once
     if role and user.get("role") != role:
         raise HTTPException(403, "Chỉ người duyệt được làm việc này.")
     return user
@@ -77,7 +94,7 @@ def check_csrf(request: Request, sent: str | None) -> None:
 
 async def posted(request: Request, role: str | None = None) -> tuple[dict, FormData]:
     """The signed-in user and the posted form, after the session and CSRF checks."""
-    form = await request.form()
+    form = await request.form(max_fields=MAX_FIELDS)
     try:
         user = user_of(request, role)
     except NeedLogin:

@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 import yaml
 
 warnings.filterwarnings("ignore", message=".*httpx.*")
@@ -23,6 +24,8 @@ from office.state import store_key  # noqa: E402
 from office.web import Console  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+# Real argon2id, with a small cost so that each test's accounts take milliseconds, not seconds.
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORDS = {"lan": "lan-mat-khau-1", "hung": "hung-mat-khau-2"}
 PASSPHRASE = "cum mat khau cua khoa ky"
 SMALL_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
@@ -32,7 +35,7 @@ SMALL_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x
 @pytest.fixture
 def console(tmp_path):
     shutil.copytree(REPO / "config", tmp_path / "feed", ignore=shutil.ignore_patterns("display.yaml"))
-    made = Console(tmp_path / "feed", tmp_path / "out", tmp_path / "state")
+    made = Console(tmp_path / "feed", tmp_path / "out", tmp_path / "state", hasher=QUICK_HASHER)
     made.users.add("lan", "editor", PASSWORDS["lan"])
     made.users.add("hung", "approver", PASSWORDS["hung"])
     return made
@@ -68,14 +71,20 @@ def _form(html: str, action: str) -> dict:
         if kind == "textarea":
             fields[name[1]] = text
         elif kind == "select":
-            chosen = re.search(r'<option value="([^"]*)" selected', body[tag.end():body.index("</select>", tag.end())])
-            fields[name[1]] = chosen[1] if chosen else ""
+            options = body[tag.end():body.index("</select>", tag.end())]
+            chosen = re.search(r'<option value="([^"]*)" selected', options) or re.search(r'<option value="([^"]*)"', options)
+            fields[name[1]] = chosen[1] if chosen else ""  # a browser sends the first option when none is chosen
         elif 'type="checkbox"' in attrs:
             if "checked" in attrs:
                 fields.setdefault(name[1], []).append(re.search(r'value="([^"]*)"', attrs)[1])
         else:
             value = re.search(r'value="([^"]*)"', attrs)
-            fields[name[1]] = value[1] if value else ""
+            value = value[1] if value else ""
+            if name[1] in fields:  # one name several times (kept check boxes): all are sent
+                before = fields[name[1]]
+                fields[name[1]] = (before if isinstance(before, list) else [before]) + [value]
+            else:
+                fields[name[1]] = value
     import html as html_module
     return {k: [html_module.unescape(x) for x in v] if isinstance(v, list) else html_module.unescape(v)
             for k, v in fields.items()}
@@ -132,6 +141,19 @@ def test_session_cookie_is_signed_and_http_only(console):
     forged = client(console)
     forged.cookies.set("office_session", cookie.value[:-4] + "AAAA")
     assert forged.get("/", follow_redirects=False).status_code == 303
+    page = web.get("/")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_account_removed_or_changed_counts_at_once(console):
+    web = client(console, "hung")
+    console.users.add("hung", "editor", PASSWORDS["hung"])
+    assert "Chỉ người duyệt mới xuất bản được" in web.get("/review").text
+    users = console.users.all()
+    del users["hung"]
+    (console.state / "users.json").write_text(__import__("json").dumps(users))
+    assert web.get("/", follow_redirects=False).status_code == 303
 
 
 def test_wrong_passwords_slow_the_login_down(console):
@@ -334,7 +356,7 @@ def test_a_csv_delegate_list_is_imported_in_official_order(console):
     web = client(console, "lan")
     token = _csrf(web.get("/import").text)
     read = web.post(f"/import?csrf={token}", files={"file": ("ds.csv", data.getvalue().encode("utf-8-sig"), "text/csv")})
-    assert "2 người" in read.text
+    assert "2 người" in read.text and "lan · Biên tập" in read.text
     names = re.findall(r"<tr><td>\d+</td><td>([^<]+)</td>", read.text)
     assert names == ["Nguyễn Thị An", "Trần Văn Bình"]
     fields = _form(read.text, read.url.path) | {"do": "add", "body": "hdnd-phuong", "term": "nhiệm kỳ 2026 - 2031"}
@@ -342,7 +364,7 @@ def test_a_csv_delegate_list_is_imported_in_official_order(console):
     assert "Đã thêm trang" in added.text
     slide = _feed(console)["slides"][-1]
     assert slide["type"] == "delegates" and slide["body"] == "hdnd-phuong"
-    assert slide["people"][1] == {"name": "Trần Văn Bình", "position": "Kỹ sư, Công ty \"Sông Hồng\"",
+    assert slide["people"][1] == {"name": "Trần Văn Bình", "position": "Kỹ sư, Công ty “Sông Hồng”",
                                   "votes": 12345, "percent": 80.5}
 
 
@@ -355,3 +377,121 @@ def test_a_spreadsheet_without_a_name_column_says_so(console):
     before = (console.feed / "feed.yaml").read_bytes()
     web.post(read.url.path, data=_form(read.text, read.url.path) | {"do": "add"})
     assert (console.feed / "feed.yaml").read_bytes() == before
+
+
+def test_the_login_sends_nobody_to_another_site(console):
+    web = client(console)
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example/"):
+        page = web.get("/login", params={"next": target})
+        answer = web.post("/login", data={"csrf": _csrf(page.text), "name": "lan", "password": PASSWORDS["lan"],
+                                          "next": target}, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/", target
+
+
+SLIDES_TYPED = {
+    "text": {"category": "Thông báo", "title": "Lịch tiếp công dân", "body": "Thứ Ba và Thứ Năm.\r\n\r\nTại **Một cửa**."},
+    "resolution": {"number": "09/NQ-HĐND", "date": "2026-03-28", "title": "Về việc thí điểm", "points": "Ý một\r\nÝ hai\r\n",
+                   "link.label": "Toàn văn", "link.url": "https://dongda.hanoi.gov.vn/nq/09"},
+    "image": {"file": "media/logo.png", "caption": "Biểu trưng", "background": "#0B3D2E"},
+    "video": {"file": "media/video-nhiem-ky-moi.mp4", "sound": "1", "max_seconds": "30"},
+    "delegates": {"body": "hdnd-phuong", "term": "nhiệm kỳ 2026 - 2031", "people.0.name": "Nguyễn Thị An",
+                  "people.0.votes": "12.345", "people.0.percent": "80,5", "people.1.name": "Lê Văn Bình"},
+    "leaders": {"title": "Lãnh đạo phường", "people.0.name": "Trần Văn Cường", "people.0.position": "Chủ tịch UBND"},
+}
+
+
+def test_every_slide_type_is_made_from_its_form_with_a_schedule(console):
+    web = client(console, "lan")
+    for kind, typed in SLIDES_TYPED.items():
+        page = web.get(f"/slides/new/{kind}")
+        fields = _form(page.text, f"/slides/new/{kind}") | typed
+        fields |= {"start": "2026-12-01", "start_time": "07:30", "end": "31/12/2026", "weekdays": ["T3", "T5"],
+                   "hours": "07:30-11:30, 13:30-17:00", "displays": "nha-van-hoa-to-5", "urgent": "1"}
+        saved = web.post(f"/slides/new/{kind}", data=fields)
+        assert "Đã lưu" in saved.text, (kind, re.findall(r'class="field-problem[^"]*"[^>]*>([^<]*)', saved.text))
+        slide = _feed(console)["slides"][-1]
+        assert slide["type"] == kind and slide["urgent"] is True
+        assert slide["start"] == "2026-12-01 07:30" and str(slide["end"]) == "2026-12-31"
+        assert slide["weekdays"] == ["T3", "T5"] and slide["hours"] == ["07:30-11:30", "13:30-17:00"]
+    text = (console.feed / "feed.yaml").read_text(encoding="utf-8")
+    assert "weekdays: [T3, T5]" in text and "body: |-\n" in text
+    slides = _feed(console)["slides"]
+    assert slides[-5]["points"] == ["Ý một", "Ý hai"] and slides[-5]["link"]["url"].endswith("/nq/09")
+    assert slides[-3]["sound"] is True and slides[-3]["max_seconds"] == 30
+    assert slides[-2]["people"][0] == {"name": "Nguyễn Thị An", "votes": 12345, "percent": 80.5}
+
+
+def test_the_faq_form_edits_and_adds_questions(console):
+    web = client(console, "lan")
+    page = web.get("/faq")
+    fields = _form(page.text, "/faq")
+    topics = len(_feed(console)["faq"])
+    fields["faq.0.questions.0.answer"] = "Câu trả lời **mới**."
+    spare = max(int(m[1]) for m in re.finditer(r"faq\.0\.questions\.(\d+)\.question", page.text))
+    fields[f"faq.0.questions.{spare}.question"] = "Câu hỏi thêm?"
+    fields[f"faq.0.questions.{spare}.answer"] = "Trả lời thêm."
+    fields[f"faq.{topics}.topic"] = "Chủ đề mới"
+    fields[f"faq.{topics}.questions.0.question"] = "Hỏi?"
+    fields[f"faq.{topics}.questions.0.answer"] = "Đáp."
+    assert "Đã lưu" in web.post("/faq", data=fields).text
+    faq = _feed(console)["faq"]
+    assert faq[0]["questions"][0]["answer"] == "Câu trả lời **mới**."
+    assert faq[0]["questions"][-1] == {"question": "Câu hỏi thêm?", "answer": "Trả lời thêm."}
+    assert faq[-1] == {"topic": "Chủ đề mới", "questions": [{"question": "Hỏi?", "answer": "Đáp."}]}
+
+
+def test_a_hand_broken_file_is_shown_not_overwritten(console):
+    web = client(console, "lan")
+    path = console.feed / "feed.yaml"
+    broken = path.read_text(encoding="utf-8").replace("ticker:\n", "ticker:\n  - [chưa đóng\n", 1)
+    path.write_text(broken, encoding="utf-8")
+    page = web.get("/")
+    assert "không đọc được" in page.text and "dòng" in page.text
+    assert web.get("/ward", follow_redirects=False).status_code == 303
+    assert path.read_text(encoding="utf-8") == broken
+
+
+def test_a_list_of_400_delegates_is_imported_and_edited(console, tmp_path):
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["STT", "Họ và tên", "Nghề nghiệp, chức vụ", "Số phiếu", "Tỷ lệ"])
+    for number in range(1, 401):
+        book.active.append([number, f"Nguyễn Văn Người {number:03d}", "Tổ trưởng tổ dân phố", 1000 + number,
+                            0.5 + number / 1000])
+    book.save(tmp_path / "ds.xlsx")
+    web = client(console, "lan")
+    token = _csrf(web.get("/import").text)
+    read = web.post(f"/import?csrf={token}", files={"file": ("ds.xlsx", (tmp_path / "ds.xlsx").read_bytes())})
+    assert "400 người" in read.text
+    added = web.post(read.url.path, data=_form(read.text, read.url.path) | {"do": "add"})
+    assert "400 đại biểu" in added.text, re.findall(r"Chưa thêm[^<]*", added.text)
+    index = len(_feed(console)["slides"]) - 1
+    fields = _form(web.get(f"/slides/{index}").text, f"/slides/{index}")
+    assert len([k for k in fields if k.startswith("people.")]) >= 1600
+    fields["people.399.name"] = "Trần Thị Cuối"
+    assert "Đã lưu" in web.post(f"/slides/{index}", data=fields).text
+    people = _feed(console)["slides"][index]["people"]
+    assert len(people) == 400 and people[399]["name"] == "Trần Thị Cuối" and people[0]["percent"] == 50.1
+
+
+def test_a_form_is_checked_as_staff_type_without_saving(console):
+    web = client(console, "lan")
+    before = (console.feed / "feed.yaml").read_bytes()
+    fields = _form(web.get("/ward").text, "/ward") | {"check": "1", "ward.website.url": "dongda.hanoi.gov.vn"}
+    answer = web.post("/ward", data=fields, headers={"HX-Request": "true"})
+    assert "Nếu lưu bây giờ sẽ chưa được" in answer.text and "không phải một địa chỉ web đầy đủ" in answer.text
+    assert 'href="#o-ward-website-url"' in answer.text and "<html" not in answer.text
+    fields["ward.website.url"] = "https://dongda.hanoi.gov.vn"
+    assert "Chưa thấy lỗi nào" in web.post("/ward", data=fields).text
+    assert (console.feed / "feed.yaml").read_bytes() == before
+
+
+def test_an_expired_session_keeps_every_ticked_box(console):
+    web = client(console, "lan")
+    index = next(i for i, s in enumerate(_feed(console)["slides"]) if s["type"] == "text")
+    fields = _form(web.get(f"/slides/{index}").text, f"/slides/{index}") | {"weekdays": ["T3", "T5", "CN"]}
+    web.cookies.clear()
+    answer = web.post(f"/slides/{index}", data=fields)
+    login = _form(answer.text, "/login") | {"name": "lan", "password": PASSWORDS["lan"]}
+    resumed = web.post("/login", data=login)
+    assert _form(resumed.text, f"/slides/{index}")["weekdays"] == ["T3", "T5", "CN"]

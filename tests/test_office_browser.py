@@ -10,22 +10,29 @@ import os
 import random
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 import uvicorn
+import yaml
 from openpyxl import Workbook
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.wait import WebDriverWait
 
-from feed_servers import free_port
+from feed_servers import Nginx, free_port
+from test_office import PASSPHRASE, PASSWORDS, QUICK_HASHER
 from kiosk import signing
 from kiosk.manifest import MANIFEST_FILE
+from kiosk.sync import installed_feed
 from kiosk.validate import load_feed
 from office.app import build_app
 from office.media import MAX_UPLOAD
@@ -34,8 +41,6 @@ from office.web import Console
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-PASSWORDS = {"lan": "lan-mat-khau-1", "hung": "hung-mat-khau-2"}
-PASSPHRASE = "cum mat khau cua khoa ky"
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang", "Ngọc", "Thanh", "Hữu", "Kim"]
 GIVEN = ["An", "Bình", "Chi", "Dũng", "Đạt", "Giang", "Hà", "Hải", "Hạnh", "Khánh", "Lan", "Long", "Mai",
@@ -69,14 +74,24 @@ def _delegates_xlsx(path: Path, count: int = 30) -> list[str]:
 
 
 @pytest.fixture
-def console(tmp_path):
+def nginx(tmp_path):
+    (tmp_path / "nginx-server").mkdir()
+    server = Nginx(tmp_path / "nginx-server")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def console(tmp_path, nginx):
     feed = tmp_path / "feed"
     shutil.copytree(REPO / "config", feed, ignore=shutil.ignore_patterns("display.yaml"))
     text = (feed / "feed.yaml").read_text(encoding="utf-8")
     # The mistake the editor will be pointed at: an address that is not https.
     text = text.replace("url: https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop", "url: http://dongda.hanoi.gov.vn/nq/quy-che-ky-hop")
     (feed / "feed.yaml").write_text(text, encoding="utf-8")
-    made = Console(feed, tmp_path / "out", tmp_path / "state")
+    # The console runs on the ward's web server: it publishes straight into the folder nginx serves.
+    out, _ = nginx.site("ban-tin")
+    made = Console(feed, out, tmp_path / "state", hasher=QUICK_HASHER)
     made.users.add("lan", "editor", PASSWORDS["lan"])
     made.users.add("hung", "approver", PASSWORDS["hung"])
     return made
@@ -107,10 +122,19 @@ def browser():
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--window-size=1366,768", "--lang=vi", "--force-device-scale-factor=1"):
         options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "vi-VN,vi"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    _viewport(driver, 1366, 768)
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
+
+
+def _viewport(driver, width: int, height: int, mobile: bool = False) -> None:
+    """The page's own size (the window's is larger by the browser's frame)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
 
 
 class Shots:
@@ -130,14 +154,20 @@ def _sign_in(driver, url: str, name: str) -> None:
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORDS[name])
     driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-    assert driver.find_element(By.TAG_NAME, "h1").text == "Tổng quan bản tin"
+    _wait_for(driver, "Các trang chiếu")
 
 
 def _text(driver) -> str:
     return driver.find_element(By.TAG_NAME, "main").text
 
 
-def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
+def _wait_for(driver, words: str, seconds: float = 10) -> None:
+    """Until the page that a click loads says these words."""
+    WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: words in d.find_element(By.TAG_NAME, "main").text)
+
+
+def test_from_sign_in_to_a_published_feed(console, server, browser, nginx, tmp_path):
     shots = Shots(browser, tmp_path / "shots")
     key = signing.new_private_key()
     store_key(console.state, key, PASSPHRASE)
@@ -159,28 +189,36 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
     assert "https://" in browser.find_element(By.CSS_SELECTOR, ".has-problem .field-problem").text
     shots.take("sua-trang")
     field.clear()
-    field.send_keys("https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop")
+    field.send_keys("dongda.hanoi.gov.vn/nq/quy-che-ky-hop\t")  # checked as the clerk leaves the field
+    _wait_for(browser, "Nếu lưu bây giờ sẽ chưa được")
+    field.clear()
+    field.send_keys("https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop\t")
+    _wait_for(browser, "Chưa thấy lỗi nào")
     browser.find_element(By.CSS_SELECTOR, ".save button").click()
-    assert "Đã lưu" in _text(browser) and "Bản tin hợp lệ" in _text(browser)
+    _wait_for(browser, "Đã lưu")
+    assert "Bản tin hợp lệ" in _text(browser)
 
     # A spreadsheet of 30 delegates, read, checked, added as a slide.
     browser.find_element(By.LINK_TEXT, "Nhập danh sách").click()
     browser.find_element(By.ID, "sheet").send_keys(str(tmp_path / "danh-sach-trung-cu.xlsx"))
     browser.find_element(By.CSS_SELECTOR, "form[action^='/import'] button").click()
-    assert "30 người" in _text(browser)
+    _wait_for(browser, "30 người")
     Select(browser.find_element(By.ID, "body")).select_by_value("hdnd-phuong")
     browser.find_element(By.ID, "term").send_keys("nhiệm kỳ 2026 - 2031")
     browser.find_element(By.ID, "constituency").send_keys("Đơn vị bầu cử số 6")
+    browser.execute_script("document.getElementById('nguoi').scrollIntoView()")
     shots.take("nhap-danh-sach")
     browser.find_element(By.CSS_SELECTOR, "button[value='add']").click()
-    assert "30 đại biểu" in _text(browser)
+    _wait_for(browser, "30 đại biểu")
 
     # A picture larger than any screen: taken, made smaller, shown as a thumbnail.
     browser.find_element(By.LINK_TEXT, "Ảnh, video").click()
     browser.find_element(By.ID, "file").send_keys(str(tmp_path / "Ảnh hội nghị.jpg"))
     browser.find_element(By.CSS_SELECTOR, "form.upload button").click()
-    assert "Đã nhận media/anh-hoi-nghi.jpg" in _text(browser) and "3840x1920" in _text(browser)
+    _wait_for(browser, "Đã nhận media/anh-hoi-nghi.jpg")
+    assert "3840x1920" in _text(browser)
     thumb = browser.find_element(By.CSS_SELECTOR, "img[src='/media/thumb/media/anh-hoi-nghi.jpg']")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return arguments[0].complete", thumb))
     assert browser.execute_script("return arguments[0].naturalWidth", thumb) == 320
     shots.take("anh-video")
 
@@ -189,14 +227,33 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
     slides = browser.find_elements(By.CSS_SELECTOR, "li.slide")
     last = len(slides)
     slides[-1].find_element(By.CSS_SELECTOR, "button[value='up']").click()
+    _wait_for(browser, "Đã chuyển")
     moved = browser.find_element(By.ID, f"trang-{last - 1}")
     assert "Đơn vị bầu cử số 6" in moved.text
     shots.take("tong-quan")
+    _viewport(browser, 390, 844, mobile=True)  # a phone
+    browser.execute_script("window.scrollTo(0, 0)")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+    shots.take("dien-thoai")
+    _viewport(browser, 1366, 768)
+
+    if shots.docs:  # only when refreshing the screenshots: a render of the whole feed takes a while
+        browser.find_element(By.CSS_SELECTOR, f"#trang-{last - 1} a.title").click()
+        _wait_for(browser, "Danh sách người")
+        browser.execute_script("document.querySelector('fieldset.people').scrollIntoView()")
+        shots.take("sua-danh-sach")
+        browser.find_element(By.LINK_TEXT, "Phường, chữ chạy").click()
+        _wait_for(browser, "Phường và dòng chữ chạy")
+        shots.take("phuong")
+        browser.find_element(By.LINK_TEXT, "Xem trước").click()
+        browser.find_element(By.CSS_SELECTOR, "form[action='/preview'] button").click()
+        _wait_for(browser, "cả vòng chiếu khoảng", 300)
+        shots.take("xem-truoc")
 
     # The draft goes for approval.
     browser.find_element(By.LINK_TEXT, "Duyệt, xuất bản").click()
     browser.find_element(By.CSS_SELECTOR, "form[action='/review/submit'] button").click()
-    assert "Đã gửi duyệt" in _text(browser)
+    _wait_for(browser, "Đã gửi duyệt")
     assert not browser.find_elements(By.ID, "passphrase")  # an editor has no publish form
     browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
 
@@ -205,12 +262,16 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
     browser.find_element(By.LINK_TEXT, "Duyệt, xuất bản").click()
     changes = browser.find_element(By.ID, "thay-doi").text
     assert "Thêm · Danh sách đại biểu: Đại biểu HĐND phường · Đơn vị bầu cử số 6" in changes
+    assert "Sửa · Nghị quyết: 03/NQ-HĐND" in changes and "https://dongda.hanoi.gov.vn/nq/quy-che-ky-hop" in changes
+    assert browser.find_elements(By.CSS_SELECTOR, "#thay-doi del") and browser.find_elements(By.CSS_SELECTOR, "#thay-doi ins")
     assert names[0] in changes
     browser.find_element(By.ID, "passphrase").send_keys(PASSPHRASE)
+    browser.execute_script("window.scrollTo(0, 0)")
     shots.take("duyet")
     browser.find_element(By.CSS_SELECTOR, "form[action='/review/publish'] button").click()
-    assert "Đã xuất bản phiên bản 1" in _text(browser)
+    _wait_for(browser, "Đã xuất bản phiên bản 1", 60)
     browser.find_element(By.LINK_TEXT, "Nhật ký").click()
+    _wait_for(browser, "Nhật ký thay đổi")
     log = _text(browser)
     assert all(word in log for word in ("xuất bản", "gửi duyệt", "nhập danh sách", "tải lên", "sắp xếp"))
     shots.take("nhat-ky")
@@ -221,6 +282,21 @@ def test_from_sign_in_to_a_published_feed(console, server, browser, tmp_path):
     listed = next(s for s in published.slides if s.type == "delegates" and s.constituency == "Đơn vị bầu cử số 6")
     assert sorted(p.name for p in listed.people) == sorted(names) and len(listed.people) == 30
     assert published.slides.index(listed) == len(published.slides) - 2
+
+    # No page broke a rule of its own security policy or failed a script.
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+    # A display syncing from nginx installs the new list.
+    settings = tmp_path / "display.yaml"
+    settings.write_text(yaml.safe_dump({"id": "nha-van-hoa-to-5", "feed_url": nginx.site("ban-tin")[1],
+                                        "public_key": signing.public_key_text(key),
+                                        "state_dir": str(tmp_path / "display")}), encoding="utf-8")
+    synced = subprocess.run([sys.executable, "-m", "kiosk", "sync", "--config", str(settings)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert synced.returncode == 0, synced.stderr
+    shown = load_feed(installed_feed(tmp_path / "display")).feed
+    on_display = next(s for s in shown.slides if s.type == "delegates" and s.constituency == "Đơn vị bầu cử số 6")
+    assert [p.name for p in on_display.people] == [p.name for p in listed.people]
 
 
 def _send_large(url: str, declared: bool, path: str, cookie: str) -> tuple[int, bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+
 import warnings
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from office.app import build_app  # noqa: E402
 from office.web import Console  # noqa: E402
+from test_office import QUICK_HASHER  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,7 +26,7 @@ def test_preview_renders_in_a_subprocess_once_per_content(tmp_path):
     text = re.sub(r"    (start|end|weekdays|hours): .*\n", "", text)  # shown at any moment
     text = text.replace("title: Lịch tiếp công dân", "title: \"<script>alert(1)</script> Lịch tiếp công dân\"")
     (feed / "feed.yaml").write_text(text, encoding="utf-8")
-    console = Console(feed, tmp_path / "out", tmp_path / "state")
+    console = Console(feed, tmp_path / "out", tmp_path / "state", hasher=QUICK_HASHER)
     console.users.add("lan", "editor", "lan-mat-khau-1")
     web = TestClient(build_app(console))
     page = web.get("/login")
@@ -48,3 +50,4 @@ def test_preview_renders_in_a_subprocess_once_per_content(tmp_path):
     rendered = [p for p in (console.state / "previews").iterdir() if p.is_dir() and "-ngang" in p.name]
     assert len(rendered) == 1
     assert web.get("/preview/img/../../users.json/x.png").status_code == 404
+    assert images[0] in web.get("/review").text  # the approver sees the same pictures
