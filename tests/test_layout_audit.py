@@ -164,6 +164,8 @@ def test_long_titles_are_in_full_on_the_first_page_only_and_pages_are_filled(aud
         for number, page in enumerate(pages[1:], start=2):
             assert TITLE_250 not in page["texts"], f"{slide_id} page {number} repeats the title"
             assert any(text.endswith("(tiếp)") for text in page["texts"]), (slide_id, number, page["texts"][:3])
+    if size == (1920, 1080):  # its title one size smaller rather than a second page for one short point
+        assert len(slides["nq-ke-hoach-ky-hop"]["pages"]) == 1
     for slide in slides.values():
         pages = slide["pages"]
         for number, (page, following) in enumerate(zip(pages, pages[1:]), start=1):
