@@ -359,7 +359,7 @@ class ResolutionSlideView(BlocksSlideView):
         return [Block(to_markup(f"Nghị quyết {self.slide.number}{CONTINUED}"), self.theme.body, True, RED)]
 
     def pack(self, width, page_height, gap, first_lead, later_lead):
-        points = [Block(to_markup(f"•  {point}"), self.theme.body) for point in self.slide.points]
+        points = [Block(to_markup(layout.bulleted(point)), self.theme.body) for point in self.slide.points]
         pages = layout.pack_blocks([point.height(width) for point in points], page_height, gap, first_lead, later_lead)
         return [[points[index] for index in page] for page in pages]
 
