@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from kiosk.signing import KeyProblem
-from office.state import ROLES, StateProblem, Users, check_apart, default_state, store_key
+from office.state import ROLES, StateProblem, Users, check_apart, default_state, store_delegation, store_key
 
 
 def _where(text: str) -> tuple[str, int]:
@@ -109,7 +109,10 @@ def _key(args) -> int:
     else:
         private = signing.new_private_key()
     passphrase = _secret("Cụm mật khẩu của khóa", args.passphrase_stdin)
-    path = store_key(_state(args), private, passphrase)
+    state = _state(args)
+    if args.key_action == "import" and store_delegation(state, private, args.pem.parent):
+        print(f"Đã cất ủy quyền của khóa ({args.pem.parent / 'keys.json'}): xuất bản kèm theo mỗi bản tin")
+    path = store_key(state, private, passphrase)
     print(f"Đã cất khóa có mã hóa: {path}")
     print(f"Khóa công khai, chép vào `public_key` trong cài đặt của từng màn hình: {signing.public_key_text(private)}")
     if args.key_action == "import":

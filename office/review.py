@@ -24,7 +24,7 @@ from kiosk.store import atomic_write
 from kiosk.yamlsource import load_yaml
 from office import forms
 from office.previews import preview_context
-from office.state import KEY_FILE, StateProblem, unlock_key
+from office.state import KEY_FILE, StateProblem, delegation_folder, unlock_key
 from office.web import console_of, flash, go, posted, render, user_of
 
 PUBLISHED_COPY = "published.yaml"
@@ -184,7 +184,8 @@ async def publish(request: Request) -> Response:
     passphrase = form.get("passphrase") or ""
     try:
         key = unlock_key(console.state, passphrase)
-        done = await run_in_threadpool(kiosk_publish.publish, console.feed, console.out, key)
+        done = await run_in_threadpool(kiosk_publish.publish, console.feed, console.out, key,
+                                       key_folder=delegation_folder(console.state))
     except (StateProblem, KeyProblem) as problem:
         return await review_page(request, 422, str(problem))
     except kiosk_publish.PublishRefused as refused:

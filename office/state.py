@@ -30,6 +30,7 @@ from kiosk.store import atomic_write, read_json, write_json
 
 ROLES = {"editor": "Biên tập", "approver": "Duyệt và xuất bản"}
 KEY_FILE = "office-key.pem"
+DELEGATION_DIR = "delegation"  # keys.json (and root handovers) of a key made by `kiosk keygen --delegate`
 MIN_PASSWORD = 8
 MIN_PASSPHRASE = 10
 
@@ -144,6 +145,31 @@ def store_key(state: Path, key: Ed25519PrivateKey, passphrase: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     _private_write(path, pem)
     return path
+
+
+def store_delegation(state: Path, key: Ed25519PrivateKey, key_folder: Path) -> bool:
+    """Keep the delegation found beside an imported key, checked against it, to publish beside every
+    feed: displays that trust only the root refuse a feed without it. False when there is none."""
+    from kiosk import trust
+
+    try:
+        found = trust.publishing_files(key, key_folder, datetime.now(timezone.utc))
+    except trust.TrustProblem as problem:
+        raise StateProblem(str(problem)) from None
+    if found is None:
+        return False
+    folder = Path(state) / DELEGATION_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    trust.install_key_files(found, folder)
+    return True
+
+
+def delegation_folder(state: Path) -> Path | None:
+    """Where the imported key's delegation is kept, None for a key without one."""
+    from kiosk import trust
+
+    folder = Path(state) / DELEGATION_DIR
+    return folder if (folder / trust.KEYS_FILE).is_file() else None
 
 
 def unlock_key(state: Path, passphrase: str) -> Ed25519PrivateKey:

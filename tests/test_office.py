@@ -198,6 +198,32 @@ def test_an_approver_publishes_with_the_passphrase_and_the_key_stays_encrypted(c
     assert "Không có gì thay đổi" in web.get("/review").text
 
 
+def test_a_delegated_key_imported_into_the_console_publishes_its_delegation(console, tmp_path):
+    """Displays that trust only the root accept a feed only with the keys.json naming its key."""
+    import subprocess
+    import sys
+
+    from kiosk import trust
+
+    def kiosk(*args, stdin=""):
+        done = subprocess.run([sys.executable, "-m", "kiosk", *map(str, args)], cwd=REPO, input=stdin,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    usb, laptop = tmp_path / "usb", tmp_path / "laptop"
+    kiosk("keygen", "--root", "--out", usb)
+    kiosk("keygen", "--delegate", "--root-key", usb / trust.ROOT_PRIVATE_KEY_FILE, "--out", laptop)
+    kiosk("office", "key", "import", laptop / signing.PRIVATE_KEY_FILE, "--passphrase-stdin",
+          "--feed", console.feed, "--state", console.state, stdin=PASSPHRASE + "\n")
+    web = client(console, "hung")
+    fields = _form(web.get("/review").text, "/review/publish")
+    done = web.post("/review/publish", data=fields | {"passphrase": PASSPHRASE})
+    assert "Đã xuất bản phiên bản 1" in done.text, done.text
+    assert (console.out / trust.KEYS_FILE).read_bytes() == (laptop / trust.KEYS_FILE).read_bytes()
+    assert (console.out / trust.KEYS_SIGNATURE).read_bytes() == (laptop / trust.KEYS_SIGNATURE).read_bytes()
+
+
 # ------------------------------------------------------------------ saving through the validator
 
 
