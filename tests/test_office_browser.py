@@ -329,13 +329,13 @@ def _send_large(url: str, declared: bool, path: str, cookie: str) -> tuple[int, 
 def test_a_200_mb_upload_is_refused_at_the_limit(console, server, declared):
     import re
 
-    import requests
+    import httpx
 
-    web = requests.Session()
+    web = httpx.Client()
     token = re.search(r'name="csrf" value="([^"]+)"', web.get(server + "/login").text)[1]
     web.post(server + "/login", data={"csrf": token, "name": "lan", "password": PASSWORDS["lan"]})
     token = re.search(r'name="csrf" value="([^"]+)"', web.get(server + "/media").text)[1]
-    cookie = "; ".join(f"{c.name}={c.value}" for c in web.cookies)
+    cookie = "; ".join(f"{name}={value}" for name, value in web.cookies.items())
     sent, answer = _send_large(server, declared, f"/media?csrf={token}", cookie)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert "Tệp quá lớn".encode() in answer or b"413" in answer
