@@ -65,6 +65,7 @@ class Ticker(Widget):
 
     lines = ListProperty([])
     text = StringProperty("")
+    moving_text = True  # its line crosses the window's edges on purpose (tests/layout_audit.py)
 
     def on_lines(self, *_):
         self._next = 0

@@ -90,17 +90,17 @@ class PreviewRunner:
                 name = f"{number:02d}-{entry.id}" + (f"-trang-{page + 1}" if view.page_count > 1 else "") + ".png"
                 save_screenshot(Window, self.out / name)
                 self.shots.append(Shot(name, entry.id, entry.slide.type, page + 1, view.page_count,
-                                       view.page_seconds(), problem))
+                                       view.shown_seconds(), problem))
             view.leave()
         host.clear_widgets()
 
     def _write_index(self):
-        lines = [f"{s.file}\t{s.slide_id}\t{s.slide_type}\t{s.page}/{s.pages}\t{s.seconds:g}s\t{s.problem}".rstrip()
-                 for s in self.shots]
+        lines = [f"{s.file}\t{s.slide_id}\t{s.slide_type}\t{s.page}/{s.pages}\t{round(s.seconds)}s\t{s.problem}"
+                 .rstrip() for s in self.shots]
         (self.out / "index.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         rows = "\n".join(
             f"<figure><img src='{html.escape(s.file)}' width='640'><figcaption>{html.escape(s.slide_id)} · "
-            f"{s.slide_type} · trang {s.page}/{s.pages} · {s.seconds:g} giây"
+            f"{s.slide_type} · trang {s.page}/{s.pages} · {seconds_text(s.seconds)}"
             f"{' · <b>' + html.escape(s.problem) + '</b>' if s.problem else ''}</figcaption></figure>"
             for s in self.shots
         )
@@ -109,6 +109,11 @@ class PreviewRunner:
             f"<h1>Xem trước lúc {html.escape(format_clock(self.moment))}</h1>\n{rows}\n",
             encoding="utf-8",
         )
+
+
+def seconds_text(seconds: float) -> str:
+    """A page's time in words: whole seconds; a video whose length is not known says so."""
+    return f"{round(seconds)} giây" if seconds > 0 else "đến hết video"
 
 
 def main(args, loaded) -> int:

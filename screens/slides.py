@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from kivy.uix.widget import Widget
 from kiosk import layout
 from kiosk.media import probe_mp4
 from kiosk.model import DEFAULT_DURATION
-from screens.theme import FONT_NAME, load_rules
+from screens.theme import DARK_RED, FONT_NAME, INK, MUTED, RED, load_rules
 from screens.widgets import PersonCard, WrappedLabel, to_markup
 
 load_rules(__file__)
@@ -28,6 +29,7 @@ load_rules(__file__)
 log = logging.getLogger("kiosk.slides")
 
 
+@lru_cache(maxsize=2048)  # pagination measures a paragraph's starts more than once
 def text_height(text: str, font_size: float, width: float, bold: bool = False) -> float:
     """Height of markup text wrapped at this width, as a WrappedLabel draws it (tags not counted as text)."""
     label = MarkupLabel(text=text, font_size=font_size, font_name=FONT_NAME, bold=bold, text_size=(width, None))
@@ -41,9 +43,42 @@ def text_width(text: str, font_size: float, bold: bool = False) -> float:
     return CoreLabel(font_size=font_size, font_name=FONT_NAME, bold=bold).get_extents(text)[0]
 
 
+@lru_cache(maxsize=64)
+def line_height(font_size: float, bold: bool = False) -> float:
+    """The height of one line of text at this size, as the font sets it."""
+    return text_height("A", font_size, font_size * 4, bold)
+
+
 def usable_height(box: BoxLayout) -> float:
     """Height left for blocks in a vertical box, less its padding and the spacing of the filler."""
     return box.height - box.padding[1] - box.padding[3] - box.spacing
+
+
+TITLE_SHARE = 0.4  # a title keeps the largest size at which it takes at most this share of its column
+CONTINUED = " (tiếp)"  # the short heading of a slide's following pages ends with it
+MAX_DETAIL_LINES = 4  # of a person's position and votes; more are cut
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of text on a page: Kivy markup, its size in pixels and its look."""
+
+    text: str
+    size: float
+    bold: bool = False
+    color: tuple = INK
+
+    def height(self, width: float) -> float:
+        return text_height(self.text, self.size, width, self.bold)
+
+    def label(self) -> WrappedLabel:
+        label = WrappedLabel(text=self.text, bold=self.bold, color=self.color)
+        label.font_size = self.size  # after the rule, which binds the body size
+        return label
+
+
+def stacked_height(blocks: list[Block], width: float, gap: float) -> float:
+    return sum(block.height(width) for block in blocks) + gap * max(0, len(blocks) - 1)
 
 
 class SlideView(BoxLayout):
@@ -94,6 +129,10 @@ class SlideView(BoxLayout):
     def page_seconds(self) -> float:
         return self.slide.duration or DEFAULT_DURATION[self.slide.type]
 
+    def shown_seconds(self) -> float:
+        """How long one page stays on screen (the preview's index says it)."""
+        return self.page_seconds()
+
     def enter(self, on_finished) -> None:
         """Called when the view becomes visible. A view that ends by itself (video) calls on_finished."""
 
@@ -112,14 +151,36 @@ class SlideView(BoxLayout):
         """Why the view cannot be shown ('' when it can): a file that does not open or play."""
         return ""
 
+    def fitted_title(self, text: str, width: float, column_height: float, color) -> Block:
+        """The title in full at the largest of the theme's sizes where it takes at most TITLE_SHARE
+        of the column; at the smallest it wraps onto as many lines as it needs."""
+        theme = self.theme
+        markup = to_markup(text)
+        size = layout.largest_fitting((theme.title, theme.heading, theme.body),
+                                      lambda size: text_height(markup, size, width, bold=True),
+                                      column_height * TITLE_SHARE)
+        return Block(markup, size, True, color)
+
+    def continued_heading(self, text: str, width: float, color) -> Block:
+        """The following pages' heading: the title cut to one line at a word, then "(tiếp)"."""
+        size = self.theme.heading
+        short = layout.shorten_at_word(text, lambda line: text_width(line, size, bold=True) <= width, CONTINUED)
+        return Block(to_markup(short), size, True, color)
+
 
 class PeopleSlideView(SlideView):
-    """Delegates and leaders: a grid of cards, paginated so that nothing is shrunk or cut."""
+    """Delegates and leaders: a grid of cards, paginated so that nothing is shrunk or cut; the full
+    title on the first page, a one-line heading on the others."""
 
     heading = StringProperty("")
     subtitle = StringProperty("")
     note = StringProperty("")
     columns = NumericProperty(1)
+    title_block = ObjectProperty(None, allownone=True)  # the Block shown as this page's title
+
+    def on_kv_post(self, base_widget):
+        # The grid's height changes with each page's title: pages follow the view's own size.
+        self.bind(size=self._repaginate)
 
     def name_size(self) -> float:
         """Leaders' names are few and large; delegate lists are long, so names use the body size."""
@@ -127,34 +188,54 @@ class PeopleSlideView(SlideView):
 
     def card_height(self, detail_lines: int = 1) -> float:
         theme = self.theme
-        return self.name_size() * 1.4 + theme.small * 1.35 * detail_lines + theme.gap * 1.2
+        return (line_height(self.name_size(), bold=True) + line_height(theme.small) * detail_lines
+                + theme.gap * 1.2)
 
     def card_min_width(self) -> float:
         longest = max((text_width(p.name, self.name_size(), bold=True) for p in self.slide.people), default=0)
         return longest + self.card_height() + self.theme.gap * 2.5
 
     def detail_lines(self, card_width: float) -> int:
-        """1 to 3: as many lines as the longest position needs at this card width (a wrapped line
-        fills to about 85% on average, words being whole)."""
+        """As many lines as the longest positions need beside the photo (which grows with the card),
+        measured on the widest few; at most MAX_DETAIL_LINES."""
         theme = self.theme
-        room = card_width - self.card_height() - theme.gap * 2.5
-        widest = max((text_width(self.detail(p), theme.small) for p in self.slide.people), default=0)
-        if widest <= room:
-            return 1
-        return 3 if room <= 0 else min(3, math.ceil(widest / (room * 0.85)))
+        widest = sorted((self.detail(p) for p in self.slide.people), key=lambda text: text_width(text, theme.small),
+                        reverse=True)[:3]
+        for lines in range(1, MAX_DETAIL_LINES + 1):
+            # The card's padding (a gap), the photo (the card's height less a gap), the spacing after it.
+            room = card_width - self.card_height(lines) - theme.gap * 0.75
+            needed = max((text_height(to_markup(text), theme.small, room) for text in widest), default=0)
+            if room > 0 and needed <= line_height(theme.small) * lines + 1:
+                return lines
+        return MAX_DETAIL_LINES
 
     def paginate(self):
         grid = self.ids.area
-        if grid.width <= 1 or grid.height <= 1:
+        width = self.width - self.padding[0] - self.padding[2]
+        if width <= 1 or self.height <= 1:
             return
+        theme = self.theme
+        # The view's five rows (title, subtitle, note, grid, page number) and their four gaps.
+        inner = (self.height - self.padding[1] - self.padding[3] - self.spacing * 4
+                 - self.ids.page_number.height)
+        self.first_title = self.fitted_title(self.heading, width, inner, DARK_RED)
+        self.later_title = self.continued_heading(self.heading, width, DARK_RED)
+        first_lead = (self.first_title.height(width) + self._line_height(self.subtitle, theme.body, width)
+                      + self._line_height(self.note, theme.small, width))
+        later_lead = self.later_title.height(width)
         gap = grid.spacing[0]
-        columns = layout.card_grid(grid.width, grid.height, self.card_min_width(), 1, gap, max_columns=3).columns
-        self.lines = self.detail_lines((grid.width - gap * (columns - 1)) / columns)
-        cards = layout.card_grid(grid.width, grid.height, self.card_min_width(), self.card_height(self.lines),
-                                 gap, max_columns=columns)
-        self.columns = cards.columns
-        self.pages = layout.chunk(self.slide.people, cards.per_page)
+        columns = layout.card_grid(width, inner, self.card_min_width(), 1, gap, max_columns=3).columns
+        self.lines = self.detail_lines((width - gap * (columns - 1)) / columns)
+        height = self.card_height(self.lines)
+        later = layout.card_grid(width, inner - later_lead, self.card_min_width(), height, gap, max_columns=columns)
+        first_rows = layout.rows_fitting(inner - first_lead, height, gap)
+        self.columns = later.columns
+        self.pages = layout.chunk_pages(self.slide.people, first_rows * later.columns, later.per_page)
         self.page_count = len(self.pages)
+
+    @staticmethod
+    def _line_height(text: str, size: float, width: float) -> float:
+        return text_height(to_markup(text), size, width) if text else 0
 
     def show_page(self, page):
         super().show_page(page)
@@ -162,6 +243,7 @@ class PeopleSlideView(SlideView):
         grid.clear_widgets()
         if not getattr(self, "pages", None):
             return
+        self.title_block = self.first_title if page == 0 else self.later_title
         height = self.card_height(self.lines)
         for person in self.pages[page]:
             grid.add_widget(PersonCard(person=person, photo=self.media(person.photo), detail=self.detail(person),
@@ -200,35 +282,74 @@ class LeadersSlideView(PeopleSlideView):
 
 
 class BlocksSlideView(SlideView):
-    """Text in blocks (paragraphs, points) packed onto pages, a block never cut between pages."""
+    """Text in blocks (paragraphs, points) packed onto pages, a block never cut between pages, each
+    page filled before the next; the title in full above the first page's blocks, a one-line
+    heading above the others'."""
 
-    def blocks(self, width: float, height: float) -> list[str]:
-        """The blocks as Kivy markup, none taller than a page of this size."""
+    def lead(self, width: float, height: float) -> list[Block]:
+        """What the first page shows above the blocks (the title), in a column of this size."""
         return []
+
+    def continued(self, width: float) -> list[Block]:
+        """What the following pages show above their blocks."""
+        return []
+
+    def pack(self, width: float, page_height: float, gap: float, first_lead: float,
+             later_lead: float) -> list[list[Block]]:
+        """The blocks of each page: the first under a lead this high, the others under later_lead."""
+        return [[]]
 
     def paginate(self):
         box = self.ids.area
         if box.width <= 1 or box.height <= 1:
             return
-        self.block_texts = self.blocks(box.width, usable_height(box))
-        heights = [text_height(block, self.theme.body, box.width) for block in self.block_texts]
-        self.pages = layout.pack_blocks(heights, usable_height(box), box.spacing)
+        width, gap, room = box.width, box.spacing, usable_height(box)
+        self.lead_blocks = self.lead(width, room)
+        self.continued_blocks = self.continued(width)
+        self.pages = self.pack(width, room, gap, stacked_height(self.lead_blocks, width, gap),
+                               stacked_height(self.continued_blocks, width, gap))
         self.page_count = len(self.pages)
 
     def show_page(self, page):
         super().show_page(page)
         box = self.ids.area
         box.clear_widgets()
-        for index in getattr(self, "pages", [[]])[page]:
-            box.add_widget(WrappedLabel(text=self.block_texts[index]))
-        box.add_widget(Widget())  # keeps the blocks at the top
+        self._shown, self._filler = [], None
+        if not getattr(self, "pages", None):
+            return
+        for block in self.lead_blocks if page == 0 else self.continued_blocks:
+            box.add_widget(block.label())
+        self._shown = [block.label() for block in self.pages[page]]
+        for label in self._shown:
+            box.add_widget(label)
+        self._filler = Widget()  # keeps the blocks at the top
+        box.add_widget(self._filler)
+
+    def room_left(self) -> float:
+        """Height free under this page's last block (what a next block and its gap would need)."""
+        return self._filler.height if self._filler is not None else 0
+
+    def first_block_needs(self) -> float:
+        """The height this page's first block and the gap before it take."""
+        return self._shown[0].height + self.ids.area.spacing if self._shown else 0
 
 
 class ResolutionSlideView(BlocksSlideView):
     """Number, date, title, issuer and summary points; a QR code to the full text."""
 
-    def blocks(self, width, height):
-        return [to_markup(f"•  {point}") for point in self.slide.points]
+    def lead(self, width, height):
+        theme = self.theme
+        return [Block(to_markup(self.date_text), theme.body, True, RED),
+                self.fitted_title(self.slide.title, width, height, INK),
+                Block(to_markup(self.slide.issuer), theme.small, False, MUTED)]
+
+    def continued(self, width):
+        return [Block(to_markup(f"Nghị quyết {self.slide.number}{CONTINUED}"), self.theme.body, True, RED)]
+
+    def pack(self, width, page_height, gap, first_lead, later_lead):
+        points = [Block(to_markup(f"•  {point}"), self.theme.body) for point in self.slide.points]
+        pages = layout.pack_blocks([point.height(width) for point in points], page_height, gap, first_lead, later_lead)
+        return [[points[index] for index in page] for page in pages]
 
     @property
     def date_text(self) -> str:
@@ -238,15 +359,23 @@ class ResolutionSlideView(BlocksSlideView):
 class TextSlideView(BlocksSlideView):
     """Announcements and stories: title, paragraphs split over pages, an optional picture."""
 
-    def blocks(self, width, height):
-        blocks = []
-        for paragraph in layout.paragraphs(self.slide.body):
-            paragraph = " ".join(paragraph.split())
-            if text_height(to_markup(paragraph), self.theme.body, width) > height:
-                blocks.extend(to_markup(sentence) for sentence in layout.split_sentences(paragraph))
-            else:
-                blocks.append(to_markup(paragraph))
-        return blocks
+    def lead(self, width, height):
+        category = self.slide.category
+        theme = self.theme
+        return ([Block(to_markup(category), theme.small, True, RED)] if category else []) + [
+            self.fitted_title(self.slide.title, width, height, DARK_RED)]
+
+    def continued(self, width):
+        return [self.continued_heading(self.slide.title, width, DARK_RED)]
+
+    def pack(self, width, page_height, gap, first_lead, later_lead):
+        # A long paragraph goes on over the page at the end of a sentence, so that pages are full.
+        sentences = [layout.split_sentences(" ".join(paragraph.split()))
+                     for paragraph in layout.paragraphs(self.slide.body)]
+        size = self.theme.body
+        pages = layout.pack_paragraphs(sentences, lambda text: text_height(to_markup(text), size, width),
+                                       page_height, gap, first_lead, later_lead)
+        return [[Block(to_markup(text), size) for text in page] for page in pages]
 
 
 class ImageSlideView(SlideView):
@@ -270,8 +399,9 @@ class VideoSlideView(SlideView):
         self._on_finished = None
         self._limit = None
         path = Path(self.media(self.slide.file))
+        self.info = probe_mp4(path) if path.suffix.lower() in (".mp4", ".m4v") else None
         # An MP4 whose header cannot be read will not play: skip it before showing a black box.
-        if path.suffix.lower() in (".mp4", ".m4v") and probe_mp4(path) is None:
+        if path.suffix.lower() in (".mp4", ".m4v") and self.info is None:
             self.broken = f"không đọc được video {self.slide.file}"
 
     @property
@@ -319,6 +449,12 @@ class VideoSlideView(SlideView):
 
     def page_seconds(self) -> float:
         return 0  # the video's end decides
+
+    def shown_seconds(self) -> float:
+        """How long it stays on screen: to its end, or its limit (0 when the file says nothing)."""
+        limit = self.slide.max_seconds or 600
+        seconds = self.info.seconds if self.info and self.info.seconds else self.ids.video.duration
+        return min(limit, seconds) if seconds and seconds > 0 else 0
 
     def pause(self):
         if self._limit:

@@ -216,9 +216,16 @@ def content_texts(slide) -> list[str]:
         return [slide.category or "", slide.title, slide.body]
     if kind in ("delegates", "leaders"):
         heading = slide.titled_list if kind == "delegates" else slide.title
-        people = [text for p in slide.people for text in (p.name, p.position or "")]
-        return [heading, slide.note or "", *people]
+        people = [text for p in slide.people for text in (p.name, p.position or "", _votes(p))]
+        return [heading, getattr(slide, "constituency", None) or "", slide.note or "", *people]
     return [slide.caption or ""]
+
+
+def _votes(person) -> str:
+    """A delegate's votes and share as the card writes them ('' for a leader)."""
+    votes = f"{person.votes:,} phiếu".replace(",", ".") if getattr(person, "votes", None) is not None else ""
+    share = f"{person.percent:.2f}%".replace(".", ",") if getattr(person, "percent", None) is not None else ""
+    return f"{votes} {share}"
 
 
 def audit_steps(app, feed, settings, size, report):
@@ -260,7 +267,7 @@ def _page_record(view) -> dict:
     """What a page holds: its texts in reading order, and for text in blocks, the room left under
     the last block and the height of its first block (pages are filled first)."""
     record = {"texts": view_texts(view)}
-    for name in ("room_left", "first_block_height"):
+    for name in ("room_left", "first_block_needs"):
         if hasattr(view, name):
             record[name] = getattr(view, name)()
     return record

@@ -91,7 +91,8 @@ def audit(root, screen: str, size: Sequence[int], settings=None, expected_words=
             widget.texture_update()
             tw, th = widget.texture_size
             if tw > widget.width + TOLERANCE or th > widget.height + TOLERANCE:
-                say(widget, "text-overflow", f"text {tw:.0f}x{th:.0f} in a box of {widget.width:.0f}x{widget.height:.0f}")
+                say(widget, "text-overflow",
+                    f"text {tw:.0f}x{th:.0f} in a box of {widget.width:.0f}x{widget.height:.0f}")
             if widget.font_size < MIN_TEXT_PX * scale - 0.5:
                 say(widget, "text-size", f"text {widget.font_size:.0f} px < {MIN_TEXT_PX * scale:.0f} px")
     if expected_words is not None:

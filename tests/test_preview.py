@@ -9,6 +9,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from kiosk.media import probe_mp4
 from kiosk.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,6 +28,16 @@ def test_preview_pages_carry_scannable_codes_to_the_feeds_links(tmp_path, size):
     rows = [line.split("\t") for line in (out / "index.txt").read_text(encoding="utf-8").splitlines()]
     assert [row[1] for row in rows if row[3].startswith("1/")] == [slide.id for slide in feed.slides]
     assert (out / "index.html").is_file()
+
+    # A video's row gives its length as played (to its end, within its limit), not "0 giây".
+    videos = {slide.id: slide for slide in feed.slides if slide.type == "video"}
+    for file, slide_id, _, _, seconds, *_ in rows:
+        if slide_id in videos:
+            slide = videos[slide_id]
+            played = min(slide.max_seconds or 600, probe_mp4(REPO / "config" / slide.file).seconds)
+            assert seconds == f"{round(played)}s" and played >= 1, (file, seconds, played)
+    page_html = (out / "index.html").read_text(encoding="utf-8")
+    assert " 0 giây" not in page_html and f"{round(played)} giây" in page_html
 
     width, height = (int(n) for n in size.split("x"))
     links = {slide.id: slide.link.url for slide in feed.slides if slide.type == "resolution" and slide.link}
