@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from kiosk.search import FaqIndex
+from kiosk.settings import load_settings
 from kiosk.validate import load_feed
 from test_display_loop import run_display
 
@@ -16,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 FEED = load_feed(REPO / "config").feed
 SIZES = [(1920, 1080), (1080, 1920), (1280, 720), (3840, 2160)]
 TOUCH_TARGET = 110  # not the default: every button follows the display's setting
+LARGEST_TOUCH_TARGET = 160  # the settings accept no more: tried at 1280x720, the smallest screen
 PIN = "2468"
 MENU = ["Hỏi đáp chính sách", "Tìm kiếm", "Đại biểu của bạn", "Nghị quyết", "Liên kết"]
 INVITATION = "Chạm vào màn hình để tra cứu"
@@ -73,14 +75,27 @@ def walk():
     ]
 
 
+def touch_target_at(size):
+    return LARGEST_TOUCH_TARGET if size == (1280, 720) else TOUCH_TARGET
+
+
 @pytest.fixture(scope="module", params=SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
 def walked(request, tmp_path_factory):
     size = request.param
     shown = run_display(tmp_path_factory.mktemp(f"{size[0]}x{size[1]}"), REPO / "config", size=size, speed=1.0,
                         seconds=150, steps=walk(), settings={"mode": "counter", "idle_seconds": 600,
-                                                             "touch_target": TOUCH_TARGET, "pin": PIN})
+                                                             "touch_target": touch_target_at(size), "pin": PIN})
     assert shown["stopped_by"] == "harness", "the walk ended before its last step"
     return size, shown["actions"]
+
+
+def test_a_touch_target_the_counter_cannot_keep_is_refused_in_plain_words(tmp_path):
+    settings_file = tmp_path / "display.yaml"
+    settings_file.write_text(f"mode: counter\ntouch_target: {LARGEST_TOUCH_TARGET + 1}\n", encoding="utf-8")
+    settings, problems = load_settings(settings_file)
+    assert settings is None
+    assert [str(p) for p in problems] == [
+        f"{settings_file}:2:15: `touch_target` cần nhiều nhất là {LARGEST_TOUCH_TARGET} (đang là `161`)"]
 
 
 def test_every_counter_page_passes_the_layout_audit(walked):
@@ -114,7 +129,7 @@ def test_the_keyboard_sits_under_the_results_in_portrait_beside_them_in_landscap
     keys = [t for t in page["targets"] if t["kind"] == "button" and t["text"] in KEYS]
     assert len(keys) == 39, keys
     scale = min(size) / 1080
-    assert min(k["h"] for k in keys) >= TOUCH_TARGET * scale - 0.5, sorted({(k["w"], k["h"]) for k in keys})
+    assert min(k["h"] for k in keys) >= touch_target_at(size) * scale - 0.5, sorted({(k["w"], k["h"]) for k in keys})
     results = next(t for t in page["targets"] if t["kind"] == "scroll")
     if size[0] < size[1]:
         assert max(k["y"] + k["h"] for k in keys) <= results["y"], ("under the results", results)
