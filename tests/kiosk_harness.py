@@ -414,6 +414,8 @@ def main(config_path: str) -> int:
                 Clock.schedule_once(lambda *_: checks(), SETTLE_SECONDS)
 
         def inspect(overlay, page, record, again, audit_as=None, expect=None):
+            """Into the action's record, once the screen has settled: the audit asked for, and on the
+            loop the frame's parts, on a page its problems, buttons and texts drawn cut."""
             if audit_as and overlay is not None:
                 record["audit"] = [str(p) for p in audit(overlay, audit_as, (width, height), settings,
                                                          expected_words=expect)]
