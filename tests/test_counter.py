@@ -1,11 +1,13 @@
 """Touch mode at the one-stop counter, driven with touches in a real window (tests/kiosk_harness.py)."""
 
+import io
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageFont
 
 from kiosk.search import FaqIndex
 from kiosk.validate import load_feed
@@ -148,3 +150,19 @@ def test_the_second_tap_of_a_double_tap_on_the_loop_does_not_choose_from_the_men
                         settings=COUNTER)
     assert [page for _, page, _ in pages(shown)] == ["HomePage", "HomePage", "HomePage", "SearchPage"]
 
+
+
+def test_every_character_the_screens_write_themselves_is_in_the_bundled_font():
+    """The app's own words (kv rules and Python strings of screens/): a character the font lacks
+    shows as an empty box, as the PIN pad's dots did (U+25CF is not in Noto Sans)."""
+    texts = [path.read_text(encoding="utf-8") for path in sorted((REPO / "screens").glob("*.kv"))]
+    for path in sorted((REPO / "screens").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        texts += [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.STRING]
+    characters = sorted({c for text in texts for c in text if ord(c) > 127})
+    assert "ư" in characters and "“" in characters, "the sources were read"
+    for style in ("Regular", "Bold"):
+        font = ImageFont.truetype(str(REPO / "assets" / "fonts" / f"NotoSans-{style}.ttf"), 40)
+        empty_box = bytes(font.getmask("\ue000"))  # a private-use character: the font's "missing" glyph
+        missing = [f"{c} U+{ord(c):04X}" for c in characters if bytes(font.getmask(c)) == empty_box]
+        assert not missing, (style, missing)
