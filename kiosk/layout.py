@@ -116,6 +116,14 @@ def shorten_at_word(text: str, fits: Callable[[str], bool], suffix: str, mark: s
     return " ".join(kept).rstrip(",;:.-–") + mark + suffix
 
 
+_OWN_MARKER = re.compile(r"^(\d{1,3}[.)]|[a-zđ][.)]|[-–•+*])\s", re.IGNORECASE)
+
+
+def bulleted(point: str, bullet: str = "•  ") -> str:
+    """A point with a bullet before it, unless it is numbered or marked already ("1.", "a)", "-")."""
+    return point if _OWN_MARKER.match(point) else bullet + point
+
+
 def split_sentences(paragraph: str) -> list[str]:
     """A paragraph cut after each sentence, for paragraphs taller than a page."""
     parts, start = [], 0

@@ -151,15 +151,20 @@ class SlideView(BoxLayout):
         """Why the view cannot be shown ('' when it can): a file that does not open or play."""
         return ""
 
-    def fitted_title(self, text: str, width: float, column_height: float, color) -> Block:
-        """The title in full at the largest of the theme's sizes where it takes at most TITLE_SHARE
-        of the column; at the smallest it wraps onto as many lines as it needs."""
+    def title_sizes(self, text: str, width: float, column_height: float) -> list[float]:
+        """The sizes a title may take, largest first: the largest of the theme's where it takes at
+        most TITLE_SHARE of the column (at the smallest it wraps onto as many lines as it needs),
+        then the smaller ones."""
         theme = self.theme
+        sizes = (theme.title, theme.heading, theme.body)
         markup = to_markup(text)
-        size = layout.largest_fitting((theme.title, theme.heading, theme.body),
-                                      lambda size: text_height(markup, size, width, bold=True),
-                                      column_height * TITLE_SHARE)
-        return Block(markup, size, True, color)
+        largest = layout.largest_fitting(sizes, lambda size: text_height(markup, size, width, bold=True),
+                                         column_height * TITLE_SHARE)
+        return [size for size in sizes if size <= largest]
+
+    def fitted_title(self, text: str, width: float, column_height: float, color) -> Block:
+        """The title in full at the largest size it may take."""
+        return Block(to_markup(text), self.title_sizes(text, width, column_height)[0], True, color)
 
     def continued_heading(self, text: str, width: float, color) -> Block:
         """The following pages' heading: the title cut to one line at a word, then "(tiếp)"."""
@@ -286,9 +291,11 @@ class BlocksSlideView(SlideView):
     page filled before the next; the title in full above the first page's blocks, a one-line
     heading above the others'."""
 
-    def lead(self, width: float, height: float) -> list[Block]:
-        """What the first page shows above the blocks (the title), in a column of this size."""
-        return []
+    title_color = INK
+
+    def lead(self, title: Block) -> list[Block]:
+        """What the first page shows above the blocks, with the title."""
+        return [title]
 
     def continued(self, width: float) -> list[Block]:
         """What the following pages show above their blocks."""
@@ -304,10 +311,16 @@ class BlocksSlideView(SlideView):
         if box.width <= 1 or box.height <= 1:
             return
         width, gap, room = box.width, box.spacing, usable_height(box)
-        self.lead_blocks = self.lead(width, room)
         self.continued_blocks = self.continued(width)
-        self.pages = self.pack(width, room, gap, stacked_height(self.lead_blocks, width, gap),
-                               stacked_height(self.continued_blocks, width, gap))
+        later_lead = stacked_height(self.continued_blocks, width, gap)
+        # The title one size smaller when that saves a page (a last page of one short point).
+        best = None
+        for size in self.title_sizes(self.slide.title, width, room):
+            lead = self.lead(Block(to_markup(self.slide.title), size, True, self.title_color))
+            pages = self.pack(width, room, gap, stacked_height(lead, width, gap), later_lead)
+            if best is None or len(pages) < len(best[1]):
+                best = (lead, pages)
+        self.lead_blocks, self.pages = best
         self.page_count = len(self.pages)
 
     def show_page(self, page):
@@ -337,17 +350,16 @@ class BlocksSlideView(SlideView):
 class ResolutionSlideView(BlocksSlideView):
     """Number, date, title, issuer and summary points; a QR code to the full text."""
 
-    def lead(self, width, height):
+    def lead(self, title):
         theme = self.theme
-        return [Block(to_markup(self.date_text), theme.body, True, RED),
-                self.fitted_title(self.slide.title, width, height, INK),
+        return [Block(to_markup(self.date_text), theme.body, True, RED), title,
                 Block(to_markup(self.slide.issuer), theme.small, False, MUTED)]
 
     def continued(self, width):
         return [Block(to_markup(f"Nghị quyết {self.slide.number}{CONTINUED}"), self.theme.body, True, RED)]
 
     def pack(self, width, page_height, gap, first_lead, later_lead):
-        points = [Block(to_markup(f"•  {point}"), self.theme.body) for point in self.slide.points]
+        points = [Block(to_markup(layout.bulleted(point)), self.theme.body) for point in self.slide.points]
         pages = layout.pack_blocks([point.height(width) for point in points], page_height, gap, first_lead, later_lead)
         return [[points[index] for index in page] for page in pages]
 
@@ -359,11 +371,11 @@ class ResolutionSlideView(BlocksSlideView):
 class TextSlideView(BlocksSlideView):
     """Announcements and stories: title, paragraphs split over pages, an optional picture."""
 
-    def lead(self, width, height):
+    title_color = DARK_RED
+
+    def lead(self, title):
         category = self.slide.category
-        theme = self.theme
-        return ([Block(to_markup(category), theme.small, True, RED)] if category else []) + [
-            self.fitted_title(self.slide.title, width, height, DARK_RED)]
+        return ([Block(to_markup(category), self.theme.small, True, RED)] if category else []) + [title]
 
     def continued(self, width):
         return [self.continued_heading(self.slide.title, width, DARK_RED)]

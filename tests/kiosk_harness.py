@@ -13,7 +13,8 @@ written down; `frames` lists every frame drawn (real time, whether a cross-fade 
 
 `"audit": true` runs no player: every page of every slide of the feed (scheduled or not) is put in
 the slide area in turn and checked with tests/layout_audit.py, then the PIN pad and the staff
-panel; the result's `audit` holds the problems and, per slide, its pages and the words drawn.
+panel; the result's `audit` holds the problems and, per slide, its pages (texts, room left, QR
+code's place); `screenshot_slides` (ids) saves those slides' pages into `screenshot_dir`.
 An action with `"audit": true` (or the screen's name) checks the overlay open once it has settled
 (on the loop: what the app adds to the frame, such as the counter's invitation, which may not cover
 the slide area, header, sidebar or ticker) the same way, with `expect` (texts whose every word
@@ -46,7 +47,7 @@ from tests.layout_audit import audit, frame_areas, missing_words, words_shown  #
 
 MIN_TEXT_PX_AT_1080 = 28
 SETTLE_SECONDS = 0.3
-AUDIT_SETTLE_SECONDS = 0.12  # a page's layout and textures are done within a few frames
+AUDIT_SETTLE_SECONDS = 0.04  # a page's layout and textures are done within a few frames
 
 
 class Recorder(logging.Handler):
@@ -228,9 +229,10 @@ def _votes(person) -> str:
     return f"{votes} {share}"
 
 
-def audit_steps(app, feed, settings, size, report):
+def audit_steps(app, feed, settings, size, report, screenshot_slides=(), screenshot_dir=None):
     """Each slide's pages, then the PIN pad and the staff panel, audited in turn; yields the seconds
-    to wait for the layout to settle before each check."""
+    to wait for the layout to settle before each check. Every page of the slides named in
+    screenshot_slides is saved as ID-PAGE.png into screenshot_dir."""
     from kivy.core.window import Window
 
     from kiosk.schedule import Loop
@@ -243,6 +245,8 @@ def audit_steps(app, feed, settings, size, report):
         view = make_view(entry, app.frame.folder)
         host.show(view)
         yield AUDIT_SETTLE_SECONDS
+        while entry.id in screenshot_slides and host.fading:  # the picture of this slide alone
+            yield 0.05
         shown, pages = set(), []
         for page in range(view.page_count):
             view.show_page(page)
@@ -252,6 +256,8 @@ def audit_steps(app, feed, settings, size, report):
                 view, screen, size, settings, bounds=_rect(host), forbidden=frame_areas(app.frame)))
             shown |= words_shown(view)
             pages.append(_page_record(view))
+            if entry.id in screenshot_slides:
+                save_screenshot(Window, Path(screenshot_dir) / f"{entry.id}-{page + 1}.png")
         report["problems"].extend(str(p) for p in missing_words(content_texts(entry.slide), shown, entry.id, size))
         report["slides"].append({"id": entry.id, "type": entry.slide.type, "pages": pages})
     for name, opener in (("PIN", app.ask_pin), ("staff panel", app.open_staff_panel)):
@@ -265,8 +271,13 @@ def audit_steps(app, feed, settings, size, report):
 
 def _page_record(view) -> dict:
     """What a page holds: its texts in reading order, and for text in blocks, the room left under
-    the last block and the height of its first block (pages are filled first)."""
+    the last block and the height of its first block (pages are filled first); where its QR code is."""
+    from screens.widgets import QrView
+
     record = {"texts": view_texts(view)}
+    codes = [w for w in view.walk(restrict=True) if isinstance(w, QrView) and w.matrix is not None]
+    if codes:
+        record["qr"] = [round(n) for n in _rect(codes[0])]
     for name in ("room_left", "first_block_needs"):
         if hasattr(view, name):
             record[name] = getattr(view, name)()
@@ -372,7 +383,8 @@ def main(config_path: str) -> int:
             app.stop()
 
         if config.get("audit"):
-            steps = audit_steps(app, result.feed, settings, (width, height), audit_report)
+            steps = audit_steps(app, result.feed, settings, (width, height), audit_report,
+                                config.get("screenshot_slides", ()), config.get("screenshot_dir"))
 
             def step(*_):
                 try:

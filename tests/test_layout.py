@@ -1,7 +1,7 @@
 """Page arithmetic: cards that fit, blocks of text packed onto pages without cutting one."""
 
-from kiosk.layout import (card_grid, chunk, chunk_pages, largest_fitting, pack_blocks, pack_paragraphs, paragraphs,
-                          rows_fitting, shorten_at_word, split_sentences)
+from kiosk.layout import (bulleted, card_grid, chunk, chunk_pages, largest_fitting, pack_blocks, pack_paragraphs,
+                          paragraphs, rows_fitting, shorten_at_word, split_sentences)
 from screens.theme import CARD, DARK_RED, GOLD, INK, MUTED, NAVY, PAPER, RED, WHITE, contrast_ratio
 
 
@@ -93,3 +93,10 @@ def test_every_text_colour_on_its_background_reaches_4_5_to_1():
     low = {name: round(contrast_ratio(*pair), 2) for name, pair in pairs.items() if contrast_ratio(*pair) < 4.5}
     assert low == {}
     assert round(contrast_ratio((0.72, 0.11, 0.11), GOLD), 1) == 4.1, "the old header red, as the issue measured it"
+
+
+def test_a_point_gets_a_bullet_unless_it_is_numbered_already():
+    assert bulleted("Mục tiêu tăng trưởng GRDP từ 11% trở lên.") == "•  Mục tiêu tăng trưởng GRDP từ 11% trở lên."
+    for marked in ("1. Ưu tiên vốn", "12) Giao Thường trực", "a) Đối với phường", "đ. Mục cuối", "- Gạch đầu dòng"):
+        assert bulleted(marked) == marked
+    assert bulleted("2026 - 2030 là giai đoạn") == "•  2026 - 2030 là giai đoạn"

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+import zxingcpp
+from PIL import Image
 
 from kiosk.validate import load_feed
 
@@ -123,7 +125,8 @@ def write_stress_feed(folder: Path) -> Path:
 
 def run_audit(tmp_path, feed: Path, size) -> dict:
     out = tmp_path / "audit.json"
-    config = {"feed": str(feed), "size": list(size), "audit": True, "out": str(out)}
+    config = {"feed": str(feed), "size": list(size), "audit": True, "out": str(out),
+              "screenshot_slides": ["nq-dai"], "screenshot_dir": str(tmp_path / "shots")}
     (tmp_path / "harness.json").write_text(json.dumps(config), encoding="utf-8")
     env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
     result = subprocess.run([sys.executable, str(HARNESS), str(tmp_path / "harness.json")], cwd=REPO, env=env,
@@ -137,7 +140,9 @@ def run_audit(tmp_path, feed: Path, size) -> dict:
 def audited(request, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("audit")
     feed = write_stress_feed(tmp_path / "feed")
-    return request.param, run_audit(tmp_path, feed, request.param)
+    shown = run_audit(tmp_path, feed, request.param)
+    shown["shots"] = tmp_path / "shots"
+    return request.param, shown
 
 
 def test_every_page_of_the_sample_and_stress_feeds_passes_the_audit(audited):
@@ -159,6 +164,8 @@ def test_long_titles_are_in_full_on_the_first_page_only_and_pages_are_filled(aud
         for number, page in enumerate(pages[1:], start=2):
             assert TITLE_250 not in page["texts"], f"{slide_id} page {number} repeats the title"
             assert any(text.endswith("(tiếp)") for text in page["texts"]), (slide_id, number, page["texts"][:3])
+    if size == (1920, 1080):  # its title one size smaller rather than a second page for one short point
+        assert len(slides["nq-ke-hoach-ky-hop"]["pages"]) == 1
     for slide in slides.values():
         pages = slide["pages"]
         for number, (page, following) in enumerate(zip(pages, pages[1:]), start=1):
@@ -166,3 +173,21 @@ def test_long_titles_are_in_full_on_the_first_page_only_and_pages_are_filled(aud
                 assert page["room_left"] < following["first_block_needs"], (
                     f"{slide['id']} page {number}: {page['room_left']:.0f} px left, "
                     f"the next block needs {following['first_block_needs']:.0f}")
+
+
+def test_a_resolutions_qr_code_keeps_its_place_and_size_and_scans_whatever_its_title(audited):
+    size, shown = audited
+    slides = {slide["id"]: slide for slide in shown["audit"]["slides"]}
+    places = {(slide_id, number): tuple(page["qr"]) for slide_id, slide in slides.items()
+              if slide["type"] == "resolution" and slide_id != "nq-dai-khong-ma"
+              for number, page in enumerate(slide["pages"], start=1)}
+    assert len(set(places.values())) == 1, places
+    x, y, right, top = next(iter(places.values()))
+    assert x >= 0 and right <= size[0] and y >= 0 and top <= size[1]
+    assert min(right - x, top - y) >= 300 * min(size) / 1080, "the code is smaller than a phone reads from a metre"
+    assert "qr" not in slides["nq-dai-khong-ma"]["pages"][0], "a resolution with no link shows no code"
+    shots = sorted(shown["shots"].glob("nq-dai-*.png"))
+    assert len(shots) == len(slides["nq-dai"]["pages"])
+    for shot in shots:
+        found = {code.text for code in zxingcpp.read_barcodes(Image.open(shot).convert("RGB"))}
+        assert "https://dongda.hanoi.gov.vn/nq/de-an-2045" in found, (shot.name, found)
