@@ -20,7 +20,8 @@ COUNTER = {"mode": "counter", "idle_seconds": 15}
 
 
 def script(*steps, start=1.5, step=0.8):
-    """Actions one after another; a page change gets time to settle before the next touch."""
+    """Actions at given seconds, for what depends on time (idle return); other walks are `steps`,
+    each done once the screen has settled from the one before."""
     return [dict(action, at=round(start + i * step, 2)) for i, action in enumerate(steps)]
 
 
@@ -35,7 +36,7 @@ def assert_readable(shown):
 
 def test_faq_by_topic_to_an_answer_with_its_qr_code_and_back(tmp_path):
     shot = tmp_path / "answer.png"
-    actions = script(
+    steps = [
         {"tap": [0.5, 0.5]},
         {"tap_text": "Hỏi đáp chính sách"},
         {"tap_text": "Hỏi đáp, góp ý"},
@@ -44,8 +45,8 @@ def test_faq_by_topic_to_an_answer_with_its_qr_code_and_back(tmp_path):
         {"tap_text": "A+"},
         {"tap_text": "Quay lại"},
         {"tap_text": "Về màn hình chính"},
-    )
-    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=9, actions=actions,
+    ]
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=60, steps=steps,
                         settings=COUNTER)
     assert [page for _, page, _ in pages(shown)] == [
         "HomePage", "ListPage", "ListPage", "ReadingPage", "ReadingPage", "ReadingPage", "ListPage", "HomePage"]
@@ -69,9 +70,8 @@ def test_search_typed_without_tones_finds_the_accented_question(tmp_path):
     assert "nghị quyết" in (entry.question + " " + entry.answer).lower(), "the match is through folded tones"
 
     keys = [{"tap_text": "Dấu cách" if key == " " else key} for key in "nghi quyet"]
-    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Tìm kiếm"}, *keys, step=0.6)
-    actions.append({"at": actions[-1]["at"] + 1.5, "tap_text": expected.question})  # after the list settles
-    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=11, actions=actions,
+    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Tìm kiếm"}, *keys, {"tap_text": expected.question}]
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=60, steps=steps,
                         settings=COUNTER)
     typed = shown["actions"][-2]
     assert "nghi quyet|" in typed["texts"]
@@ -84,8 +84,8 @@ def test_search_typed_without_tones_finds_the_accented_question(tmp_path):
 def test_delegates_lookup_lists_the_ward_council_in_official_order(tmp_path):
     slide = next(s for s in FEED.slides if s.type == "delegates" and s.body == "hdnd-phuong")
     row = f"Đại biểu HĐND phường {slide.term} · {slide.constituency}"
-    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Đại biểu của bạn"}, {"tap_text": row})
-    shown = run_display(tmp_path, REPO / "config", size=(1080, 1920), speed=1.0, seconds=5, actions=actions,
+    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Đại biểu của bạn"}, {"tap_text": row}]
+    shown = run_display(tmp_path, REPO / "config", size=(1080, 1920), speed=1.0, seconds=60, steps=steps,
                         settings=COUNTER)
     page = shown["actions"][-1]
     assert page["page"] == "ReadingPage", pages(shown)
@@ -129,9 +129,9 @@ def test_a_video_interrupted_by_a_resident_plays_on_from_where_it_stood(tmp_path
 def test_a_resolution_from_the_list_shows_its_points_and_a_scannable_code(tmp_path):
     resolution = next(s for s in FEED.slides if s.type == "resolution")
     shot = tmp_path / "resolution.png"
-    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Nghị quyết"},
-                     {"tap_text": f"{resolution.number} · {resolution.title}"}, {"screenshot": str(shot)})
-    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=5, actions=actions,
+    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Nghị quyết"},
+             {"tap_text": f"{resolution.number} · {resolution.title}"}, {"screenshot": str(shot)}]
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=60, steps=steps,
                         settings=COUNTER)
     page = shown["actions"][2]
     assert page["page"] == "ReadingPage", pages(shown)
