@@ -32,6 +32,7 @@ DELEGATES_ROW = f"{DELEGATES.titled_list} · {DELEGATES.constituency}"
 RESOLUTION = next(s for s in FEED.slides if s.type == "resolution")
 RESOLUTION_ROW = f"{RESOLUTION.number} · {RESOLUTION.title}"
 LINKS = [FEED.ward.website, *FEED.ward.links]
+HOME = "Về màn hình chính"
 SUGGESTION = f"Có phải bạn muốn tìm: “{NOT_FOUND.did_you_mean}”?"
 
 
@@ -45,7 +46,8 @@ def audited(name, expect=(), **action):
 
 def walk():
     """Every page a resident can reach, each audited with the words it must show whole; the staff's
-    first, from the loop (the touch mode ends on its last page when the run ends)."""
+    first, from the loop (the touch mode ends on its last page when the run ends). The menu comes
+    back as it was laid out, so one step goes to it and on to its next choice."""
     answer = [QUESTION.question, QUESTION.answer, QUESTION.link.label if QUESTION.link else ""]
     return [
         audited("loop", [INVITATION], look=True),
@@ -57,21 +59,17 @@ def walk():
         audited("questions", [TOPIC.topic, *(q.question for q in TOPIC.questions)], tap_text=TOPIC.topic),
         audited("answer", answer, tap_text=QUESTION.question),
         audited("answer A+", answer, tap_text="A+"),  # and the reading pages after it
-        {"tap_text": "Về màn hình chính"},
-        audited("search", ["Tìm kiếm"], tap_text="Tìm kiếm"),
+        audited("search", ["Tìm kiếm"], tap_texts=[HOME, "Tìm kiếm"]),
         audited("search with results", [hit.question for hit in FOUND.hits], **typed("nghi quyet")),
         audited("search, nothing found", [SUGGESTION, *(t.topic for t in NOT_FOUND.topics)],
                 tap_texts=["Xóa hết", *typed("nghi quyt")["tap_texts"]]),
         audited("search, the suggestion", [hit.question for hit in FOUND.hits], tap_text=SUGGESTION),
-        {"tap_text": "Về màn hình chính"},
-        audited("delegate lists", [DELEGATES_ROW], tap_text="Đại biểu của bạn"),
+        audited("delegate lists", [DELEGATES_ROW], tap_texts=[HOME, "Đại biểu của bạn"]),
         audited("delegates A+", [DELEGATES.titled_list, *(p.name for p in DELEGATES.people),
                                  *(p.position or "" for p in DELEGATES.people)], tap_text=DELEGATES_ROW),
-        {"tap_text": "Về màn hình chính"},
-        audited("resolutions", [RESOLUTION_ROW], tap_text="Nghị quyết"),
+        audited("resolutions", [RESOLUTION_ROW], tap_texts=[HOME, "Nghị quyết"]),
         audited("resolution A+", [RESOLUTION.number, RESOLUTION.title, *RESOLUTION.points], tap_text=RESOLUTION_ROW),
-        {"tap_text": "Về màn hình chính"},
-        audited("links", [link.label for link in LINKS], tap_text="Liên kết"),
+        audited("links", [link.label for link in LINKS], tap_texts=[HOME, "Liên kết"]),
     ]
 
 
