@@ -36,6 +36,7 @@ class QrView(Widget):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._texture = None
+        self.drawn_rect = None
         self.bind(url=self._make_texture, pos=self._redraw, size=self._redraw)
 
     def _make_texture(self, *_):
@@ -52,12 +53,16 @@ class QrView(Widget):
 
     def _redraw(self, *_):
         self.canvas.clear()
+        self.drawn_rect = None
         if not self._texture:
             return
         module = self.matrix.module_pixels(min(self.width, self.height))
         side = module * self.matrix.size
-        x = int(self.center_x - side / 2)
-        y = int(self.center_y - side / 2)
+        # From x and width, not center_x: when a box goes from 0 to its width within one layout pass,
+        # center_x is read before it follows, and the code was drawn half off the screen's left edge.
+        x = int(self.x + (self.width - side) / 2)
+        y = int(self.y + (self.height - side) / 2)
+        self.drawn_rect = (x, y, x + side, y + side)  # where the code is drawn (a test checks it is on screen)
         with self.canvas:
             Color(1, 1, 1, 1)
             Rectangle(texture=self._texture, pos=(x, y), size=(side, side))

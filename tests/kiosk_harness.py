@@ -43,7 +43,7 @@ from kiosk.stats import PlayLog  # noqa: E402
 from kiosk.settings import DisplaySettings  # noqa: E402
 from kiosk.validate import load_feed  # noqa: E402
 from screens.app import build_app, configure_kivy, save_screenshot  # noqa: E402
-from tests.layout_audit import audit, frame_areas, missing_words, words_shown  # noqa: E402
+from tests.layout_audit import audit, drawn_rect, frame_areas, missing_words, words_shown  # noqa: E402
 
 MIN_TEXT_PX_AT_1080 = 28
 SETTLE_SECONDS = 0.3
@@ -277,7 +277,8 @@ def _page_record(view) -> dict:
     record = {"texts": view_texts(view)}
     codes = [w for w in view.walk(restrict=True) if isinstance(w, QrView) and w.matrix is not None]
     if codes:
-        record["qr"] = [round(n) for n in _rect(codes[0])]
+        record["qr"] = [round(n) for n in _rect(codes[0])]  # the code's box, and what it drew in it
+        record["qr_drawn"] = [round(n) for n in drawn_rect(codes[0]) or _rect(codes[0])]
     for name in ("room_left", "first_block_needs"):
         if hasattr(view, name):
             record[name] = getattr(view, name)()

@@ -17,6 +17,7 @@ The rules, on every visible widget (opacity > 0, all its parents too):
 - "text-overflow": a label's drawn text (texture) is larger than the label;
 - "off-window": a widget leaves the window, or `bounds` when given (text in a ScrollView, and a
   widget with `moving_text = True` such as the ticker, may pass them: moving is what they are for);
+  so does what a widget draws by itself where it says so in `drawn_rect` (a QR code);
 - "over-frame": a widget overlaps one of the `forbidden` areas (the header, sidebar, ticker);
 - "touch-target": a button (ButtonBehavior) is lower than touch_target scaled to the screen;
 - "text-size": text smaller than MIN_TEXT_PX (30 px at 1080 px short side, scaled);
@@ -74,6 +75,9 @@ def audit(root, screen: str, size: Sequence[int], settings=None, expected_words=
         problems.append(Problem(screen, size, describe(widget), rule, detail))
 
     for widget in visible_widgets(root):
+        drawn = drawn_rect(widget)
+        if drawn is not None and not inside(drawn, limits):
+            say(widget, "off-window", f"drawn at {_rect_text(drawn)}, outside {_rect_text(limits)}")
         rect = window_rect(widget)
         x, y, right, top = rect
         if right - x < TOLERANCE or top - y < TOLERANCE:
@@ -125,6 +129,16 @@ def window_rect(widget) -> Rect:
     x, y = widget.to_window(widget.x, widget.y)
     right, top = widget.to_window(widget.right, widget.top)
     return (min(x, right), min(y, top), max(x, right), max(y, top))
+
+
+def drawn_rect(widget) -> Rect | None:
+    """Where a widget that draws by itself (a QR code, centred in its box) says it drew, on the window."""
+    drawn = getattr(widget, "drawn_rect", None)
+    if drawn is None:
+        return None
+    x, y = widget.to_window(drawn[0], drawn[1])
+    right, top = widget.to_window(drawn[2], drawn[3])
+    return (x, y, right, top)
 
 
 def inside(rect: Rect, limits: Rect) -> bool:

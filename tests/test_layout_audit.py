@@ -8,125 +8,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
-import yaml
 import zxingcpp
 from PIL import Image
 
-from kiosk.validate import load_feed
+from stress_feed import TITLE_250, stress_slides, write_stress_feed
 
 REPO = Path(__file__).resolve().parents[1]
 HARNESS = Path(__file__).resolve().parent / "kiosk_harness.py"
 SIZES = [(1920, 1080), (1080, 1920), (1280, 720), (3840, 2160)]
 
-# Words of the real language at their tallest and longest: stacked tone marks over a circumflex or horn.
-LONG_WORDS = "nghiêng khuỷu Nguyễn Trường huyễn nghiễm khuyếch chuyển nghiệp thuyền ngoằn ngoèo"
-
-
-def cut(text: str, length: int) -> str:
-    """The text cut after a whole word so that it is at most `length` characters; it must be longer."""
-    assert len(text) > length, f"write a longer text: {len(text)} < {length}"
-    return text[:length + 1].rsplit(" ", 1)[0].rstrip(",;")
-
-
-TITLE_250 = cut(
-    "Về việc thông qua Đề án phát triển hệ thống giao thông công cộng, cải tạo chỉnh trang đô thị, chống "
-    "ngập úng và nâng cao chất lượng môi trường không khí trên địa bàn Thành phố Hà Nội giai đoạn 2027 - "
-    "2030, tầm nhìn đến năm 2045, cùng các giải pháp huy động nguồn lực và tổ chức thực hiện", 250)
-POINTS = [cut(f"{n}. {text}", 100) for n, text in enumerate([
-    "Ưu tiên bố trí vốn đầu tư công cho các tuyến đường sắt đô thị, xe buýt điện và các bãi đỗ xe ngầm tại nội đô",
-    "Hoàn thành cải tạo hệ thống thoát nước các lưu vực sông Tô Lịch, sông Nhuệ, sông Kim Ngưu trước mùa mưa bão",
-    "Kiểm soát nguồn phát thải từ giao thông, xây dựng và sản xuất; công khai chỉ số chất lượng không khí hằng giờ",
-    "Chỉnh trang vỉa hè, hệ thống chiếu sáng và cây xanh trên các tuyến phố chính của các phường trong nội đô lịch sử",
-    "Huy động nguồn lực xã hội hóa, hợp tác công tư công khai, minh bạch, đúng quy định của pháp luật về đầu tư",
-    "Người dân được lấy ý kiến về phương án bồi thường, giải phóng mặt bằng và tái định cư tại chỗ khi có dự án đi qua",
-    "Ứng dụng dữ liệu số trong quản lý giao thông, cấp phép xây dựng và tiếp nhận, trả lời phản ánh của người dân",
-    "Ủy ban nhân dân các phường, xã tổ chức tuyên truyền, vận động Nhân dân đồng thuận và cùng tham gia thực hiện",
-    "Giao Thường trực HĐND, các Ban của HĐND, các Tổ đại biểu và đại biểu HĐND Thành phố giám sát việc thực hiện",
-    "Nghị quyết có hiệu lực từ ngày ký; các quy định trước đây của Thành phố trái với Nghị quyết này đều bị bãi bỏ",
-], start=1)]
-STORY = "\n\n".join(cut(text, 400) for text in [
-    "Ông Nguyễn Văn Trường năm nay tám mươi hai tuổi, là cựu chiến binh ở tổ dân phố số 7. Đã ba mươi năm nay, "
-    "sáng nào ông cũng dậy từ lúc trời còn tối, quét con ngõ trước nhà, nhặt rác ở bãi đất trống đầu ngõ và tưới "
-    "cho hàng cây bàng, cây sấu mà chính tay ông trồng từ những năm tám mươi. Hàng xóm quen nhìn thấy dáng ông "
-    "lom khom bên chiếc chổi tre, quen cả tiếng ông hỏi thăm từng người đi chợ sớm, đi làm sớm ngang qua.",
-    "Những ngày mưa lớn, khi nước ngập ngang đầu gối, ông cùng các cháu đoàn viên thanh niên đi khơi thông cống "
-    "rãnh, kê đồ đạc lên cao giúp các cụ già neo đơn, rồi đi từng nhà hỏi han xem ai cần giúp đỡ điều gì. Có "
-    "năm nước rút chậm, ông nấu cháo mang đến cho những nhà không đi chợ được, và nhờ tổ trưởng tổ dân phố báo "
-    "lên phường để được hỗ trợ kịp thời. Bà con gọi ông là người giữ ngõ, ông chỉ cười, bảo ai ở đây cũng thế.",
-    "Năm nay ông vận động được mười hai hộ gia đình góp tiền, góp công làm lại hệ thống đèn chiếu sáng cho con "
-    "ngõ ngoằn ngoèo dài gần ba trăm mét, để các cháu học sinh đi học thêm buổi tối về nhà được an toàn hơn. "
-    "Ông tự tay ghi sổ từng khoản thu, khoản chi, dán công khai ở bảng tin nhà văn hóa, ai cũng đọc được. Khi "
-    "đèn sáng lên lần đầu, cả ngõ ra xem, các cụ bảo lâu lắm rồi mới thấy ngõ mình sáng sủa, sạch đẹp như vậy.",
-    "Bà con trong tổ dân phố nói rằng nhờ có ông mà con ngõ sạch sẽ, khang trang, ai đi qua cũng khen. Các cháu "
-    "nhỏ thì học được ở ông thói quen bỏ rác đúng chỗ, chào hỏi người lớn tuổi và giúp đỡ hàng xóm lúc khó khăn. "
-    "Ông chỉ bảo đó là việc nhỏ thôi, ai cũng làm được, miễn là mình chịu khó, kiên trì và biết thương nhau. "
-    "Mỗi dịp Tết đến, ông lại cùng chi hội cựu chiến binh đi thăm các gia đình chính sách trong tổ dân phố.",
-    "Ủy ban nhân dân phường đã tặng Giấy khen cho ông vì những đóng góp bền bỉ cho cộng đồng dân cư, và mong "
-    "rằng tấm gương của ông sẽ lan tỏa đến mọi tổ dân phố trên địa bàn phường trong nhiệm kỳ mới. Phường cũng "
-    "mời bà con gửi những câu chuyện người tốt, việc tốt có thật ở khu phố mình qua tổ trưởng tổ dân phố hoặc "
-    "qua mục Góp ý, phản ánh trên Trang thông tin điện tử của phường, để cùng chia sẻ trên màn hình này.",
-])
-POSITION = "Phó Trưởng phòng Quản lý đô thị, Ủy ban nhân dân phường, kiêm Tổ trưởng tổ dân phố số {n}"
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]
-GIVEN = ["Thị Phương Thảo", "Văn Trường", "Đức Khuyến", "Thị Huyền Trang", "Quốc Nghiệp", "Minh Tuấn"]
-
-
-def stress_slides() -> list[dict]:
-    people = [{"name": f"{SURNAMES[n % 10]} {GIVEN[n % 6]}", "position": POSITION.format(n=n + 1),
-               "votes": 40000 + n * 317, "percent": 60 + n % 30} for n in range(30)]
-    leaders = [{"name": f"{SURNAMES[n]} {GIVEN[n % 6]}",
-                "position": "Phó Bí thư Thường trực Thành ủy, Chủ tịch Hội đồng nhân dân Thành phố Hà Nội khóa XVII"}
-               for n in range(8)]
-    link = {"label": "Toàn văn nghị quyết", "url": "https://dongda.hanoi.gov.vn/nq/de-an-2045"}
-    return [
-        {"type": "resolution", "id": "nq-dai", "number": "15/NQ-HĐND", "date": "2026-07-10",
-         "title": TITLE_250, "points": POINTS, "link": link},
-        {"type": "resolution", "id": "nq-dai-khong-ma", "number": "16/NQ-HĐND", "date": "2026-07-10",
-         "title": TITLE_250, "points": POINTS[:3]},
-        {"type": "text", "id": "tin-dai", "category": "Người tốt, việc tốt", "title": TITLE_250, "body": STORY,
-         "picture": "media/nguoi-tot-viec-tot.png"},
-        {"type": "text", "id": "tin-dai-khong-anh", "category": "Thông báo", "title": TITLE_250, "body": STORY},
-        {"type": "text", "id": "chu-dai", "title": LONG_WORDS, "body": " ".join([LONG_WORDS] * 6)},
-        {"type": "delegates", "id": "dai-bieu-30", "body": "hdnd-phuong", "term": "nhiệm kỳ 2026 - 2031",
-         "constituency": "Đơn vị bầu cử số 1 gồm các tổ dân phố từ số 1 đến số 12 và khu tập thể Trung Tự",
-         "note": "Dữ liệu mẫu – họ tên là giả định", "order": "as-written", "people": people},
-        {"type": "leaders", "id": "lanh-dao-dai", "title": cut("Lãnh đạo chủ chốt " + TITLE_250, 200),
-         "note": "Dữ liệu mẫu – họ tên là giả định", "people": leaders},
-        {"type": "image", "id": "anh-chu-thich-dai", "file": "media/infographic-3-tru-cot.png",
-         "caption": TITLE_250},
-    ]
-
-
-@lru_cache(maxsize=1)
-def stress_feed_data() -> str:
-    """The sample feed with the stress slides after its own (one window per size checks both)."""
-    data = yaml.safe_load((REPO / "config" / "feed.yaml").read_text(encoding="utf-8"))
-    for slide in data["slides"]:  # every slide is checked, whatever its schedule
-        for key in ("start", "end", "weekdays", "hours", "displays"):
-            slide.pop(key, None)
-    data["slides"] += stress_slides()
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-
-
-def write_stress_feed(folder: Path) -> Path:
-    shutil.copytree(REPO / "config", folder)
-    (folder / "feed.yaml").write_text(stress_feed_data(), encoding="utf-8")
-    result = load_feed(folder)
-    assert result.feed is not None, "\n".join(map(str, result.problems))
-    return folder
-
 
 def run_audit(tmp_path, feed: Path, size) -> dict:
     out = tmp_path / "audit.json"
     config = {"feed": str(feed), "size": list(size), "audit": True, "out": str(out),
-              "screenshot_slides": ["nq-dai"], "screenshot_dir": str(tmp_path / "shots")}
+              "screenshot_slides": ["nq-dai", "nq-8-diem"], "screenshot_dir": str(tmp_path / "shots")}
     (tmp_path / "harness.json").write_text(json.dumps(config), encoding="utf-8")
     env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
     result = subprocess.run([sys.executable, str(HARNESS), str(tmp_path / "harness.json")], cwd=REPO, env=env,
@@ -166,6 +66,8 @@ def test_long_titles_are_in_full_on_the_first_page_only_and_pages_are_filled(aud
             assert any(text.endswith("(tiếp)") for text in page["texts"]), (slide_id, number, page["texts"][:3])
     if size == (1920, 1080):  # its title one size smaller rather than a second page for one short point
         assert len(slides["nq-ke-hoach-ky-hop"]["pages"]) == 1
+    # Ten points of 100 characters make two or three pages' worth, not one page each.
+    assert len(slides["nq-150"]["pages"]) <= 4, [page["texts"] for page in slides["nq-150"]["pages"]]
     for slide in slides.values():
         pages = slide["pages"]
         for number, (page, following) in enumerate(zip(pages, pages[1:]), start=1):
@@ -182,12 +84,17 @@ def test_a_resolutions_qr_code_keeps_its_place_and_size_and_scans_whatever_its_t
               if slide["type"] == "resolution" and slide_id != "nq-dai-khong-ma"
               for number, page in enumerate(slide["pages"], start=1)}
     assert len(set(places.values())) == 1, places
-    x, y, right, top = next(iter(places.values()))
-    assert x >= 0 and right <= size[0] and y >= 0 and top <= size[1]
-    assert min(right - x, top - y) >= 300 * min(size) / 1080, "the code is smaller than a phone reads from a metre"
+    box = next(iter(places.values()))
+    for slide_id, slide in slides.items():
+        for page in slide["pages"]:
+            if "qr" in page:
+                x, y, right, top = page["qr_drawn"]  # a longer link has more modules: smaller ones, same place
+                assert box[0] <= x and box[1] <= y and right <= box[2] and top <= box[3], (slide_id, page["qr_drawn"])
+                assert x >= 0 and right <= size[0] and y >= 0 and top <= size[1]
+                assert min(right - x, top - y) >= 300 * min(size) / 1080, "smaller than a phone reads from a metre"
     assert "qr" not in slides["nq-dai-khong-ma"]["pages"][0], "a resolution with no link shows no code"
-    shots = sorted(shown["shots"].glob("nq-dai-*.png"))
-    assert len(shots) == len(slides["nq-dai"]["pages"])
+    shots = sorted(shown["shots"].glob("nq-*.png"))
+    assert len(shots) == len(slides["nq-dai"]["pages"]) + len(slides["nq-8-diem"]["pages"])
     for shot in shots:
         found = {code.text for code in zxingcpp.read_barcodes(Image.open(shot).convert("RGB"))}
         assert "https://dongda.hanoi.gov.vn/nq/de-an-2045" in found, (shot.name, found)

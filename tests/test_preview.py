@@ -11,21 +11,27 @@ from PIL import Image
 
 from kiosk.media import probe_mp4
 from kiosk.validate import load_feed
+from stress_feed import write_stress_feed
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("size", ["1920x1080", "1280x720", "1080x1920"])
-def test_preview_pages_carry_scannable_codes_to_the_feeds_links(tmp_path, size):
+def preview(tmp_path, feed, size) -> list[list[str]]:
+    """`kiosk preview` of a feed at a size: the rows of its index.txt."""
     out = tmp_path / "preview"
     env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
-    result = subprocess.run([sys.executable, "-m", "kiosk", "preview", "config", "--out", str(out), "--size", size],
+    result = subprocess.run([sys.executable, "-m", "kiosk", "preview", str(feed), "--out", str(out), "--size", size],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
+    return [line.split("\t") for line in (out / "index.txt").read_text(encoding="utf-8").splitlines()]
 
+
+@pytest.mark.parametrize("size", ["1920x1080", "1280x720", "1080x1920"])
+def test_preview_pages_carry_scannable_codes_to_the_feeds_links(tmp_path, size):
+    rows = preview(tmp_path, REPO / "config", size)
+    out = tmp_path / "preview"
     feed = load_feed(REPO / "config").feed
-    rows = [line.split("\t") for line in (out / "index.txt").read_text(encoding="utf-8").splitlines()]
     assert [row[1] for row in rows if row[3].startswith("1/")] == [slide.id for slide in feed.slides]
     assert (out / "index.html").is_file()
 
@@ -48,3 +54,15 @@ def test_preview_pages_carry_scannable_codes_to_the_feeds_links(tmp_path, size):
         assert feed.ward.website.url in found, f"{file}: corner code not readable ({found})"
         if slide_id in links:
             assert links[slide_id] in found, f"{file}: the resolution's code not readable ({found})"
+
+
+def test_a_250_character_resolution_title_keeps_its_points_and_a_whole_qr_code_in_portrait(tmp_path):
+    # The issue's case: the title grew over the header, the 8 points never showed, the code was
+    # pushed half off the left edge.
+    feed = write_stress_feed(tmp_path / "feed", only=("nq-8-diem",))
+    rows = preview(tmp_path, feed, "1080x1920")
+    assert 2 <= len(rows) <= 4, rows
+    for file, *_ in rows:
+        image = Image.open(tmp_path / "preview" / file).convert("RGB")
+        found = {code.text for code in zxingcpp.read_barcodes(image)}
+        assert "https://dongda.hanoi.gov.vn/nq/de-an-2045" in found, (file, found)
