@@ -39,7 +39,8 @@ OPENING_TAP_DISTANCE = 80
 KEYBOARD_ROWS = ("a b c d e g h i k l", "m n o p q r s t u v", "x y f j w z", "1 2 3 4 5 6 7 8 9 0")
 KEYBOARD_ACTIONS = (("Dấu cách", "space", 3), ("Xóa", "back", 1), ("Xóa hết", "clear", 1))
 
-INVITATION = "Chạm vào màn hình để tra cứu"
+# A no-break space inside the words of two syllables: "màn hình" is not split over two lines.
+INVITATION = "Chạm vào màn\u00a0hình để tra\u00a0cứu"
 
 HOME_ITEMS = (
     ("Hỏi đáp chính sách", "topics"),
@@ -415,7 +416,7 @@ def even_lines(text: str, room: float, width_of) -> list[str]:
     a long line and one word under it); when even two are too wide, one line left to wrap."""
     if width_of(text) <= room:
         return [text]
-    words = text.split()
+    words = text.split(" ")  # not at no-break spaces
     splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
     best = min(splits, key=lambda lines: max(map(width_of, lines)), default=None)
     return list(best) if best and max(map(width_of, best)) <= room else [text]
