@@ -101,11 +101,13 @@ def test_after_a_quiet_spell_it_counts_down_and_returns_to_the_loop(tmp_path):
         {"type": "text", "id": "hai", "title": "Hai", "body": "Nội dung.", "duration": 30},
     ])
     actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Liên kết"}, start=1.0)
-    actions += [{"at": 9.5, "look": True}, {"at": 20.0, "look": True}]
+    actions += [{"at": 9.5, "look": True, "audit": "countdown",
+                 "expect": ["trở về trình chiếu. Chạm vào màn hình để tiếp tục xem."]}, {"at": 20.0, "look": True}]
     shown = run_display(tmp_path, feed, speed=1.0, seconds=21, actions=actions, settings=COUNTER)
     opened, countdown, after = shown["actions"][1], shown["actions"][2], shown["actions"][3]
     assert opened["page"] == "LinksPage"
     assert countdown["overlay"] == "CounterView" and 0 < countdown["countdown"] <= 10
+    assert countdown["audit"] == [], countdown["audit"]
     assert after["overlay"] is None, "back to the loop by itself"
     assert [e for e in shown["events"] if e["real"] > opened["real"] + 15], "the loop plays on"
 
