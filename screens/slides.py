@@ -255,6 +255,22 @@ class PeopleSlideView(SlideView):
                                        detail_lines=self.lines, name_size=self.name_size(),
                                        size_hint_y=None, height=height))
 
+    def room_left(self) -> float:
+        """Height free for one more card on this page: a card's and a gap's when the last row has
+        room beside its last card, else what is left under the last row."""
+        if not getattr(self, "pages", None):
+            return 0
+        grid, people = self.ids.area, self.pages[self.page]
+        height, gap = self.card_height(self.lines), grid.spacing[1]
+        if len(people) % self.columns:
+            return height + gap
+        rows = len(people) // self.columns
+        return grid.height - rows * height - max(0, rows - 1) * gap
+
+    def first_block_needs(self) -> float:
+        """What one more card needs: its height and the gap above it."""
+        return self.card_height(getattr(self, "lines", 1)) + self.ids.area.spacing[1]
+
     def detail(self, person) -> str:
         parts = [person.position or ""]
         if person.votes is not None:

@@ -63,7 +63,7 @@ class Theme(EventDispatcher):
     small = NumericProperty(BASE_SIZES["small"])
     gap = NumericProperty(24)
     touch = NumericProperty(96)  # the smallest touch target, from the display settings
-    touch_reference = 96  # that target on the reference screen: about 35 mm on a 32-inch 1080p panel (0.37 mm pixels)
+    touch_reference = 96  # that target on the reference screen: about 35 mm on a 32-inch 1080p panel
 
     def resize(self, width: float, height: float) -> None:
         self.scale = min(width, height) / REFERENCE_SHORT_SIDE
