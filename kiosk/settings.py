@@ -101,7 +101,9 @@ class DisplaySettings(BaseModel):
     timezone: Annotated[str, AfterValidator(_known_zone)] = Field("Asia/Ho_Chi_Minh")
     pin: Annotated[str, Field(pattern=r"^[0-9]{4,8}$")] = Field(
         DEFAULT_PIN, description="Mã PIN để nhân viên thoát (4-8 chữ số, trong dấu nháy)")
-    touch_target: Annotated[int, Field(ge=60, le=200)] = Field(
+    # At most 160 (59 mm): the counter's landscape search fits its top bar and five rows of keys
+    # that high, and no more (tests/test_counter_audit.py walks every page at the largest).
+    touch_target: Annotated[int, Field(ge=60, le=160)] = Field(
         96, description="Chiều cao nút bấm nhỏ nhất (điểm ảnh trên màn hình 1080p); 96 ≈ 35 mm trên màn hình 32 inch")
     idle_seconds: Annotated[int, Field(ge=15, le=600)] = Field(
         60, description="Số giây không chạm thì trở về vòng chiếu")

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.core.text import Label as CoreLabel
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.layout import paragraphs
-from screens.theme import FONT_NAME, load_rules
+from kiosk.layout import largest_fitting, paragraphs
+from screens.slides import text_height, text_width
+from screens.theme import load_rules
 from screens.widgets import QrPanel, WrappedLabel, to_markup
 
 if TYPE_CHECKING:
@@ -39,7 +39,8 @@ OPENING_TAP_DISTANCE = 80
 KEYBOARD_ROWS = ("a b c d e g h i k l", "m n o p q r s t u v", "x y f j w z", "1 2 3 4 5 6 7 8 9 0")
 KEYBOARD_ACTIONS = (("Dấu cách", "space", 3), ("Xóa", "back", 1), ("Xóa hết", "clear", 1))
 
-INVITATION = "Chạm vào màn hình để tra cứu"
+# A no-break space inside the words of two syllables: "màn hình" is not split over two lines.
+INVITATION = "Chạm vào màn\u00a0hình để tra\u00a0cứu"
 
 HOME_ITEMS = (
     ("Hỏi đáp chính sách", "topics"),
@@ -79,15 +80,13 @@ class PageTitle(Label):
                   max_height=self._fit_trigger)
 
     def _fit(self, *_):
-        if not self.sizes:
+        if not self.sizes or self.width <= 1:
             return
+        markup = to_markup(self.text)  # measured as drawn: brackets are text
+        self.font_size = largest_fitting(self.sizes, lambda size: text_height(markup, size, self.width, bold=True),
+                                         self.max_height)
         self.text_size = (self.width, None)
-        for size in self.sizes:
-            self.font_size = size
-            self.texture_update()
-            width, height = self.texture_size
-            if width <= self.width + 1 and height <= self.max_height:
-                break
+        self.texture_update()
         self.height = self.texture_size[1]
 
 
@@ -405,10 +404,11 @@ class TouchInvitation(BoxLayout):
         self._arrange()
 
     def _arrange(self, *_):
-        measure = CoreLabel(font_name=FONT_NAME, font_size=self.font_size or 1, bold=True).get_extents
-        lines = even_lines(self.text, self.room, lambda text: measure(text)[0])
+        if not self.font_size:
+            return
+        lines = even_lines(self.text, self.room, lambda text: text_width(text, self.font_size, bold=True))
         self.shown = "\n".join(lines)
-        self.words_width = min(self.room, max(measure(line)[0] for line in lines))
+        self.words_width = min(self.room, max(text_width(line, self.font_size, bold=True) for line in lines))
 
 
 def even_lines(text: str, room: float, width_of) -> list[str]:
@@ -416,7 +416,7 @@ def even_lines(text: str, room: float, width_of) -> list[str]:
     a long line and one word under it); when even two are too wide, one line left to wrap."""
     if width_of(text) <= room:
         return [text]
-    words = text.split()
+    words = text.split(" ")  # not at no-break spaces
     splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
     best = min(splits, key=lambda lines: max(map(width_of, lines)), default=None)
     return list(best) if best and max(map(width_of, best)) <= room else [text]

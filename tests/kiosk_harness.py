@@ -427,6 +427,8 @@ def main(config_path: str) -> int:
                 Clock.schedule_once(lambda *_: checks(), SETTLE_SECONDS)
 
         def inspect(overlay, page, record, again, audit_as=None, expect=None):
+            """Into the action's record, once the screen has settled: the audit asked for, and on the
+            loop the frame's parts, on a page its problems, buttons and texts drawn cut."""
             if audit_as and overlay is not None:
                 record["audit"] = [str(p) for p in audit(overlay, audit_as, (width, height), settings,
                                                          expected_words=expect)]
@@ -436,6 +438,12 @@ def main(config_path: str) -> int:
                 added = [w for w in app.frame.children if w not in ids and not any(i.parent == w for i in ids)]
                 record["audit"] = [str(p) for w in added for p in audit(w, audit_as, (width, height), settings,
                                                                          expected_words=expect, forbidden=areas)]
+                view = app.player.view if app.player else None
+                if view is not None:  # and the slide on screen keeps to the (smaller) slide area
+                    host = app.frame.ids.host
+                    record["audit"] += [str(p) for p in audit(
+                        view, f"{audit_as}: {view.entry.id if view.entry else 'welcome'} trang {view.page + 1}",
+                        (width, height), settings, bounds=_rect(host), forbidden=frame_areas(app.frame))]
             if overlay is None:
                 record["parts"] = frame_parts(app.frame)
                 return

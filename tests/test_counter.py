@@ -1,11 +1,13 @@
 """Touch mode at the one-stop counter, driven with touches in a real window (tests/kiosk_harness.py)."""
 
+import io
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageFont
 
 from kiosk.search import FaqIndex
 from kiosk.validate import load_feed
@@ -18,7 +20,8 @@ COUNTER = {"mode": "counter", "idle_seconds": 15}
 
 
 def script(*steps, start=1.5, step=0.8):
-    """Actions one after another; a page change gets time to settle before the next touch."""
+    """Actions at given seconds, for what depends on time (idle return); other walks are `steps`,
+    each done once the screen has settled from the one before."""
     return [dict(action, at=round(start + i * step, 2)) for i, action in enumerate(steps)]
 
 
@@ -33,7 +36,7 @@ def assert_readable(shown):
 
 def test_faq_by_topic_to_an_answer_with_its_qr_code_and_back(tmp_path):
     shot = tmp_path / "answer.png"
-    actions = script(
+    steps = [
         {"tap": [0.5, 0.5]},
         {"tap_text": "Hỏi đáp chính sách"},
         {"tap_text": "Hỏi đáp, góp ý"},
@@ -42,8 +45,8 @@ def test_faq_by_topic_to_an_answer_with_its_qr_code_and_back(tmp_path):
         {"tap_text": "A+"},
         {"tap_text": "Quay lại"},
         {"tap_text": "Về màn hình chính"},
-    )
-    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=9, actions=actions,
+    ]
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=60, steps=steps,
                         settings=COUNTER)
     assert [page for _, page, _ in pages(shown)] == [
         "HomePage", "ListPage", "ListPage", "ReadingPage", "ReadingPage", "ReadingPage", "ListPage", "HomePage"]
@@ -67,9 +70,8 @@ def test_search_typed_without_tones_finds_the_accented_question(tmp_path):
     assert "nghị quyết" in (entry.question + " " + entry.answer).lower(), "the match is through folded tones"
 
     keys = [{"tap_text": "Dấu cách" if key == " " else key} for key in "nghi quyet"]
-    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Tìm kiếm"}, *keys, step=0.6)
-    actions.append({"at": actions[-1]["at"] + 1.5, "tap_text": expected.question})  # after the list settles
-    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=11, actions=actions,
+    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Tìm kiếm"}, *keys, {"tap_text": expected.question}]
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=60, steps=steps,
                         settings=COUNTER)
     typed = shown["actions"][-2]
     assert "nghi quyet|" in typed["texts"]
@@ -82,8 +84,8 @@ def test_search_typed_without_tones_finds_the_accented_question(tmp_path):
 def test_delegates_lookup_lists_the_ward_council_in_official_order(tmp_path):
     slide = next(s for s in FEED.slides if s.type == "delegates" and s.body == "hdnd-phuong")
     row = f"Đại biểu HĐND phường {slide.term} · {slide.constituency}"
-    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Đại biểu của bạn"}, {"tap_text": row})
-    shown = run_display(tmp_path, REPO / "config", size=(1080, 1920), speed=1.0, seconds=5, actions=actions,
+    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Đại biểu của bạn"}, {"tap_text": row}]
+    shown = run_display(tmp_path, REPO / "config", size=(1080, 1920), speed=1.0, seconds=60, steps=steps,
                         settings=COUNTER)
     page = shown["actions"][-1]
     assert page["page"] == "ReadingPage", pages(shown)
@@ -99,11 +101,13 @@ def test_after_a_quiet_spell_it_counts_down_and_returns_to_the_loop(tmp_path):
         {"type": "text", "id": "hai", "title": "Hai", "body": "Nội dung.", "duration": 30},
     ])
     actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Liên kết"}, start=1.0)
-    actions += [{"at": 9.5, "look": True}, {"at": 20.0, "look": True}]
+    actions += [{"at": 9.5, "look": True, "audit": "countdown",
+                 "expect": ["trở về trình chiếu. Chạm vào màn hình để tiếp tục xem."]}, {"at": 20.0, "look": True}]
     shown = run_display(tmp_path, feed, speed=1.0, seconds=21, actions=actions, settings=COUNTER)
     opened, countdown, after = shown["actions"][1], shown["actions"][2], shown["actions"][3]
     assert opened["page"] == "LinksPage"
     assert countdown["overlay"] == "CounterView" and 0 < countdown["countdown"] <= 10
+    assert countdown["audit"] == [], countdown["audit"]
     assert after["overlay"] is None, "back to the loop by itself"
     assert [e for e in shown["events"] if e["real"] > opened["real"] + 15], "the loop plays on"
 
@@ -127,9 +131,9 @@ def test_a_video_interrupted_by_a_resident_plays_on_from_where_it_stood(tmp_path
 def test_a_resolution_from_the_list_shows_its_points_and_a_scannable_code(tmp_path):
     resolution = next(s for s in FEED.slides if s.type == "resolution")
     shot = tmp_path / "resolution.png"
-    actions = script({"tap": [0.5, 0.5]}, {"tap_text": "Nghị quyết"},
-                     {"tap_text": f"{resolution.number} · {resolution.title}"}, {"screenshot": str(shot)})
-    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=5, actions=actions,
+    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Nghị quyết"},
+             {"tap_text": f"{resolution.number} · {resolution.title}"}, {"screenshot": str(shot)}]
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=60, steps=steps,
                         settings=COUNTER)
     page = shown["actions"][2]
     assert page["page"] == "ReadingPage", pages(shown)
@@ -141,9 +145,26 @@ def test_a_resolution_from_the_list_shows_its_points_and_a_scannable_code(tmp_pa
 
 def test_the_second_tap_of_a_double_tap_on_the_loop_does_not_choose_from_the_menu(tmp_path):
     # The middle of the screen is on the menu's "Tìm kiếm" once the menu is open.
-    actions = [{"at": 1.5, "tap": [0.5, 0.5]}, {"at": 1.65, "tap": [0.5, 0.5]}, {"at": 3.2, "look": True},
-               {"at": 3.3, "tap": [0.5, 0.5]}]
-    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=4.5, actions=actions,
+    # Once the first slide is up: while the app starts, a frame can take longer than the guard's 0.4 s.
+    actions = [{"at": 3.0, "tap": [0.5, 0.5]}, {"at": 3.15, "tap": [0.5, 0.5]}, {"at": 4.7, "look": True},
+               {"at": 4.8, "tap": [0.5, 0.5]}]
+    shown = run_display(tmp_path, REPO / "config", size=(1920, 1080), speed=1.0, seconds=6, actions=actions,
                         settings=COUNTER)
     assert [page for _, page, _ in pages(shown)] == ["HomePage", "HomePage", "HomePage", "SearchPage"]
 
+
+
+def test_every_character_the_screens_write_themselves_is_in_the_bundled_font():
+    """The app's own words (kv rules and Python strings of screens/): a character the font lacks
+    shows as an empty box, as the PIN pad's dots did (U+25CF is not in Noto Sans)."""
+    texts = [path.read_text(encoding="utf-8") for path in sorted((REPO / "screens").glob("*.kv"))]
+    for path in sorted((REPO / "screens").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        texts += [t.string for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type == tokenize.STRING]
+    characters = sorted({c for text in texts for c in text if ord(c) > 127})
+    assert "ư" in characters and "“" in characters, "the sources were read"
+    for style in ("Regular", "Bold"):
+        font = ImageFont.truetype(str(REPO / "assets" / "fonts" / f"NotoSans-{style}.ttf"), 40)
+        empty_box = bytes(font.getmask("\ue000"))  # a private-use character: the font's "missing" glyph
+        missing = [f"{c} U+{ord(c):04X}" for c in characters if bytes(font.getmask(c)) == empty_box]
+        assert not missing, (style, missing)

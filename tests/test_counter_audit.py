@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from kiosk.search import FaqIndex
+from kiosk.settings import load_settings
 from kiosk.validate import load_feed
 from test_display_loop import run_display
 
@@ -16,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 FEED = load_feed(REPO / "config").feed
 SIZES = [(1920, 1080), (1080, 1920), (1280, 720), (3840, 2160)]
 TOUCH_TARGET = 110  # not the default: every button follows the display's setting
+LARGEST_TOUCH_TARGET = 160  # the settings accept no more: tried at 1280x720, the smallest screen
 PIN = "2468"
 MENU = ["Hỏi đáp chính sách", "Tìm kiếm", "Đại biểu của bạn", "Nghị quyết", "Liên kết"]
 INVITATION = "Chạm vào màn hình để tra cứu"
@@ -30,6 +32,7 @@ DELEGATES_ROW = f"{DELEGATES.titled_list} · {DELEGATES.constituency}"
 RESOLUTION = next(s for s in FEED.slides if s.type == "resolution")
 RESOLUTION_ROW = f"{RESOLUTION.number} · {RESOLUTION.title}"
 LINKS = [FEED.ward.website, *FEED.ward.links]
+HOME = "Về màn hình chính"
 SUGGESTION = f"Có phải bạn muốn tìm: “{NOT_FOUND.did_you_mean}”?"
 
 
@@ -43,7 +46,8 @@ def audited(name, expect=(), **action):
 
 def walk():
     """Every page a resident can reach, each audited with the words it must show whole; the staff's
-    first, from the loop (the touch mode ends on its last page when the run ends)."""
+    first, from the loop (the touch mode ends on its last page when the run ends). The menu comes
+    back as it was laid out, so one step goes to it and on to its next choice."""
     answer = [QUESTION.question, QUESTION.answer, QUESTION.link.label if QUESTION.link else ""]
     return [
         audited("loop", [INVITATION], look=True),
@@ -55,22 +59,22 @@ def walk():
         audited("questions", [TOPIC.topic, *(q.question for q in TOPIC.questions)], tap_text=TOPIC.topic),
         audited("answer", answer, tap_text=QUESTION.question),
         audited("answer A+", answer, tap_text="A+"),  # and the reading pages after it
-        {"tap_text": "Về màn hình chính"},
-        audited("search", ["Tìm kiếm"], tap_text="Tìm kiếm"),
+        audited("search", ["Tìm kiếm"], tap_texts=[HOME, "Tìm kiếm"]),
         audited("search with results", [hit.question for hit in FOUND.hits], **typed("nghi quyet")),
         audited("search, nothing found", [SUGGESTION, *(t.topic for t in NOT_FOUND.topics)],
                 tap_texts=["Xóa hết", *typed("nghi quyt")["tap_texts"]]),
         audited("search, the suggestion", [hit.question for hit in FOUND.hits], tap_text=SUGGESTION),
-        {"tap_text": "Về màn hình chính"},
-        audited("delegate lists", [DELEGATES_ROW], tap_text="Đại biểu của bạn"),
+        audited("delegate lists", [DELEGATES_ROW], tap_texts=[HOME, "Đại biểu của bạn"]),
         audited("delegates A+", [DELEGATES.titled_list, *(p.name for p in DELEGATES.people),
                                  *(p.position or "" for p in DELEGATES.people)], tap_text=DELEGATES_ROW),
-        {"tap_text": "Về màn hình chính"},
-        audited("resolutions", [RESOLUTION_ROW], tap_text="Nghị quyết"),
+        audited("resolutions", [RESOLUTION_ROW], tap_texts=[HOME, "Nghị quyết"]),
         audited("resolution A+", [RESOLUTION.number, RESOLUTION.title, *RESOLUTION.points], tap_text=RESOLUTION_ROW),
-        {"tap_text": "Về màn hình chính"},
-        audited("links", [link.label for link in LINKS], tap_text="Liên kết"),
+        audited("links", [link.label for link in LINKS], tap_texts=[HOME, "Liên kết"]),
     ]
+
+
+def touch_target_at(size):
+    return LARGEST_TOUCH_TARGET if size == (1280, 720) else TOUCH_TARGET
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
@@ -78,9 +82,18 @@ def walked(request, tmp_path_factory):
     size = request.param
     shown = run_display(tmp_path_factory.mktemp(f"{size[0]}x{size[1]}"), REPO / "config", size=size, speed=1.0,
                         seconds=150, steps=walk(), settings={"mode": "counter", "idle_seconds": 600,
-                                                             "touch_target": TOUCH_TARGET, "pin": PIN})
+                                                             "touch_target": touch_target_at(size), "pin": PIN})
     assert shown["stopped_by"] == "harness", "the walk ended before its last step"
     return size, shown["actions"]
+
+
+def test_a_touch_target_the_counter_cannot_keep_is_refused_in_plain_words(tmp_path):
+    settings_file = tmp_path / "display.yaml"
+    settings_file.write_text(f"mode: counter\ntouch_target: {LARGEST_TOUCH_TARGET + 1}\n", encoding="utf-8")
+    settings, problems = load_settings(settings_file)
+    assert settings is None
+    assert [str(p) for p in problems] == [
+        f"{settings_file}:2:15: `touch_target` cần nhiều nhất là {LARGEST_TOUCH_TARGET} (đang là `161`)"]
 
 
 def test_every_counter_page_passes_the_layout_audit(walked):
@@ -114,7 +127,7 @@ def test_the_keyboard_sits_under_the_results_in_portrait_beside_them_in_landscap
     keys = [t for t in page["targets"] if t["kind"] == "button" and t["text"] in KEYS]
     assert len(keys) == 39, keys
     scale = min(size) / 1080
-    assert min(k["h"] for k in keys) >= TOUCH_TARGET * scale - 0.5, sorted({(k["w"], k["h"]) for k in keys})
+    assert min(k["h"] for k in keys) >= touch_target_at(size) * scale - 0.5, sorted({(k["w"], k["h"]) for k in keys})
     results = next(t for t in page["targets"] if t["kind"] == "scroll")
     if size[0] < size[1]:
         assert max(k["y"] + k["h"] for k in keys) <= results["y"], ("under the results", results)

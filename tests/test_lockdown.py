@@ -16,9 +16,11 @@ def digits(at: float, pin: str):
 
 
 def test_escape_close_and_stray_touches_do_not_leave_the_loop(tmp_path):
-    actions = [{"at": 1.0, "key": 27}, {"at": 1.3, "close": True}, {"at": 1.6, "tap": [0.5, 0.5]},
-               *corner_taps(2.0, count=4), {"at": 5.8, "tap": [0.02, 0.98]}]  # the fifth tap comes too late
-    shown = run_display(tmp_path, REPO / "config", speed=1.0, seconds=7, actions=actions)
+    # Once the first slide is up (a loaded machine can take two seconds to start), and the fifth tap
+    # well over three seconds after the fourth, however late those came.
+    actions = [{"at": 3.0, "key": 27}, {"at": 3.3, "close": True}, {"at": 3.6, "tap": [0.5, 0.5]},
+               *corner_taps(4.0, count=4), {"at": 8.5, "tap": [0.02, 0.98]}]  # the fifth tap comes too late
+    shown = run_display(tmp_path, REPO / "config", speed=1.0, seconds=9.5, actions=actions)
     assert shown["stopped_by"] == "harness", "the app kept running until the test ended it"
     assert all(action["overlay"] is None for action in shown["actions"]), shown["actions"]
     parts = shown["actions"][-1]["parts"]
