@@ -201,8 +201,9 @@ def _required(fetch: Fetch, name: str, why: str) -> bytes:
 def _place_root(seen: _Remembered, target: int, fetch: Fetch) -> None:
     """On a display that has followed no handover yet, which number the root in its settings has:
     a display set up after a handover has the newer root there, not the first. The handover that
-    names the key tells (its signature need not be checked: the settings trust that key anyway)."""
-    for serial in range(target, 1, -1):
+    names the key tells (its signature need not be checked: the settings trust that key anyway).
+    No further back than _walk_roots would walk: target comes from a keys.json not yet checked."""
+    for serial in range(target, max(1, target - MAX_ROOT_STEPS - 1), -1):
         raw = fetch(root_file(serial), MAX_KEY_FILE_BYTES)
         try:
             named = parse_root(raw, root_file(serial)) if raw is not None else None
