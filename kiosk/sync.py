@@ -40,7 +40,8 @@ from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 from kiosk import manifest as manifests
-from kiosk.manifest import FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, FileEntry, ManifestProblem
+from kiosk.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, SOFTWARE_DATE, FileEntry,
+                            ManifestProblem)
 from kiosk.settings import DEFAULT_PIN, DisplaySettings, check_feed_url
 from kiosk.store import Installed, Store, file_sha256, read_json, write_json
 from kiosk.validate import load_feed
@@ -56,9 +57,6 @@ MIN_RATE = 8 * 1024  # bytes/s: a body slower than this on the whole is given up
 CHUNK = 16 * 1024  # small: a body that breaks loses at most the chunk being read, the rest is resumed
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
-CLOCK_SLACK = timedelta(minutes=10)  # a local clock further off than this from the server's is "clearly off"
-# No display runs before this software was made: a clock before it is clearly wrong. Raise it at releases.
-SOFTWARE_DATE = datetime(2026, 12, 1, tzinfo=timezone.utc)
 LAST_PLAUSIBLE = manifests.LATEST_MOMENT  # a Date header beyond this is ignored
 MAX_OFFSET_SECONDS = (LAST_PLAUSIBLE - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()
 FIRST_RETRY = 30.0

@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 
 from feed_servers import make_feed, png
 from kiosk import signing
-from kiosk.manifest import parse
+from kiosk.manifest import SOFTWARE_DATE, parse
 from kiosk.publish import PublishRefused, publish
 from kiosk.validate import load_feed
 
@@ -338,7 +338,10 @@ def test_publish_refuses_a_clock_behind_what_it_can_check_and_warns_of_one_far_a
     with pytest.raises(PublishRefused) as refused:  # a board with no clock battery, back in 1970
         publish(source, out, key, clock=lambda: dt.datetime(1970, 1, 1, tzinfo=utc))
     assert "trước cả ngày làm ra phần mềm" in refused.value.lines[0]
-    now = dt.datetime.now(utc)
+    with pytest.raises(PublishRefused) as refused:  # the date displays take as the earliest possible: one date
+        publish(source, out, key, clock=lambda: SOFTWARE_DATE - dt.timedelta(hours=1))
+    assert "trước cả ngày làm ra phần mềm" in refused.value.lines[0]
+    now = max(dt.datetime.now(utc), SOFTWARE_DATE + dt.timedelta(days=3))  # two days back is still a possible clock
     publish(source, out, key, clock=lambda: now)
     with pytest.raises(PublishRefused) as refused:
         publish(source, out, key, clock=lambda: now - dt.timedelta(days=2))
