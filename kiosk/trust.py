@@ -31,7 +31,7 @@ from typing import Callable
 
 from kiosk import signing
 from kiosk.manifest import MAX_VERSION
-from kiosk.store import read_json, write_json
+from kiosk.store import TRUST_FILE, read_json, write_json
 
 KEYS_FILE = "keys.json"
 KEYS_SIGNATURE = "keys.json.sig"
@@ -42,7 +42,7 @@ DELEGATION_CONTEXT = b"ward-kiosk publishing key delegation v1\n"
 ROOT_CONTEXT = b"ward-kiosk root key handover v1\n"
 ROOT_PRIVATE_KEY_FILE = "root-private-key.pem"
 ROOT_PUBLIC_KEY_FILE = "root-public-key.txt"
-STATE_FILE = "trust.json"
+STATE_FILE = TRUST_FILE  # in the display's state folder
 MAX_KEY_FILE_BYTES = 4096  # keys.json, root-N.json and their signatures are a few hundred bytes
 MAX_SERIAL = MAX_VERSION  # what any JSON reader keeps exact
 MAX_ROOT_STEPS = 50  # handovers a display walks in one cycle

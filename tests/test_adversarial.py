@@ -543,7 +543,8 @@ def test_a_feed_folder_or_heartbeat_that_is_a_link_is_never_written_through(ward
 def test_the_temporary_files_of_killed_writes_are_cleaned_up(ward):
     ward.publish(1)
     assert ward.sync().outcome == "installed"
-    leftovers = [ward.state / ".status.json.abc123.tmp", ward.state / "feed" / ".sync.json.xyz789.tmp"]
+    leftovers = [ward.state / ".status.json.abc123.tmp", ward.state / "feed" / ".sync.json.xyz789.tmp",
+                 ward.state / ".trust.json.def456.tmp"]
     for path in leftovers:
         path.write_text("{half")
     assert ward.sync().ok
