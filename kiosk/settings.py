@@ -30,11 +30,22 @@ def _known_zone(name: str) -> str:
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
+def _url_parts(url: str):
+    """urlsplit(url), its port checked: a port that is not a number (or past 65535), or a broken
+    [IPv6] host, is a ValueError in words for staff, not later in the middle of a request."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        raise ValueError(f"cổng trong địa chỉ `{url}` không phải là số cổng (tối đa 65535), hoặc tên máy viết sai") from None
+    return parts
+
+
 def check_feed_url(url: str) -> str:
     """https only; plain http only for this machine itself (tests, staging)."""
     if not url:
         return url
-    parts = urlsplit(url)
+    parts = _url_parts(url)
     if parts.scheme == "https" and parts.hostname:
         return url
     if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
@@ -47,11 +58,7 @@ def check_fleet_url(url: str) -> str:
     """mqtts:// (TLS) to the ward's broker; plain mqtt:// only for this machine itself (tests)."""
     if not url:
         return url
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018  (a port that is not a number raises here)
-    except ValueError:
-        raise ValueError(f"cổng trong địa chỉ `{url}` không phải là số") from None
+    parts = _url_parts(url)
     if parts.scheme == "mqtts" and parts.hostname:
         return url
     if parts.scheme == "mqtt" and parts.hostname in LOCAL_HOSTS:

@@ -366,7 +366,10 @@ class Fetcher:
             if response.status_code not in REDIRECTS or not location:
                 break
             response.close()
-            url = urljoin(url, location)
+            try:
+                url = urljoin(url, location)
+            except ValueError:  # not even an address (`http://[::1`): check_feed_url above says so
+                url = location
         else:
             raise SyncProblem(f"máy chủ chuyển hướng `{name}` quá {MAX_REDIRECTS} lần", SERVER)
         self._note_date(response.headers.get("Date"))

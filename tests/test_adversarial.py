@@ -572,6 +572,14 @@ def test_a_redirect_off_the_feeds_origin_is_refused_before_it_is_asked(ward, tmp
     assert ward.sync().outcome == "installed"
 
 
+@pytest.mark.parametrize("location", ["http://127.0.0.1:99999/manifest.json", "http://127.0.0.1:abc/manifest.json",
+                                      "http://[::1/manifest.json"])
+def test_a_redirect_to_an_address_with_a_broken_port_is_refused_as_such(ward, location):
+    ward.publish(1)
+    ward.server.faults["manifest.json"] = f"redirect:{location}"
+    held(ward.sync(), "máy chủ", "địa chỉ không an toàn")
+
+
 @pytest.mark.parametrize("fault, kind, words", [
     ("huge-headers", "máy chủ", "phần đầu (header) quá dài"),
     ("many-headers", "máy chủ", "phần đầu (header) quá dài"),
