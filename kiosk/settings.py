@@ -37,7 +37,8 @@ def _url_parts(url: str):
         parts = urlsplit(url)
         parts.port  # noqa: B018  (a port that is not a number raises here)
     except ValueError:
-        raise ValueError(f"cổng trong địa chỉ `{url}` không phải là số cổng (tối đa 65535), hoặc tên máy viết sai") from None
+        raise ValueError(f"cổng trong địa chỉ `{url}` không phải là số cổng (tối đa 65535), "
+                         f"hoặc tên máy viết sai") from None
     return parts
 
 

@@ -199,7 +199,8 @@ class Store:
                         shutil.rmtree(item, ignore_errors=True)
                     else:
                         item.unlink()
-        for folder, name in ((self.state_dir, STATUS_FILE), (self.state_dir, TRUST_FILE), (self.root, self.sync_file.name)):
+        for folder, name in ((self.state_dir, STATUS_FILE), (self.state_dir, TRUST_FILE),
+                             (self.root, self.sync_file.name)):
             for temp in folder.glob(f".{name}.*.tmp"):
                 with contextlib.suppress(OSError):
                     temp.unlink()
