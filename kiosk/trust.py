@@ -180,7 +180,7 @@ class _Remembered:
                              int(data.get("serial") or 0), str(data.get("publishing_key") or ""),
                              tuple(_key_text({"key": key}, "key", STATE_FILE)
                                    for key in data.get("revoked") or ())[-REVOKED_KEPT:])
-        except (TrustProblem, TypeError, ValueError):
+        except (TrustProblem, TypeError, ValueError, OverflowError):  # OverflowError: `"serial": Infinity`
             return fresh  # a damaged file: the root in the settings still decides, serials are learnt again
         return remembered if 0 <= remembered.serial <= MAX_SERIAL else fresh
 

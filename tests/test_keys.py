@@ -309,7 +309,8 @@ def test_damaged_trust_state_is_learnt_again_from_the_root(ward):
     ward.publish(ward.delegate("laptop"))
     display = ward.display()
     assert display.sync().outcome == "installed"
-    for damage in ('{"root_serial": "x"}', '{"revoked": "abc"}', '{"serial": "' + "9" * 5000 + '"}', '{"revoked": [1]}'):
+    for damage in ('{"root_serial": "x"}', '{"revoked": "abc"}', '{"serial": "' + "9" * 5000 + '"}', '{"revoked": [1]}',
+                   '{"serial": Infinity}', '{"serial": [1]}'):
         remembered = display.remembered()
         state = json.loads(damage)
         (display.state / trust.STATE_FILE).write_text(json.dumps({**remembered, **state}))
