@@ -132,9 +132,10 @@ def _count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= manifests.MAX_VERSION
 
 
-def _moment(value) -> bool:
+def _moment(value) -> bool:  # within what the tools can show in Hanoi time (year 9999 cannot be)
     moment = _from_iso(value)
-    return moment is not None and moment.tzinfo is not None
+    return (moment is not None and moment.tzinfo is not None
+            and manifests.EARLIEST_MOMENT <= moment < manifests.LATEST_MOMENT)
 
 
 def _counts(value) -> bool:

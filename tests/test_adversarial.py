@@ -459,6 +459,8 @@ DAMAGE = {
     "errors-text": ("status.json", {"errors_total": "x", "clock_offset_seconds": "abc"}),
     "status-moments-garbage": ("status.json", {"last_success": "hôm qua", "errors_by_kind": [1]}),
     "status-binary": ("status.json", b"\xff\xfe\0\0garbage"),
+    "status-moments-9999": ("status.json", {"last_success": "9999-12-31T23:59:59+00:00",
+                                            "last_error_at": "0001-01-01T00:00:00+00:00", "last_error": "x"}),
 }
 
 
