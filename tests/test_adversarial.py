@@ -31,6 +31,7 @@ from kiosk.health import (SYNC_HEARTBEAT_FILE, Heartbeat, health_problems, inspe
 from kiosk.manifest import MAX_VERSION, FileEntry, Manifest, parse
 from kiosk.publish import publish
 from kiosk.settings import DisplaySettings
+from kiosk.stats import summarise
 from kiosk.store import INSTALLED_MANIFEST
 from kiosk.sync import Fetcher, SyncLoop, Syncer, installed_feed, read_status, status_lines, trusted_now
 from kiosk.validate import load_feed
@@ -487,6 +488,29 @@ def test_a_damaged_state_file_is_reported_replaced_and_never_blocks(ward, case):
     assert abs((trusted_now(ward.state) - now()).total_seconds()) < 60
     assert ward.sync().ok
     assert not any("hỏng" in line for line in tools_still_work(ward))
+
+
+@pytest.mark.parametrize("damage", ["nested-line", "fifo", "link-to-secret"])
+def test_damaged_usage_and_play_logs_never_stop_status_health_or_metrics(ward, tmp_path, damage):
+    """The counters' logs are state too: a line nested 100,000 deep (RecursionError), a FIFO in
+    their place (a read that never returns) or a link to another file are passed over."""
+    ward.state.mkdir(parents=True)
+    secret = tmp_path / "bi-mat.jsonl"
+    secret.write_text('{"day": "2026-12-01", "event": "menu", "item": "BI MAT"}\n')
+    for name in ("play.jsonl", "usage.jsonl"):
+        if damage == "nested-line":
+            (ward.state / name).write_text('{"a": ' * 100_000 + "\n")
+        elif damage == "fifo":
+            os.mkfifo(ward.state / name)
+        else:
+            (ward.state / name).symlink_to(secret)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(metrics_text(inspect(ward.settings()))), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert done, "metrics still reading after 10 s"
+    assert summarise(ward.state).menu == {}  # a link is not this display's log
+    tools_still_work(ward)
 
 
 def test_a_cached_object_with_the_right_size_and_wrong_bytes_is_not_installed(ward):
