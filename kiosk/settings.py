@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from kiosk.problems import Problem
 from kiosk.schedule import DisplayIdentity
 from kiosk.validate import validate_as
-from kiosk.yamlsource import load_yaml
+from kiosk.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
 
 
 DEFAULT_PIN = "2026"  # printed in the README: a display still using it is warned about
@@ -149,10 +149,14 @@ class DisplaySettings(BaseModel):
 def load_settings(path: Path) -> tuple[DisplaySettings | None, list[Problem]]:
     """Settings from a YAML file. A missing file means the defaults, with a warning: a display must
     still come up showing content, and whoever typed the path learns it was not found."""
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return DisplaySettings(), [Problem(str(path), 1, 1, "không thấy tệp cài đặt: dùng cài đặt mặc định",
                                            warning=True)]
-    doc, problems = load_yaml(path.read_bytes(), str(path))
+    try:  # a plain file of a feed's size at most: not a FIFO, a device or /proc/self/pagemap
+        raw = read_regular_file(path, MAX_YAML_BYTES)
+    except UnreadableFile as problem:
+        return None, [Problem(str(path), 1, 1, str(problem))]
+    doc, problems = load_yaml(raw, str(path))
     if doc is None or problems:
         return None, problems
     if doc.data is None:  # an empty file: all defaults

@@ -513,6 +513,21 @@ def test_damaged_usage_and_play_logs_never_stop_status_health_or_metrics(ward, t
     tools_still_work(ward)
 
 
+@pytest.mark.parametrize("damage", ["proc-pagemap", "huge", "fifo"])
+def test_a_display_settings_file_that_is_no_plain_small_file_is_one_line(tmp_path, damage):
+    settings = tmp_path / "display.yaml"
+    if damage == "proc-pagemap":
+        settings.symlink_to("/proc/self/pagemap")
+    elif damage == "huge":
+        settings.write_text("id: mot-cua\n" + "# chú thích\n" * 300_000)
+    else:
+        os.mkfifo(settings)
+    run = subprocess.run([sys.executable, "-m", "kiosk", "status", "--config", str(settings)], cwd=REPO,
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.startswith(f"{settings}:1:1: ") and len(run.stderr.splitlines()) == 1, run.stderr
+
+
 def test_a_cached_object_with_the_right_size_and_wrong_bytes_is_not_installed(ward):
     ward.publish(1)
     manifest = parse((ward.site / "manifest.json").read_bytes())
