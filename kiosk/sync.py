@@ -931,7 +931,9 @@ class SyncLoop:
 def _error_text(error: OSError | Exception) -> str:
     if isinstance(error, OSError):
         reasons = {errno.ENOSPC: "ổ đĩa đã đầy", errno.EROFS: "ổ đĩa chỉ cho đọc", errno.EACCES: "không có quyền ghi",
-                   errno.ELOOP: "gặp liên kết lạ trong thư mục trạng thái"}
+                   errno.ELOOP: "gặp liên kết lạ trong thư mục trạng thái",
+                   errno.EEXIST: "chỗ của thư mục trạng thái là một tệp, không phải thư mục",
+                   errno.ENOTDIR: "chỗ của thư mục trạng thái là một tệp, không phải thư mục"}
         return reasons.get(error.errno) or error.strerror or str(error)
     return type(error).__name__
 

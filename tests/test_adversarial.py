@@ -513,6 +513,18 @@ def test_damaged_usage_and_play_logs_never_stop_status_health_or_metrics(ward, t
     tools_still_work(ward)
 
 
+@pytest.mark.parametrize("where", ["state", "state/feed"])
+def test_a_file_where_the_state_folder_should_be_is_said_in_vietnamese(ward, where):
+    ward.publish(1)
+    (ward.tmp / where).parent.mkdir(parents=True, exist_ok=True)
+    (ward.tmp / where).write_text("không phải thư mục")
+    result = ward.sync()
+    if where == "state":
+        held(result, "ổ đĩa", "là một tệp, không phải thư mục")
+    else:  # inside the state folder: ours to replace
+        assert result.outcome == "installed", result.message
+
+
 @pytest.mark.parametrize("damage", ["proc-pagemap", "huge", "fifo"])
 def test_a_display_settings_file_that_is_no_plain_small_file_is_one_line(tmp_path, damage):
     settings = tmp_path / "display.yaml"
