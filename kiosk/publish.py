@@ -157,8 +157,11 @@ def _clock_problems(now: datetime, previous_issued: datetime | None) -> tuple[li
                 f"(ngày giờ Hà Nội) rồi xuất bản lại"], []
     if previous_issued is None:
         return [], []
+    before = f"{previous_issued.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    if now < previous_issued - LONG_GAP:  # months ahead: that publish had the wrong clock, not this one
+        return [], [f"lần xuất bản trước ghi giờ {before}, ở tương lai: máy xuất bản lần đó chạy nhanh; bản này ghi "
+                    f"giờ {shown}, màn hình có đồng hồ đúng sẽ nhận và xét hạn theo bản này"]
     if now < previous_issued - CLOCK_SLACK:
-        before = f"{previous_issued.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
         return [f"đồng hồ máy này đang là {shown}, trước lần xuất bản trước ({before}): đồng hồ máy này hoặc "
                 f"máy đã xuất bản lần trước sai; hãy chỉnh đồng hồ rồi xuất bản lại"], []
     if now - previous_issued > LONG_GAP:
