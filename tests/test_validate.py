@@ -584,3 +584,12 @@ def test_block_nesting_far_past_the_formats_depth_is_refused_at_once(tmp_path, s
     assert time.monotonic() - started < 3
     assert [(p.line, "lồng nhau quá sâu (quá 50 tầng)" in p.message) for p in problems] == [
         (1 if shape == "dashes" else 52, True)]
+
+
+@pytest.mark.parametrize("name", ["media/" + "a" * 300 + ".png", "media/" + "thư-mục-" * 40 + "/anh.png"])
+def test_a_media_name_longer_than_a_file_name_can_be_is_one_located_line(tmp_path, name):
+    """A title pasted as a file name: no file system holds it (ENAMETOOLONG), which is said as such."""
+    folder = copy_minimal(tmp_path)
+    place = _media_line(folder, name)
+    run = run_kiosk("validate", folder)
+    check_reports(run, folder / "feed.yaml", [Expected(place.line, place.column, ("dài quá",))])
