@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 MANIFEST_FILE = "manifest.json"
 SIGNATURE_FILE = "manifest.json.sig"
@@ -29,6 +29,10 @@ MAX_VERSION = 2**53 - 1
 # Hanoi time (one hour past the last one Python can hold), and no display meets them.
 EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=timezone.utc)
 LATEST_MOMENT = datetime(2200, 1, 1, tzinfo=timezone.utc)
+# No display runs, and no feed is published, before this software was made: a clock before it is
+# clearly wrong (publish refuses it; a display never judges expiry by it). Raise it at releases.
+SOFTWARE_DATE = datetime(2026, 12, 1, tzinfo=timezone.utc)
+CLOCK_SLACK = timedelta(minutes=10)  # two clocks further apart than this: one of them is clearly off
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -27,8 +27,8 @@ from typing import Callable
 import yaml
 
 from kiosk import media, signing, trust
-from kiosk.manifest import (FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, SIGNATURE_FILE, FileEntry,
-                            Manifest, ManifestProblem, parse)
+from kiosk.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, SIGNATURE_FILE,
+                            SOFTWARE_DATE, FileEntry, Manifest, ManifestProblem, parse)
 from kiosk.problems import Problem
 from kiosk.store import atomic_write, file_sha256
 from kiosk.model import FEED_ZONE
@@ -39,9 +39,6 @@ from kiosk.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_reg
 MEDIA_DIR = "media"
 _PUBLISHED_MEDIA = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,8}$")
 COPY_CHUNK = 1024 * 1024
-# This software's first version is of 26 November 2026: a clock before that is wrong.
-EARLIEST_CLOCK = datetime(2026, 11, 26, tzinfo=timezone.utc)
-CLOCK_SLACK = timedelta(minutes=10)
 LONG_GAP = timedelta(days=180)  # between two publishes into one folder: worth a word about the clock
 KEY_EXPIRY_WARNING = timedelta(days=30)
 HEADER = ("# Bản xuất bản do `kiosk publish` tạo: đừng sửa tệp này.\n"
@@ -155,13 +152,16 @@ def _clock_problems(now: datetime, previous_issued: datetime | None) -> tuple[li
     display never trusts a time before the newest issue time it has accepted, so a clock far
     ahead would make every later, correct feed look expired there."""
     shown = f"{now.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
-    if now < EARLIEST_CLOCK:
+    if now < SOFTWARE_DATE:
         return [f"đồng hồ máy này đang là {shown}, trước cả ngày làm ra phần mềm: hãy chỉnh đồng hồ "
                 f"(ngày giờ Hà Nội) rồi xuất bản lại"], []
     if previous_issued is None:
         return [], []
+    before = f"{previous_issued.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    if now < previous_issued - LONG_GAP:  # months ahead: that publish had the wrong clock, not this one
+        return [], [f"lần xuất bản trước ghi giờ {before}, ở tương lai: máy xuất bản lần đó chạy nhanh; bản này ghi "
+                    f"giờ {shown}, màn hình có đồng hồ đúng sẽ nhận và xét hạn theo bản này"]
     if now < previous_issued - CLOCK_SLACK:
-        before = f"{previous_issued.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
         return [f"đồng hồ máy này đang là {shown}, trước lần xuất bản trước ({before}): đồng hồ máy này hoặc "
                 f"máy đã xuất bản lần trước sai; hãy chỉnh đồng hồ rồi xuất bản lại"], []
     if now - previous_issued > LONG_GAP:

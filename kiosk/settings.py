@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from kiosk.problems import Problem
 from kiosk.schedule import DisplayIdentity
 from kiosk.validate import validate_as
-from kiosk.yamlsource import load_yaml
+from kiosk.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
 
 
 DEFAULT_PIN = "2026"  # printed in the README: a display still using it is warned about
@@ -30,11 +30,23 @@ def _known_zone(name: str) -> str:
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
+def _url_parts(url: str):
+    """urlsplit(url), its port checked: a port that is not a number (or past 65535), or a broken
+    [IPv6] host, is a ValueError in words for staff, not later in the middle of a request."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        raise ValueError(f"cổng trong địa chỉ `{url}` không phải là số cổng (tối đa 65535), "
+                         f"hoặc tên máy viết sai") from None
+    return parts
+
+
 def check_feed_url(url: str) -> str:
     """https only; plain http only for this machine itself (tests, staging)."""
     if not url:
         return url
-    parts = urlsplit(url)
+    parts = _url_parts(url)
     if parts.scheme == "https" and parts.hostname:
         return url
     if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
@@ -47,11 +59,7 @@ def check_fleet_url(url: str) -> str:
     """mqtts:// (TLS) to the ward's broker; plain mqtt:// only for this machine itself (tests)."""
     if not url:
         return url
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018  (a port that is not a number raises here)
-    except ValueError:
-        raise ValueError(f"cổng trong địa chỉ `{url}` không phải là số") from None
+    parts = _url_parts(url)
     if parts.scheme == "mqtts" and parts.hostname:
         return url
     if parts.scheme == "mqtt" and parts.hostname in LOCAL_HOSTS:
@@ -143,10 +151,14 @@ class DisplaySettings(BaseModel):
 def load_settings(path: Path) -> tuple[DisplaySettings | None, list[Problem]]:
     """Settings from a YAML file. A missing file means the defaults, with a warning: a display must
     still come up showing content, and whoever typed the path learns it was not found."""
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return DisplaySettings(), [Problem(str(path), 1, 1, "không thấy tệp cài đặt: dùng cài đặt mặc định",
                                            warning=True)]
-    doc, problems = load_yaml(path.read_bytes(), str(path))
+    try:  # a plain file of a feed's size at most: not a FIFO, a device or /proc/self/pagemap
+        raw = read_regular_file(path, MAX_YAML_BYTES)
+    except UnreadableFile as problem:
+        return None, [Problem(str(path), 1, 1, str(problem))]
+    doc, problems = load_yaml(raw, str(path))
     if doc is None or problems:
         return None, problems
     if doc.data is None:  # an empty file: all defaults

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
+from kiosk.store import read_small
 from kiosk.vietnamese import fold_words
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,8 @@ class JsonLinesLog:
         """Every record, oldest first, and how many damaged lines were passed over."""
         records, damaged = [], 0
         for path in (self.older, self.path):
-            try:
-                data = path.read_bytes()
+            try:  # never through a link, never waiting on a FIFO: the state folder is read as hostile
+                data = read_small(path, 4 * self.max_bytes)
             except FileNotFoundError:
                 continue
             except OSError as error:
@@ -102,7 +103,7 @@ class JsonLinesLog:
                     continue
                 try:
                     record = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: a line nested thousands deep
                     record = None
                 if isinstance(record, dict):
                     records.append(record)

@@ -8,6 +8,7 @@ leaves either the old or the new feed installed, complete.
     STATE/feed/partial/<sha256> downloads not finished yet (resumed with Range)
     STATE/feed/sync.json        what the syncer remembers (ETag, newest issue time, clock offset)
     STATE/status.json           what `kiosk status` prints
+    STATE/trust.json            the root and publishing key the display follows (kiosk.trust)
 
 Version folders are filled with hard links to the objects (a copy where links are impossible),
 so installing costs no second copy and removing an object never touches an installed feed."""
@@ -35,6 +36,7 @@ from kiosk.manifest import FEED_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, FileEntry
 INSTALLED_MANIFEST = ".manifest.json"
 INSTALLED_SIGNATURE = ".manifest.json.sig"
 STATUS_FILE = "status.json"
+TRUST_FILE = "trust.json"  # kiosk.trust's record of the root and delegation a display follows
 _VERSION_DIGITS = len(str(MAX_VERSION))
 _VERSION_NAME = re.compile(rf"^v[0-9]{{8,{_VERSION_DIGITS}}}-[0-9a-f]{{12}}$")
 _locks: dict[Path, threading.Lock] = {}
@@ -197,7 +199,8 @@ class Store:
                         shutil.rmtree(item, ignore_errors=True)
                     else:
                         item.unlink()
-        for folder, name in ((self.state_dir, STATUS_FILE), (self.root, self.sync_file.name)):
+        for folder, name in ((self.state_dir, STATUS_FILE), (self.state_dir, TRUST_FILE),
+                             (self.root, self.sync_file.name)):
             for temp in folder.glob(f".{name}.*.tmp"):
                 with contextlib.suppress(OSError):
                     temp.unlink()

@@ -40,7 +40,8 @@ from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 from kiosk import manifest as manifests
-from kiosk.manifest import FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, FileEntry, ManifestProblem
+from kiosk.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, SOFTWARE_DATE, FileEntry,
+                            ManifestProblem)
 from kiosk.settings import DEFAULT_PIN, DisplaySettings, check_feed_url
 from kiosk.store import Installed, Store, file_sha256, read_json, write_json
 from kiosk.validate import load_feed
@@ -56,9 +57,6 @@ MIN_RATE = 8 * 1024  # bytes/s: a body slower than this on the whole is given up
 CHUNK = 16 * 1024  # small: a body that breaks loses at most the chunk being read, the rest is resumed
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
-CLOCK_SLACK = timedelta(minutes=10)  # a local clock further off than this from the server's is "clearly off"
-# No display runs before this software was made: a clock before it is clearly wrong. Raise it at releases.
-SOFTWARE_DATE = datetime(2026, 12, 1, tzinfo=timezone.utc)
 LAST_PLAUSIBLE = manifests.LATEST_MOMENT  # a Date header beyond this is ignored
 MAX_OFFSET_SECONDS = (LAST_PLAUSIBLE - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds()
 FIRST_RETRY = 30.0
@@ -134,9 +132,10 @@ def _count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= manifests.MAX_VERSION
 
 
-def _moment(value) -> bool:
+def _moment(value) -> bool:  # within what the tools can show in Hanoi time (year 9999 cannot be)
     moment = _from_iso(value)
-    return moment is not None and moment.tzinfo is not None
+    return (moment is not None and moment.tzinfo is not None
+            and manifests.EARLIEST_MOMENT <= moment < manifests.LATEST_MOMENT)
 
 
 def _counts(value) -> bool:
@@ -368,7 +367,10 @@ class Fetcher:
             if response.status_code not in REDIRECTS or not location:
                 break
             response.close()
-            url = urljoin(url, location)
+            try:
+                url = urljoin(url, location)
+            except ValueError:  # not even an address (`http://[::1`): check_feed_url above says so
+                url = location
         else:
             raise SyncProblem(f"máy chủ chuyển hướng `{name}` quá {MAX_REDIRECTS} lần", SERVER)
         self._note_date(response.headers.get("Date"))
@@ -929,7 +931,9 @@ class SyncLoop:
 def _error_text(error: OSError | Exception) -> str:
     if isinstance(error, OSError):
         reasons = {errno.ENOSPC: "ổ đĩa đã đầy", errno.EROFS: "ổ đĩa chỉ cho đọc", errno.EACCES: "không có quyền ghi",
-                   errno.ELOOP: "gặp liên kết lạ trong thư mục trạng thái"}
+                   errno.ELOOP: "gặp liên kết lạ trong thư mục trạng thái",
+                   errno.EEXIST: "chỗ của thư mục trạng thái là một tệp, không phải thư mục",
+                   errno.ENOTDIR: "chỗ của thư mục trạng thái là một tệp, không phải thư mục"}
         return reasons.get(error.errno) or error.strerror or str(error)
     return type(error).__name__
 

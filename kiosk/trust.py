@@ -31,7 +31,7 @@ from typing import Callable
 
 from kiosk import signing
 from kiosk.manifest import MAX_VERSION
-from kiosk.store import read_json, write_json
+from kiosk.store import TRUST_FILE, read_json, write_json
 
 KEYS_FILE = "keys.json"
 KEYS_SIGNATURE = "keys.json.sig"
@@ -42,7 +42,7 @@ DELEGATION_CONTEXT = b"ward-kiosk publishing key delegation v1\n"
 ROOT_CONTEXT = b"ward-kiosk root key handover v1\n"
 ROOT_PRIVATE_KEY_FILE = "root-private-key.pem"
 ROOT_PUBLIC_KEY_FILE = "root-public-key.txt"
-STATE_FILE = "trust.json"
+STATE_FILE = TRUST_FILE  # in the display's state folder
 MAX_KEY_FILE_BYTES = 4096  # keys.json, root-N.json and their signatures are a few hundred bytes
 MAX_SERIAL = MAX_VERSION  # what any JSON reader keeps exact
 MAX_ROOT_STEPS = 50  # handovers a display walks in one cycle
@@ -180,7 +180,7 @@ class _Remembered:
                              int(data.get("serial") or 0), str(data.get("publishing_key") or ""),
                              tuple(_key_text({"key": key}, "key", STATE_FILE)
                                    for key in data.get("revoked") or ())[-REVOKED_KEPT:])
-        except (TrustProblem, TypeError, ValueError):
+        except (TrustProblem, TypeError, ValueError, OverflowError):  # OverflowError: `"serial": Infinity`
             return fresh  # a damaged file: the root in the settings still decides, serials are learnt again
         return remembered if 0 <= remembered.serial <= MAX_SERIAL else fresh
 
@@ -201,8 +201,9 @@ def _required(fetch: Fetch, name: str, why: str) -> bytes:
 def _place_root(seen: _Remembered, target: int, fetch: Fetch) -> None:
     """On a display that has followed no handover yet, which number the root in its settings has:
     a display set up after a handover has the newer root there, not the first. The handover that
-    names the key tells (its signature need not be checked: the settings trust that key anyway)."""
-    for serial in range(target, 1, -1):
+    names the key tells (its signature need not be checked: the settings trust that key anyway).
+    No further back than _walk_roots would walk: target comes from a keys.json not yet checked."""
+    for serial in range(target, max(1, target - MAX_ROOT_STEPS - 1), -1):
         raw = fetch(root_file(serial), MAX_KEY_FILE_BYTES)
         try:
             named = parse_root(raw, root_file(serial)) if raw is not None else None

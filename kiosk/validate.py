@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import math
 import stat
 from dataclasses import dataclass, field
@@ -271,7 +272,10 @@ def media_file(root: Path, name: str) -> tuple[Path | None, str | None]:
                       f"ngoài thư mục; hãy chép chính tệp đó vào thư mục bản tin")
     try:
         info = target.stat()
-    except OSError:
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            return None, (f"tên tệp `{name[:60]}…` dài quá ({len(name)} ký tự; một tên thư mục hay tệp tối đa "
+                          f"255 byte): hãy đặt tên ngắn hơn")
         if candidate.is_symlink() or target != candidate.absolute():
             return None, f"`{name}` là liên kết hỏng: tệp nó chỉ tới (`{target}`) không có"
         return None, f"không thấy tệp `{name}` trong thư mục bản tin"

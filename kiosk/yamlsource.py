@@ -144,6 +144,10 @@ def _spot(event: yaml.Event) -> Spot:
     return _new_tuple(Spot, (mark.line + 1, mark.column + 1, None, False))
 
 
+class _TooDeep(Exception):
+    """The document nests past MAX_DEPTH: refused where it does, the rest left unread."""
+
+
 class _Builder:
     """Builds the data from the parser's events in one pass, writing down where each value stands.
 
@@ -176,8 +180,7 @@ class _Builder:
             mark = event.start_mark
             self.refused.append(Problem(self.doc.path, mark.line + 1, mark.column + 1,
                                         f"lồng nhau quá sâu (quá {MAX_DEPTH} tầng): kiểm tra lại dấu ngoặc và thụt lề"))
-            self._skip(event)
-            return None
+            raise _TooDeep()  # not read on: the rest of `- - - ...` costs libyaml, then PyYAML, minutes
         if event.anchor is not None and not self._allowed(event):
             return None
         if isinstance(event, yaml.ScalarEvent):
@@ -435,6 +438,8 @@ def _compose(text: str, path: str, loader_class) -> tuple[Document | None, list[
         builder = _Builder(loader, doc, problems)
         with cycle_collector_paused():
             builder.document()
+    except _TooDeep:
+        pass  # said in builder.refused
     finally:
         loader.dispose()
     if builder.refused:

@@ -31,6 +31,7 @@ from kiosk.health import (SYNC_HEARTBEAT_FILE, Heartbeat, health_problems, inspe
 from kiosk.manifest import MAX_VERSION, FileEntry, Manifest, parse
 from kiosk.publish import publish
 from kiosk.settings import DisplaySettings
+from kiosk.stats import summarise
 from kiosk.store import INSTALLED_MANIFEST
 from kiosk.sync import Fetcher, SyncLoop, Syncer, installed_feed, read_status, status_lines, trusted_now
 from kiosk.validate import load_feed
@@ -459,6 +460,8 @@ DAMAGE = {
     "errors-text": ("status.json", {"errors_total": "x", "clock_offset_seconds": "abc"}),
     "status-moments-garbage": ("status.json", {"last_success": "hôm qua", "errors_by_kind": [1]}),
     "status-binary": ("status.json", b"\xff\xfe\0\0garbage"),
+    "status-moments-9999": ("status.json", {"last_success": "9999-12-31T23:59:59+00:00",
+                                            "last_error_at": "0001-01-01T00:00:00+00:00", "last_error": "x"}),
 }
 
 
@@ -485,6 +488,56 @@ def test_a_damaged_state_file_is_reported_replaced_and_never_blocks(ward, case):
     assert abs((trusted_now(ward.state) - now()).total_seconds()) < 60
     assert ward.sync().ok
     assert not any("hỏng" in line for line in tools_still_work(ward))
+
+
+@pytest.mark.parametrize("damage", ["nested-line", "fifo", "link-to-secret"])
+def test_damaged_usage_and_play_logs_never_stop_status_health_or_metrics(ward, tmp_path, damage):
+    """The counters' logs are state too: a line nested 100,000 deep (RecursionError), a FIFO in
+    their place (a read that never returns) or a link to another file are passed over."""
+    ward.state.mkdir(parents=True)
+    secret = tmp_path / "bi-mat.jsonl"
+    secret.write_text('{"day": "2026-12-01", "event": "menu", "item": "BI MAT"}\n')
+    for name in ("play.jsonl", "usage.jsonl"):
+        if damage == "nested-line":
+            (ward.state / name).write_text('{"a": ' * 100_000 + "\n")
+        elif damage == "fifo":
+            os.mkfifo(ward.state / name)
+        else:
+            (ward.state / name).symlink_to(secret)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(metrics_text(inspect(ward.settings()))), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert done, "metrics still reading after 10 s"
+    assert summarise(ward.state).menu == {}  # a link is not this display's log
+    tools_still_work(ward)
+
+
+@pytest.mark.parametrize("where", ["state", "state/feed"])
+def test_a_file_where_the_state_folder_should_be_is_said_in_vietnamese(ward, where):
+    ward.publish(1)
+    (ward.tmp / where).parent.mkdir(parents=True, exist_ok=True)
+    (ward.tmp / where).write_text("không phải thư mục")
+    result = ward.sync()
+    if where == "state":
+        held(result, "ổ đĩa", "là một tệp, không phải thư mục")
+    else:  # inside the state folder: ours to replace
+        assert result.outcome == "installed", result.message
+
+
+@pytest.mark.parametrize("damage", ["proc-pagemap", "huge", "fifo"])
+def test_a_display_settings_file_that_is_no_plain_small_file_is_one_line(tmp_path, damage):
+    settings = tmp_path / "display.yaml"
+    if damage == "proc-pagemap":
+        settings.symlink_to("/proc/self/pagemap")
+    elif damage == "huge":
+        settings.write_text("id: mot-cua\n" + "# chú thích\n" * 300_000)
+    else:
+        os.mkfifo(settings)
+    run = subprocess.run([sys.executable, "-m", "kiosk", "status", "--config", str(settings)], cwd=REPO,
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.startswith(f"{settings}:1:1: ") and len(run.stderr.splitlines()) == 1, run.stderr
 
 
 def test_a_cached_object_with_the_right_size_and_wrong_bytes_is_not_installed(ward):
@@ -543,7 +596,8 @@ def test_a_feed_folder_or_heartbeat_that_is_a_link_is_never_written_through(ward
 def test_the_temporary_files_of_killed_writes_are_cleaned_up(ward):
     ward.publish(1)
     assert ward.sync().outcome == "installed"
-    leftovers = [ward.state / ".status.json.abc123.tmp", ward.state / "feed" / ".sync.json.xyz789.tmp"]
+    leftovers = [ward.state / ".status.json.abc123.tmp", ward.state / "feed" / ".sync.json.xyz789.tmp",
+                 ward.state / ".trust.json.def456.tmp"]
     for path in leftovers:
         path.write_text("{half")
     assert ward.sync().ok
@@ -569,6 +623,14 @@ def test_a_redirect_off_the_feeds_origin_is_refused_before_it_is_asked(ward, tmp
         os.symlink(ward.site / name, ward.site / "moi" / name)
     ward.server.faults["manifest.json"] = "redirect:/moi/manifest.json"  # within the origin: followed
     assert ward.sync().outcome == "installed"
+
+
+@pytest.mark.parametrize("location", ["http://127.0.0.1:99999/manifest.json", "http://127.0.0.1:abc/manifest.json",
+                                      "http://[::1/manifest.json"])
+def test_a_redirect_to_an_address_with_a_broken_port_is_refused_as_such(ward, location):
+    ward.publish(1)
+    ward.server.faults["manifest.json"] = f"redirect:{location}"
+    held(ward.sync(), "máy chủ", "địa chỉ không an toàn")
 
 
 @pytest.mark.parametrize("fault, kind, words", [

@@ -309,7 +309,8 @@ def test_damaged_trust_state_is_learnt_again_from_the_root(ward):
     ward.publish(ward.delegate("laptop"))
     display = ward.display()
     assert display.sync().outcome == "installed"
-    for damage in ('{"root_serial": "x"}', '{"revoked": "abc"}', '{"serial": "' + "9" * 5000 + '"}', '{"revoked": [1]}'):
+    for damage in ('{"root_serial": "x"}', '{"revoked": "abc"}', '{"serial": "' + "9" * 5000 + '"}', '{"revoked": [1]}',
+                   '{"serial": Infinity}', '{"serial": [1]}'):
         remembered = display.remembered()
         state = json.loads(damage)
         (display.state / trust.STATE_FILE).write_text(json.dumps({**remembered, **state}))
@@ -334,3 +335,21 @@ def test_damaged_trust_state_is_learnt_again_from_the_root(ward):
 def test_a_malformed_keys_file_gets_a_message_not_a_traceback(raw):
     with pytest.raises(trust.TrustProblem):
         trust.parse_delegation(raw)
+
+
+def test_a_keys_file_naming_a_huge_root_number_does_not_hang_a_new_display(ward):
+    """keys.json is read before its signature can be checked: a server that names root number
+    2**53 - 1 in it must not send a display that has followed no handover yet asking for every
+    root-N.json down to 2 (it held the sync lock for good)."""
+    import threading
+
+    ward.publish(ward.delegate("laptop"))
+    data = json.loads((ward.site / trust.KEYS_FILE).read_text())
+    (ward.site / trust.KEYS_FILE).write_text(json.dumps({**data, "root_serial": trust.MAX_SERIAL}))
+    results = []
+    worker = threading.Thread(target=lambda: results.append(ward.display().sync()), daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(timeout=15)
+    assert results, f"sync still running after {time.monotonic() - started:.0f} s"
+    assert results[0].outcome == "failed" and "khóa gốc" in results[0].message, results[0].message

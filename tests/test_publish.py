@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 
 from feed_servers import make_feed, png
 from kiosk import signing
-from kiosk.manifest import parse
+from kiosk.manifest import SOFTWARE_DATE, parse
 from kiosk.publish import PublishRefused, publish
 from kiosk.validate import load_feed
 
@@ -338,7 +338,10 @@ def test_publish_refuses_a_clock_behind_what_it_can_check_and_warns_of_one_far_a
     with pytest.raises(PublishRefused) as refused:  # a board with no clock battery, back in 1970
         publish(source, out, key, clock=lambda: dt.datetime(1970, 1, 1, tzinfo=utc))
     assert "trước cả ngày làm ra phần mềm" in refused.value.lines[0]
-    now = dt.datetime.now(utc)
+    with pytest.raises(PublishRefused) as refused:  # the date displays take as the earliest possible: one date
+        publish(source, out, key, clock=lambda: SOFTWARE_DATE - dt.timedelta(hours=1))
+    assert "trước cả ngày làm ra phần mềm" in refused.value.lines[0]
+    now = max(dt.datetime.now(utc), SOFTWARE_DATE + dt.timedelta(days=3))  # two days back is still a possible clock
     publish(source, out, key, clock=lambda: now)
     with pytest.raises(PublishRefused) as refused:
         publish(source, out, key, clock=lambda: now - dt.timedelta(days=2))
@@ -357,3 +360,16 @@ def test_what_a_killed_publish_left_behind_is_removed_by_the_next(keys, tmp_path
     publish(MINIMAL, out, key)
     assert not any(path.exists() for path in left)
     assert load_feed(out).feed is not None
+
+
+def test_a_folder_published_from_a_fast_clock_can_be_published_again_once_the_clock_is_right(keys, tmp_path):
+    """Displays recover from a feed signed 400 days ahead when the next one is signed at the right
+    time (kiosk.sync); publish must let the office make that next one into the same folder, which
+    holds the version numbers, and say what happened."""
+    out, key = tmp_path / "out", signing.load_private_key(keys[0])
+    source = make_feed(tmp_path / "src", pictures=1, expires=dt.date.today() + dt.timedelta(days=800))
+    now = max(dt.datetime.now(dt.timezone.utc), SOFTWARE_DATE + dt.timedelta(days=3))
+    publish(source, out, key, clock=lambda: now + dt.timedelta(days=400))
+    done = publish(source, out, key, clock=lambda: now)
+    assert done.version == 2 and parse((out / "manifest.json").read_bytes()).issued == now.replace(microsecond=0)
+    assert [w.message for w in done.warnings if "ở tương lai" in w.message] != []

@@ -562,3 +562,34 @@ def test_numbers_dates_and_the_feed_file_itself_are_range_checked(tmp_path, case
     run = run_kiosk("validate", folder)
     assert (dt.datetime.now() - started).total_seconds() < 30, "no hang, no quadratic parse"
     check_reports(run, feed, [expected], more=case == "feed-is-proc-pagemap")
+
+
+@pytest.mark.parametrize("shape", ["dashes", "indented-keys"])
+def test_block_nesting_far_past_the_formats_depth_is_refused_at_once(tmp_path, shape):
+    """Nesting by indentation, not brackets: `- - - - ...` (libyaml gives up past 1,000 levels and the
+    pure-Python parser is quadratic) or keys indented ever deeper. Refused where it first goes too
+    deep, without reading the rest of the file."""
+    import time
+
+    from kiosk.validate import load_feed
+
+    folder = copy_minimal(tmp_path)
+    if shape == "dashes":
+        text = "- " * 500_000 + "x\n"
+    else:
+        text = "".join(" " * level + "a:\n" for level in range(1400)) + " " * 1400 + "x\n"
+    (folder / "feed.yaml").write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    problems = load_feed(folder).problems
+    assert time.monotonic() - started < 3
+    assert [(p.line, "lồng nhau quá sâu (quá 50 tầng)" in p.message) for p in problems] == [
+        (1 if shape == "dashes" else 52, True)]
+
+
+@pytest.mark.parametrize("name", ["media/" + "a" * 300 + ".png", "media/" + "thư-mục-" * 40 + "/anh.png"])
+def test_a_media_name_longer_than_a_file_name_can_be_is_one_located_line(tmp_path, name):
+    """A title pasted as a file name: no file system holds it (ENAMETOOLONG), which is said as such."""
+    folder = copy_minimal(tmp_path)
+    place = _media_line(folder, name)
+    run = run_kiosk("validate", folder)
+    check_reports(run, folder / "feed.yaml", [Expected(place.line, place.column, ("dài quá",))])
