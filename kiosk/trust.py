@@ -414,7 +414,19 @@ def publishing_files(key: signing.Ed25519PrivateKey, key_folder: Path, now: date
                            f"gốc và chạy `kiosk keygen --delegate` để có khóa mới")
     if now < delegation.valid_from:
         raise TrustProblem(f"khóa xuất bản chỉ có hiệu lực từ {_when(delegation.valid_from)}; kiểm tra đồng hồ")
-    return KeyFiles(delegation, [record, key_folder / KEYS_SIGNATURE, *_root_files(key_folder)])
+    return KeyFiles(delegation, _plain_key_files([record, key_folder / KEYS_SIGNATURE, *_root_files(key_folder)]))
+
+
+def _plain_key_files(files: list[Path]) -> list[Path]:
+    """The files publish uploads beside the manifest, refused when one is a link (it could carry the
+    private key beside it into the upload) or a handover that is not one."""
+    for path in files:
+        if path.is_symlink():
+            raise TrustProblem(f"`{path}` là liên kết (symlink), không phải tệp khóa: hãy xóa nó hoặc chép tệp thật vào")
+    for path in files:
+        if _ROOT_FILE.match(path.name):
+            parse_root(_read_small(path), path.name)
+    return files
 
 
 def published_serial(out: Path) -> int | None:

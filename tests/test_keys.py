@@ -353,3 +353,22 @@ def test_a_keys_file_naming_a_huge_root_number_does_not_hang_a_new_display(ward)
     worker.join(timeout=15)
     assert results, f"sync still running after {time.monotonic() - started:.0f} s"
     assert results[0].outcome == "failed" and "khóa gốc" in results[0].message, results[0].message
+
+
+@pytest.mark.parametrize("planted", ["root-2.json", "root-2.json.sig"])
+def test_a_link_planted_among_the_key_files_is_never_published(tmp_path, planted):
+    """publish copies the root handovers found beside the key: a link there must not carry the
+    private key (or anything else) into the folder that is uploaded."""
+    usb, laptop, out = tmp_path / "usb", tmp_path / "laptop", tmp_path / "xuat-ban"
+    assert kiosk("keygen", "--root", "--out", usb).returncode == 0
+    assert kiosk("keygen", "--delegate", "--root-key", usb / trust.ROOT_PRIVATE_KEY_FILE, "--out", laptop).returncode == 0
+    for name in ("root-2.json", "root-2.json.sig"):
+        (laptop / name).write_bytes(b"{}")
+    (laptop / planted).unlink()
+    (laptop / planted).symlink_to(laptop / signing.PRIVATE_KEY_FILE)
+    make_feed(tmp_path / "src", 2)
+    published = kiosk("publish", tmp_path / "src", "--out", out, "--key", laptop / signing.PRIVATE_KEY_FILE)
+    assert published.returncode == 1, published.stdout
+    assert "Traceback" not in published.stderr and planted in published.stderr, published.stderr
+    secret = (laptop / signing.PRIVATE_KEY_FILE).read_bytes()
+    assert not out.exists() or all(secret not in p.read_bytes() for p in out.rglob("*") if p.is_file())
