@@ -42,30 +42,24 @@ def _url_parts(url: str):
     return parts
 
 
-def check_feed_url(url: str) -> str:
-    """https only; plain http only for this machine itself (tests, staging)."""
+def _checked_url(url: str, secure: str, plain: str, refusal: str) -> str:
+    """`secure` (TLS) scheme anywhere; the `plain` one only for this machine itself (tests, staging)."""
     if not url:
         return url
     parts = _url_parts(url)
-    if parts.scheme == "https" and parts.hostname:
+    if parts.hostname and (parts.scheme == secure or parts.scheme == plain and parts.hostname in LOCAL_HOSTS):
         return url
-    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
-        return url
-    raise ValueError(f"địa chỉ bản tin `{url}` phải bắt đầu bằng https:// "
-                     f"(http:// chỉ dùng được với 127.0.0.1 hoặc localhost)")
+    raise ValueError(refusal)
+
+
+def check_feed_url(url: str) -> str:
+    return _checked_url(url, "https", "http", f"địa chỉ bản tin `{url}` phải bắt đầu bằng https:// "
+                                              f"(http:// chỉ dùng được với 127.0.0.1 hoặc localhost)")
 
 
 def check_fleet_url(url: str) -> str:
-    """mqtts:// (TLS) to the ward's broker; plain mqtt:// only for this machine itself (tests)."""
-    if not url:
-        return url
-    parts = _url_parts(url)
-    if parts.scheme == "mqtts" and parts.hostname:
-        return url
-    if parts.scheme == "mqtt" and parts.hostname in LOCAL_HOSTS:
-        return url
-    raise ValueError(f"địa chỉ máy chủ MQTT `{url}` phải có dạng mqtts://máy-chủ:8883 "
-                     f"(mqtt:// không mã hóa chỉ dùng được với 127.0.0.1 hoặc localhost)")
+    return _checked_url(url, "mqtts", "mqtt", f"địa chỉ máy chủ MQTT `{url}` phải có dạng mqtts://máy-chủ:8883 "
+                                              f"(mqtt:// không mã hóa chỉ dùng được với 127.0.0.1 hoặc localhost)")
 
 
 def _check_file_path(text: str) -> str:

@@ -1,9 +1,26 @@
-"""The fault matrix's summary: every test marked `fault` (tests/test_adversarial.py, the sync fault
-matrix) is one case; the suite ends by saying how many ran and whether all held."""
+"""Fixtures the sync, key and fleet tests share, and the fault matrix's summary: every test marked
+`fault` (tests/test_adversarial.py, the sync fault matrix) is one case; the suite ends by saying how
+many ran and whether all held."""
 
 from __future__ import annotations
 
 import pytest
+
+from feed_servers import Nginx
+from kiosk import signing
+
+
+@pytest.fixture(scope="module")
+def nginx(tmp_path_factory):
+    """A real nginx on a free 127.0.0.1 port, one per test module."""
+    server = Nginx(tmp_path_factory.mktemp("nginx"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def key():
+    return signing.new_private_key()
 
 _cases: dict[str, str] = {}
 

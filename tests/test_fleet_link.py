@@ -37,18 +37,6 @@ def broker(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def nginx(tmp_path_factory):
-    server = Nginx(tmp_path_factory.mktemp("nginx"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def key():
-    return signing.new_private_key()
-
-
 @pytest.fixture
 def office(broker, tmp_path):
     store = SqliteFleetStore(tmp_path / "office.sqlite")

@@ -34,13 +34,6 @@ def kiosk(*args) -> subprocess.CompletedProcess:
     return result
 
 
-@pytest.fixture(scope="module")
-def nginx(tmp_path_factory):
-    server = Nginx(tmp_path_factory.mktemp("nginx"))
-    yield server
-    server.stop()
-
-
 class Ward:
     """The office (a root folder on a USB stick, publishing-key folders on laptops, the folder it
     publishes into) and the web server's copy of that folder."""

@@ -10,20 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from feed_servers import Nginx, make_feed
+from feed_servers import make_feed
 from kiosk import signing
 from kiosk.sync import installed_feed
 from test_display_loop import run_display
 
 REPO = Path(__file__).resolve().parents[1]
 KIOSK = [sys.executable, "-m", "kiosk"]
-
-
-@pytest.fixture(scope="module")
-def nginx(tmp_path_factory):
-    server = Nginx(tmp_path_factory.mktemp("nginx"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -32,18 +32,6 @@ REPO = Path(__file__).resolve().parents[1]
 UTC = dt.timezone.utc
 
 
-@pytest.fixture(scope="module")
-def nginx(tmp_path_factory):
-    server = Nginx(tmp_path_factory.mktemp("nginx"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def key():
-    return signing.new_private_key()
-
-
 @pytest.fixture
 def odd_server(rig):
     server = MisbehavingServer(rig.site)
