@@ -108,6 +108,8 @@ def test_three_videos_in_a_row_have_no_black_frame(tmp_path):
     shown = run_sampled(tmp_path, feed, seconds=10, speed=1)
     ids = [e["id"] for e in shown["events"]]
     assert ids[:4] == ["video-1", "video-2", "video-3", "video-1"], ids  # a video after a video, and the wrap
+    # Prepared while the one before played: each appears as that one ends, its first frame already decoded.
+    assert all(e["late"] < 0.25 for e in shown["events"][1:4]), shown["events"]
     black = black_frames(shown)
     assert not black, f"{len(black)} black frames, the first at {black[0][0]} s; shown: {shown['events']}"
 
