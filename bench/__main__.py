@@ -1,7 +1,7 @@
 """Runs every benchmark, one after another, and prints their results as the README's table.
 
-    xvfb-run -a -s "-screen 0 1920x1080x24" python -m bench            # all of them, about 1.5 hours
-    xvfb-run -a -s "-screen 0 1920x1080x24" python -m bench --quick    # shorter runs, about 10 minutes
+    xvfb-run -a -s "-screen 0 1920x1080x24" python -m bench            # all of them, about 1.75 hours
+    xvfb-run -a -s "-screen 0 1920x1080x24" python -m bench --quick    # shorter runs, about 15 minutes
     python -m bench search validation                                  # some of them
     xvfb-run -a -s "-screen 0 1920x1080x24" python -m bench --budget pi  # in one CPU and 1 GB (bench/budget.py)
 
