@@ -52,3 +52,36 @@ def run_hello(size: str, then=None) -> None:
             return Label(text="hello")
 
     Hello().run()
+
+
+def run_harness_here(config_path: str, on_start) -> int:
+    """Child process: tests/kiosk_harness.py run in this process, on_start(app, settings) called once
+    its player has started (to add a sync thread beside it, or a look at its memory at the end)."""
+    import kiosk_harness as harness
+
+    build_app = harness.build_app
+
+    def started_too(feed, folder, settings, clock, start, **kwargs):
+        def start_both(app):
+            start(app)
+            on_start(app, settings)
+        return build_app(feed, folder, settings, clock, start_both, **kwargs)
+
+    harness.build_app = started_too
+    return harness.main(config_path)
+
+
+def run_harness_child(script: str, tmp: Path, config: dict, timeout: float, env: dict | None = None) -> dict:
+    """Run `script --child CONFIG` (which calls run_harness_here) on the harness config; its record."""
+    import json
+    import subprocess
+
+    out = tmp / "shown.json"
+    config_path = tmp / "harness.json"
+    config_path.write_text(json.dumps({**config, "out": str(out)}), encoding="utf-8")
+    done = subprocess.run([sys.executable, script, "--child", str(config_path)], cwd=REPO,
+                          env=dict(os.environ, XDG_STATE_HOME=str(tmp / "state"), **(env or {})),
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    return json.loads(out.read_text(encoding="utf-8"))

@@ -377,6 +377,7 @@ class Player:
         self.on_show = on_show  # called with (slide id, view) each time a page appears
         self.view: SlideView | None = None
         self.prepared: SlideView | None = None
+        self._coming: SlideView | None = None  # chosen, shown once ready
         self.deadline = 0.0
         self._page_event = None
         self._change_event = None
@@ -433,6 +434,7 @@ class Player:
         view = make_view(entry, self.frame.folder)
         # Laid out and drawn into its layer now, so that its pages and media are ready before its turn.
         self.host.prepare(view)
+        view.prepare()
         return view
 
     def _record_play(self) -> None:
@@ -468,12 +470,30 @@ class Player:
             view = self._build(entry)
         self.prepared = None
         self._showing_urgent = entry.slide.urgent
-        self._show(view, seconds=None, slide_id=entry.id, chosen_at=now)
+        self._drop_coming()
+        self._coming = view
+        view.when_ready(lambda: self._show_ready(view, entry.id, now))
+
+    def _show_ready(self, view: SlideView, slide_id: str, chosen_at) -> None:
+        """The chosen view can appear as it will look (a video's first frame is decoded)."""
+        if self._coming is not view:
+            return  # another slide was chosen meanwhile
+        self._coming = None
+        if self.paused:
+            view.leave()
+            return
+        self._show(view, seconds=None, slide_id=slide_id, chosen_at=chosen_at)
+
+    def _drop_coming(self) -> None:
+        if self._coming is not None:
+            self._coming.leave()
+            self._coming = None
 
     def _show_welcome(self, now) -> None:
         """Nothing to show (no slide active, or none opens): the ward's name, never a black screen."""
         self._failed_in_a_row = 0
         self._showing_urgent = False
+        self._drop_coming()
         if self.prepared is not None:
             self.prepared.leave()
             self.prepared = None

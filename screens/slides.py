@@ -133,6 +133,13 @@ class SlideView(BoxLayout):
         """How long one page stays on screen (the preview's index says it)."""
         return self.page_seconds()
 
+    def prepare(self) -> None:
+        """Called when the view comes next, while another one is shown: get its media ready."""
+
+    def when_ready(self, then) -> None:
+        """then() once the view can appear as it will look (its first video frame decoded): at once for most."""
+        then()
+
     def enter(self, on_finished) -> None:
         """Called when the view becomes visible. A view that ends by itself (video) calls on_finished."""
 
@@ -418,14 +425,18 @@ class ImageSlideView(SlideView):
 
 
 class VideoSlideView(SlideView):
-    """A video played to its end (or its limit), muted unless the feed asks for sound."""
+    """A video played to its end (or its limit), muted unless the feed asks for sound. Prepared, it
+    decodes its first frame and waits on it, so that the fade brings in that frame, never black."""
 
     broken = StringProperty("")  # why it does not play, once known
+    READY_WAIT_SECONDS = 2.0  # a decoder slower than this to its first frame does not hold the loop longer
 
     def __init__(self, entry, folder, **kwargs):
         super().__init__(entry, folder, **kwargs)
         self._on_finished = None
         self._limit = None
+        self._entered = False
+        self._on_ready = None
         path = Path(self.media(self.slide.file))
         self.info = probe_mp4(path) if path.suffix.lower() in (".mp4", ".m4v") else None
         # An MP4 whose header cannot be read will not play: skip it before showing a black box.
@@ -440,9 +451,41 @@ class VideoSlideView(SlideView):
     def pace_reason(self) -> str:
         return f"video {id(self)}"  # the outgoing video leaves after the next one started
 
+    def prepare(self):
+        if self.broken:
+            return
+        video = self.ids.video
+        video.volume = 0  # silent until its turn
+        video.bind(loaded=self._first_frame)
+        try:
+            video.state = "play"  # paused again at its first frame
+        except (ValueError, OSError):
+            pass  # enter tries again and says why
+
+    def _first_frame(self, video, loaded):
+        if not loaded:
+            return
+        if not self._entered:
+            video.state = "pause"
+        self._ready()
+
+    def when_ready(self, then):
+        if self.broken or self.ids.video.loaded:
+            then()
+            return
+        self._on_ready = then
+        Clock.schedule_once(self._ready, self.READY_WAIT_SECONDS)
+
+    def _ready(self, *_):
+        then, self._on_ready = self._on_ready, None
+        if then:
+            then()
+
     def enter(self, on_finished):
         self._on_finished = on_finished
+        self._entered = True
         video = self.ids.video
+        video.volume = 1 if self.slide.sound else 0
         video.bind(eos=self._finished, loaded=self._loaded)
         App.get_running_app().pace.hold(self.pace_reason)  # each new frame drawn as it comes
         try:
@@ -502,7 +545,7 @@ class VideoSlideView(SlideView):
     def leave(self):
         if self._limit:
             self._limit.cancel()
-        self._on_finished = None
+        self._on_finished = self._on_ready = None
         video = self.ids.video
         video.state = "stop"
         video.unload()
