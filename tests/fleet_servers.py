@@ -16,7 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from feed_servers import free_port
+from feed_servers import free_port, stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY = REPO / "deploy" / "mosquitto"
@@ -132,12 +132,7 @@ class Mosquitto:
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 def run_display_without_window(config: Path) -> None:
