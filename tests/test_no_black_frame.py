@@ -75,8 +75,12 @@ def black_share(image, scale: float = 1.0) -> float:
 
 
 def black_frames(shown) -> list:
-    """Frames whose slide area is black, or whose fade brings in a black slide."""
-    return [frame for frame in shown["frames_read"]
+    """Frames whose slide area is black, or whose fade brings in a black slide, from the first frame
+    with content on: the app's start (the first video's first frame still decoding, at most a few
+    frames after power-on) is no transition and is not counted."""
+    frames = shown["frames_read"]
+    start = next((i for i, frame in enumerate(frames) if frame[3] < BLACK_SHARE), 0)  # none: all count
+    return [frame for frame in frames[start:]
             if frame[3] >= BLACK_SHARE or (frame[4] is not None and frame[4] >= BLACK_SHARE)]
 
 
