@@ -144,8 +144,7 @@ def test_the_office_receiver_unit_is_valid_and_runs_kiosk_fleet_listen(tmp_path)
     """deploy/mosquitto/ward-fleet-office.service through `systemd-analyze verify`, with the program's
     folder (/opt/ward-kiosk, made by deploy/install.sh) stood in for by a stub. (That verify catches a
     typo in a unit, tests/test_deploy.py shows.)"""
-    if not shutil.which("systemd-analyze"):
-        pytest.skip("systemd-analyze is not installed (scripts/setup.sh test installs systemd)")
+    assert shutil.which("systemd-analyze"), "systemd-analyze is missing: scripts/setup.sh test installs systemd"
     stub = tmp_path / "ward-kiosk" / ".venv" / "bin" / "kiosk"
     stub.parent.mkdir(parents=True)
     stub.write_text("#!/bin/sh\nexit 0\n")
