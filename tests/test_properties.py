@@ -219,19 +219,25 @@ def test_a_root_signed_delegation_with_any_fields_is_taken_or_refused_in_words(t
     """keys.json signed by the real root, with hostile values in its fields, and any state file:
     the manifest (whose signature here is never right) is refused with a message, and what the
     display remembers stays readable."""
-    import datetime as dt
-
     from kiosk import signing
 
     raw = json.dumps(data).encode()
     files = {trust.KEYS_FILE: raw, trust.KEYS_SIGNATURE: signing.sign(root_private, raw, trust.DELEGATION_CONTEXT)}
+    folder = _refused_in_words(tmp_path_factory, root_key_text, files, signature, state)
+    json.loads((folder / trust.STATE_FILE).read_text())
+
+
+def _refused_in_words(tmp_path_factory, root_key_text, files, signature, state) -> Path:
+    """The trust check over a server's files and a state file must refuse with a message; the state folder."""
+    import datetime as dt
+
     folder = tmp_path_factory.mktemp("trust")
     (folder / trust.STATE_FILE).write_bytes(state)
     with pytest.raises(trust.TrustProblem) as refused:
         trust.check_manifest_signature(root_key_text, folder, b"{}", signature,
                                        lambda name, limit: files.get(name), dt.datetime.now(dt.timezone.utc))
     assert str(refused.value).strip()
-    json.loads((folder / trust.STATE_FILE).read_text())
+    return folder
 
 
 KEY_FILE_NAMES = [trust.KEYS_FILE, trust.KEYS_SIGNATURE, "root-2.json", "root-2.json.sig", "root-3.json",
@@ -244,14 +250,7 @@ def test_the_trust_check_answers_any_server_and_any_state_with_a_refusal_in_word
                                                                                 files, signature, state):
     """Whatever the server sends as keys.json, its signature and root handovers, and whatever the
     state file holds, a display refuses with a message (no key here is the root's, so it must)."""
-    import datetime as dt
-
-    folder = tmp_path_factory.mktemp("trust")
-    (folder / trust.STATE_FILE).write_bytes(state)
-    with pytest.raises(trust.TrustProblem) as refused:
-        trust.check_manifest_signature(root_key_text, folder, b"{}", signature,
-                                       lambda name, limit: files.get(name), dt.datetime.now(dt.timezone.utc))
-    assert str(refused.value).strip()
+    _refused_in_words(tmp_path_factory, root_key_text, files, signature, state)
 
 
 @st.composite
