@@ -62,7 +62,7 @@ def worker(configs: list[Path]) -> None:
 
 
 def installed_versions(states: list[Path]) -> list[int | None]:
-    from kiosk.store import Store
+    from kiosk.delivery.store import Store
     found = []
     for state in states:
         installed = Store(state).installed()
@@ -81,10 +81,10 @@ def main() -> int:
         return 0
 
     from fleet_servers import Mosquitto
-    from kiosk import signing
+    from kiosk.delivery import signing
     from kiosk.fleet.broker import BrokerAccount
     from kiosk.fleet.office import OfficeLink, SqliteFleetStore
-    from kiosk.publish import publish
+    from kiosk.delivery.publish import publish
 
     names = [f"man-hinh-{number:03}" for number in range(1, args.displays + 1)]
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as temporary:

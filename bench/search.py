@@ -12,7 +12,7 @@ import time
 
 from common import machine, result
 from faq_corpus import NaiveSearch, generated_faq
-from kiosk.search import FaqIndex
+from kiosk.play.search import FaqIndex
 
 TARGET_MS = 5.0
 QUERIES = ["dang ky khai sinh", "nghi quyet", "ho ngheo", "bao hiem y te", "thu tuc giay to", "mot cua",

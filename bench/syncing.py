@@ -1,7 +1,7 @@
 """Benchmark: the transitions while the sync thread downloads and hashes a 100 MB video in the background.
 
 As bench/transitions.py (the sample feed at 1920x1080 on an accelerated clock, every frame written
-down), with the app's sync thread (kiosk.sync.SyncLoop) running in the display's process: it
+down), with the app's sync thread (kiosk.delivery.sync.SyncLoop) running in the display's process: it
 downloads a newly published feed holding a 100 MB video from nginx on 127.0.0.1, throttled to a
 slow link (nginx `limit_rate`), and hashes it, while the transitions run. The baseline is the bare
 full-screen redraw, measured just before and just after in the same run.
@@ -42,7 +42,7 @@ def big_video(source: Path, target: Path, megabytes: int) -> None:
 
 def child(config_path: str) -> int:
     """The harness with the app's sync thread started beside the player; at the end, what it kept."""
-    from kiosk.sync import SyncLoop
+    from kiosk.delivery.sync import SyncLoop
 
     def start_sync(app, settings):
         loop = SyncLoop(settings)
@@ -61,8 +61,8 @@ def child(config_path: str) -> int:
 def run_display_with_sync(tmp: Path, seconds: float, rate: str, megabytes: int) -> dict:
     import feed_servers
 
-    from kiosk import signing
-    from kiosk.publish import publish
+    from kiosk.delivery import signing
+    from kiosk.delivery.publish import publish
 
     # The tests' nginx, every file sent no faster than `rate`.
     feed_servers.NGINX_CONF = feed_servers.NGINX_CONF.replace("location / {{ }}", f"location / {{{{ limit_rate {rate}; }}}}")

@@ -1,5 +1,5 @@
 """Benchmark: checking a large feed (10,000 delegates, 2,000 FAQ entries) the way `kiosk validate`,
-`kiosk publish`, the sync and the app do (kiosk.validate.load_feed), against a plain read of the
+`kiosk publish`, the sync and the app do (kiosk.feed.validate.load_feed), against a plain read of the
 same file with PyYAML's C parser (libyaml, which load_feed uses too), in the same run.
 
 The feed is the sample feed with 100 generated delegate lists of 100 people (name, position,
@@ -67,7 +67,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
-    from kiosk.validate import load_feed
+    from kiosk.feed.validate import load_feed
 
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:

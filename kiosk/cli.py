@@ -12,9 +12,9 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from kiosk import model
-from kiosk.content import load_display
-from kiosk.validate import load_feed
+from kiosk.feed import model
+from kiosk.play.content import load_display
+from kiosk.feed.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_FEED = REPO / "config"
@@ -72,7 +72,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _keygen(args: argparse.Namespace) -> int:
-    from kiosk import signing, trust
+    from kiosk.delivery import signing, trust
     try:
         if args.root:
             private, public = trust.make_root(args.out)
@@ -109,7 +109,7 @@ def _keygen(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from kiosk import publish, signing
+    from kiosk.delivery import publish, signing
     try:
         key = signing.load_private_key(args.key)
         done = publish.publish(args.feed, args.out, key, key_folder=args.key.parent)
@@ -143,7 +143,7 @@ def _display_settings(args: argparse.Namespace):
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from kiosk.sync import Syncer
+    from kiosk.delivery.sync import Syncer
     settings = _display_settings(args)
     if settings is None:
         return 1
@@ -161,7 +161,7 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from kiosk.sync import status_lines
+    from kiosk.delivery.sync import status_lines
     settings = _display_settings(args)
     if settings is None:
         return 1
@@ -171,7 +171,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _health(args: argparse.Namespace) -> int:
-    from kiosk.health import health_problems, inspect, staleness_warnings
+    from kiosk.ops.health import health_problems, inspect, staleness_warnings
     settings = _display_settings(args)
     if settings is None:
         return 1
@@ -188,7 +188,7 @@ def _health(args: argparse.Namespace) -> int:
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from kiosk.health import inspect, write_metrics
+    from kiosk.ops.health import inspect, write_metrics
     settings = _display_settings(args)
     if settings is None:
         return 1
@@ -201,7 +201,7 @@ def _metrics(args: argparse.Namespace) -> int:
 
 
 def _faq(args: argparse.Namespace) -> int:
-    from kiosk.search import FaqIndex, plain_text
+    from kiosk.play.search import FaqIndex, plain_text
     loaded = load_feed(args.feed)
     if loaded.feed is None:
         for problem in loaded.problems:
@@ -231,7 +231,7 @@ def _faq(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from kiosk.stats import format_summary, summarise
+    from kiosk.ops.stats import format_summary, summarise
     state_dir = args.state
     if state_dir is None:
         settings = _display_settings(args)
@@ -264,7 +264,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _days(text: str) -> int:
-    from kiosk.trust import MAX_DAYS
+    from kiosk.delivery.trust import MAX_DAYS
     if not (text.isdigit() and len(text) <= 5) or not 1 <= int(text) <= MAX_DAYS:
         raise argparse.ArgumentTypeError(f"số ngày `{text}` cần là số từ 1 đến {MAX_DAYS}")
     return int(text)

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from kiosk.problems import Problem
-from kiosk.schedule import DisplayIdentity
-from kiosk.validate import validate_as
-from kiosk.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
+from kiosk.feed.problems import Problem
+from kiosk.play.schedule import DisplayIdentity
+from kiosk.feed.validate import validate_as
+from kiosk.feed.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
 
 
 DEFAULT_PIN = "2026"  # printed in the README: a display still using it is warned about
@@ -70,7 +70,7 @@ def _check_file_path(text: str) -> str:
 
 def _check_public_key(text: str) -> str:
     if text:
-        from kiosk import signing  # cryptography, only for a display that syncs: not on every start
+        from kiosk.delivery import signing  # cryptography, only for a display that syncs: not on every start
 
         signing.parse_public_key(text)
     return text.strip()

@@ -11,7 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from kiosk.signing import KeyProblem
+from kiosk.delivery.signing import KeyProblem
 from office.state import ROLES, StateProblem, Users, check_apart, default_state, store_delegation, store_key
 
 
@@ -100,7 +100,7 @@ def _user(args) -> int:
 
 
 def _key(args) -> int:
-    from kiosk import signing
+    from kiosk.delivery import signing
 
     if args.key_action == "import":
         if args.pem is None:

@@ -1,7 +1,7 @@
 """The feed folder's feed.yaml as the console reads and writes it.
 
 Read and written round-trip (ruamel.yaml), so that staff who also edit the file by hand keep their
-comments, order and quoting. Every write is checked first by kiosk.validate on the candidate text
+comments, order and quoting. Every write is checked first by kiosk.feed.validate on the candidate text
 (against the feed folder's media, which the check only reads) and written atomically; a file that
 changed since the form was opened is never overwritten (the version token is the file's hash)."""
 
@@ -17,10 +17,10 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from kiosk.problems import Problem
-from kiosk.store import atomic_write
-from kiosk.validate import FEED_FILE, LoadResult, check_document
-from kiosk.yamlsource import Document, load_yaml
+from kiosk.feed.problems import Problem
+from kiosk.delivery.store import atomic_write
+from kiosk.feed.validate import FEED_FILE, LoadResult, check_document
+from kiosk.feed.yamlsource import Document, load_yaml
 
 SEEN_VERSIONS = 50
 SHOWN_NAME = FEED_FILE  # problems name the file as staff know it
@@ -51,7 +51,7 @@ def load_round_trip(raw: bytes) -> Any:
 
 @dataclass
 class Checked:
-    """A feed text with what kiosk.validate says of it, each problem placed at its data path."""
+    """A feed text with what kiosk.feed.validate says of it, each problem placed at its data path."""
 
     raw: bytes
     result: LoadResult

@@ -1,6 +1,6 @@
 """What each form shows and how what staff typed goes back into the feed's round-trip data.
 
-Fields, their order and their one-line explanations come from kiosk.model (the schema's
+Fields, their order and their one-line explanations come from kiosk.feed.model (the schema's
 descriptions); this module adds the Vietnamese labels and the kind of input. Values staff did not
 change are left as they were in the file (quoting, folded text, comments). A value that is not what
 the field needs (a word in a number field, a date that does not exist) is written as typed, so that
@@ -16,7 +16,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from kiosk import model
+from kiosk.feed import model
 from kiosk.vietnamese import nfc
 
 SLIDE_MODELS = {

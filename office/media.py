@@ -18,8 +18,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from kiosk import media as kiosk_media
-from kiosk.validate import IMAGE_SIGNATURES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from kiosk.feed import media as kiosk_media
+from kiosk.feed.validate import IMAGE_SIGNATURES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from kiosk.vietnamese import fold
 from office.web import check_csrf, console_of, flash, go, render, user_of
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from kiosk import model
+from kiosk.feed import model
 from office import forms
 from office.feedfile import Conflict, Refused, Snapshot, check, dump, load_round_trip, merge
 from office.web import console_of, flash, go, posted, render, user_of

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from kiosk import model
-from kiosk.media import probe_mp4
+from kiosk.feed import model
+from kiosk.feed.media import probe_mp4
 from office.media import media_names
 from office.web import console_of, go, posted, render, user_of
 

@@ -1,6 +1,6 @@
 """Two people for publishing: an editor sends the draft for approval; an approver sees what
 changed since the last publication (slides added, removed, moved, changed, the changed words
-marked) and the validator's warnings, and publishes with kiosk.publish, the office's signing key
+marked) and the validator's warnings, and publishes with kiosk.delivery.publish, the office's signing key
 unlocked for that one publication by the passphrase the approver types. The audit log says who
 did what, when, with the feed's version."""
 
@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kiosk import model
-from kiosk import publish as kiosk_publish
-from kiosk.signing import KeyProblem
-from kiosk.store import atomic_write
-from kiosk.yamlsource import load_yaml
+from kiosk.feed import model
+from kiosk.delivery import publish as kiosk_publish
+from kiosk.delivery.signing import KeyProblem
+from kiosk.delivery.store import atomic_write
+from kiosk.feed.yamlsource import load_yaml
 from office import forms
 from office.previews import preview_context
 from office.state import KEY_FILE, StateProblem, delegation_folder, unlock_key

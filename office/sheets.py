@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kiosk import model
+from kiosk.feed import model
 from kiosk.vietnamese import fold, name_sort_key
 from office import forms
 from office.feedfile import Conflict, Refused, load_round_trip

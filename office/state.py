@@ -25,8 +25,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.model import FEED_ZONE
-from kiosk.store import atomic_write, read_json, write_json
+from kiosk.feed.model import FEED_ZONE
+from kiosk.delivery.store import atomic_write, read_json, write_json
 
 ROLES = {"editor": "Biên tập", "approver": "Duyệt và xuất bản"}
 KEY_FILE = "office-key.pem"
@@ -150,7 +150,7 @@ def store_key(state: Path, key: Ed25519PrivateKey, passphrase: str) -> Path:
 def store_delegation(state: Path, key: Ed25519PrivateKey, key_folder: Path) -> bool:
     """Keep the delegation found beside an imported key, checked against it, to publish beside every
     feed: displays that trust only the root refuse a feed without it. False when there is none."""
-    from kiosk import trust
+    from kiosk.delivery import trust
 
     try:
         found = trust.publishing_files(key, key_folder, datetime.now(timezone.utc))
@@ -166,7 +166,7 @@ def store_delegation(state: Path, key: Ed25519PrivateKey, key_folder: Path) -> b
 
 def delegation_folder(state: Path) -> Path | None:
     """Where the imported key's delegation is kept, None for a key without one."""
-    from kiosk import trust
+    from kiosk.delivery import trust
 
     folder = Path(state) / DELEGATION_DIR
     return folder if (folder / trust.KEYS_FILE).is_file() else None

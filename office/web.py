@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from office import forms
 from office.feedfile import FeedFile
-from kiosk.store import atomic_write
+from kiosk.delivery.store import atomic_write
 from office.state import ROLES, Audit, Throttle, Users, Workflow, check_apart
 
 HERE = Path(__file__).resolve().parent

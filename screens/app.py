@@ -10,13 +10,13 @@ from pathlib import Path
 import screens  # noqa: F401  (pins KIVY_HOME before Kivy loads)
 from kivy.config import Config
 
-from kiosk.clock import DisplayClock
-from kiosk.content import InstalledContent
-from kiosk.health import Liveness
-from kiosk.schedule import Loop
+from kiosk.play.clock import DisplayClock
+from kiosk.play.content import InstalledContent
+from kiosk.ops.health import Liveness
+from kiosk.play.schedule import Loop
 from kiosk.settings import DisplaySettings
-from kiosk.stats import PlayLog
-from kiosk.sync import SyncLoop, status_lines
+from kiosk.ops.stats import PlayLog
+from kiosk.delivery.sync import SyncLoop, status_lines
 
 log = logging.getLogger("kiosk.app")
 
@@ -66,7 +66,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
     from kivy.clock import Clock
     from kivy.core.window import Window
 
-    from kiosk.stats import UsageLog
+    from kiosk.ops.stats import UsageLog
     from screens.frame import KioskFrame, KioskRoot
     from screens.pace import FramePace
     from screens.staff import PinGuard, PinPad, StaffPanel
@@ -106,7 +106,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
 
         def open_counter(self, touched_at):
             """A resident touched the loop at the counter (at this position): the menu takes the screen."""
-            from kiosk.search import FaqIndex  # with the touch mode: not needed for the first slide
+            from kiosk.play.search import FaqIndex  # with the touch mode: not needed for the first slide
             from screens.counter import CounterView
 
             if self.player:
@@ -165,7 +165,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
 
 
 class SyncThread(threading.Thread):
-    """Polls the ward's server in the background (kiosk.sync.SyncLoop); the player notices what it
+    """Polls the ward's server in the background (kiosk.delivery.sync.SyncLoop); the player notices what it
     installs. wake() runs a cycle now (from any thread)."""
 
     def __init__(self, settings: DisplaySettings):
@@ -183,7 +183,7 @@ class SyncThread(threading.Thread):
 
 
 def main(args, loaded) -> int:
-    """Run the display on what kiosk.content.load_display returned."""
+    """Run the display on what kiosk.play.content.load_display returned."""
     settings, feed, folder = loaded
     configure_kivy(settings, args.windowed or args.screenshot is not None, args.size)
     from kivy.clock import Clock  # Kivy's modules only after configure_kivy

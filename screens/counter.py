@@ -3,7 +3,7 @@ on-screen keyboard, delegates, resolutions and the ward's links, each answer wit
 
 It sits over the loop while a resident uses it and goes back to the loop by itself after a spell
 without a touch, with a countdown in the last seconds. Every page is built from the feed; the
-search and the usage counts live in the core (kiosk.search, kiosk.stats)."""
+search and the usage counts live in the core (kiosk.play.search, kiosk.ops.stats)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.layout import largest_fitting, paragraphs
+from kiosk.play.layout import largest_fitting, paragraphs
 from screens.slides import text_height, text_width
 from screens.theme import load_rules
 from screens.widgets import QrPanel, WrappedLabel, to_markup
 
 if TYPE_CHECKING:
-    from kiosk.search import FaqIndex  # the app builds it when touch mode first opens
+    from kiosk.play.search import FaqIndex  # the app builds it when touch mode first opens
 
 load_rules(__file__)
 

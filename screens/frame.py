@@ -20,8 +20,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
-from kiosk.clock import DisplayClock
-from kiosk.schedule import Loop
+from kiosk.play.clock import DisplayClock
+from kiosk.play.schedule import Loop
 from kiosk.vietnamese import format_date, format_time
 from screens.pace import TICKER_FPS
 from screens.slides import SlideView, make_view
@@ -371,8 +371,8 @@ class Player:
         self.frame = frame
         self.loop = loop
         self.clock = clock
-        self.content = content  # kiosk.content.InstalledContent: newly synced feeds
-        self.plays = plays  # kiosk.stats.PlayLog: proof of play
+        self.content = content  # kiosk.play.content.InstalledContent: newly synced feeds
+        self.plays = plays  # kiosk.ops.stats.PlayLog: proof of play
         self._shown_since = None  # (slide id, feed time it appeared) for the proof of play
         self.on_show = on_show  # called with (slide id, view) each time a page appears
         self.view: SlideView | None = None

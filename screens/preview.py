@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.clock import DisplayClock
-from kiosk.schedule import DisplayIdentity, Loop
+from kiosk.play.clock import DisplayClock
+from kiosk.play.schedule import DisplayIdentity, Loop
 from kiosk.vietnamese import format_clock
 from screens.app import build_app, configure_kivy, save_screenshot
 
@@ -117,7 +117,7 @@ def seconds_text(seconds: float) -> str:
 
 
 def main(args, loaded) -> int:
-    """Save the preview of what kiosk.content.load_display returned."""
+    """Save the preview of what kiosk.play.content.load_display returned."""
     settings, feed, folder = loaded
     identity = settings.identity()
     if args.display:

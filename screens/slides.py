@@ -18,9 +18,9 @@ from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
-from kiosk import layout
-from kiosk.media import probe_mp4
-from kiosk.model import DEFAULT_DURATION
+from kiosk.play import layout
+from kiosk.feed.media import probe_mp4
+from kiosk.feed.model import DEFAULT_DURATION
 from screens.theme import DARK_RED, FONT_NAME, INK, MUTED, RED, load_rules
 from screens.widgets import PersonCard, WrappedLabel, to_markup
 

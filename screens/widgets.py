@@ -12,7 +12,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 from kivy.utils import escape_markup
 
-from kiosk.qr import qr_matrix
+from kiosk.play.qr import qr_matrix
 from screens.theme import INK, load_rules
 
 load_rules(__file__)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from feed_servers import Nginx
-from kiosk import signing
+from kiosk.delivery import signing
 
 
 @pytest.fixture(scope="module")

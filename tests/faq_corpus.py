@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import random
 
-from kiosk.model import Topic
-from kiosk.search import FIELDS, plain_text
+from kiosk.feed.model import Topic
+from kiosk.play.search import FIELDS, plain_text
 from kiosk.vietnamese import fold_words
 
 TOPICS = [

@@ -148,7 +148,7 @@ def run_display_without_window(config: Path) -> None:
 
     from kiosk.fleet.display import DisplayLink
     from kiosk.settings import load_settings
-    from kiosk.sync import SyncLoop
+    from kiosk.delivery.sync import SyncLoop
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings, problems = load_settings(config)

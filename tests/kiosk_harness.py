@@ -36,12 +36,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kiosk.clock import DisplayClock  # noqa: E402
-from kiosk.content import InstalledContent  # noqa: E402
-from kiosk.schedule import Loop  # noqa: E402
-from kiosk.stats import PlayLog  # noqa: E402
+from kiosk.play.clock import DisplayClock  # noqa: E402
+from kiosk.play.content import InstalledContent  # noqa: E402
+from kiosk.play.schedule import Loop  # noqa: E402
+from kiosk.ops.stats import PlayLog  # noqa: E402
 from kiosk.settings import DisplaySettings  # noqa: E402
-from kiosk.validate import load_feed  # noqa: E402
+from kiosk.feed.validate import load_feed  # noqa: E402
 from screens.app import build_app, configure_kivy, save_screenshot  # noqa: E402
 from tests.layout_audit import audit, drawn_rect, frame_areas, missing_words, words_shown  # noqa: E402
 
@@ -236,7 +236,7 @@ def audit_steps(app, feed, settings, size, report, screenshot_slides=(), screens
     screenshot_slides is saved as ID-PAGE.png into screenshot_dir."""
     from kivy.core.window import Window
 
-    from kiosk.schedule import Loop
+    from kiosk.play.schedule import Loop
     from screens.slides import make_view
 
     host = app.frame.ids.host

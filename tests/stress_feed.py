@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from kiosk.validate import load_feed
+from kiosk.feed.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
 

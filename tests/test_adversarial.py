@@ -25,16 +25,16 @@ from pathlib import Path
 import pytest
 
 from feed_servers import MisbehavingServer, feed_text, make_feed, png, self_signed_tls
-from kiosk import signing
-from kiosk.health import (SYNC_HEARTBEAT_FILE, Heartbeat, health_problems, inspect, metrics_text,
+from kiosk.delivery import signing
+from kiosk.ops.health import (SYNC_HEARTBEAT_FILE, Heartbeat, health_problems, inspect, metrics_text,
                           staleness_warnings)
-from kiosk.manifest import MAX_VERSION, FileEntry, Manifest, parse
-from kiosk.publish import publish
+from kiosk.delivery.manifest import MAX_VERSION, FileEntry, Manifest, parse
+from kiosk.delivery.publish import publish
 from kiosk.settings import DisplaySettings
-from kiosk.stats import summarise
-from kiosk.store import INSTALLED_MANIFEST
-from kiosk.sync import Fetcher, SyncLoop, Syncer, installed_feed, read_status, status_lines, trusted_now
-from kiosk.validate import load_feed
+from kiosk.ops.stats import summarise
+from kiosk.delivery.store import INSTALLED_MANIFEST
+from kiosk.delivery.sync import Fetcher, SyncLoop, Syncer, installed_feed, read_status, status_lines, trusted_now
+from kiosk.feed.validate import load_feed
 
 pytestmark = pytest.mark.fault
 REPO = Path(__file__).resolve().parents[1]
@@ -173,7 +173,7 @@ def test_a_signed_moment_in_year_9999_is_refused_in_words_and_the_status_still_w
 def test_any_bytes_as_a_manifest_give_a_manifest_or_a_message_quickly():
     """Random damage to a real manifest (bytes flipped, cut, repeated, numbers made huge): parse()
     returns a Manifest or raises ManifestProblem, never anything else, each within a bound."""
-    from kiosk.manifest import ManifestProblem
+    from kiosk.delivery.manifest import ManifestProblem
 
     entries = tuple(FileEntry(f"media/{i:02d}.png", 1000 + i, hashlib.sha256(bytes([i])).hexdigest()) for i in range(40))
     good = Manifest(7, now(), now() + dt.timedelta(days=30), (FileEntry("feed.yaml", 10, "0" * 64), *entries)).to_bytes()

@@ -9,8 +9,8 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image, ImageFont
 
-from kiosk.search import FaqIndex
-from kiosk.validate import load_feed
+from kiosk.play.search import FaqIndex
+from kiosk.feed.validate import load_feed
 from kiosk.vietnamese import fold
 from test_display_loop import make_feed, run_display
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kiosk.search import FaqIndex
+from kiosk.play.search import FaqIndex
 from kiosk.settings import load_settings
-from kiosk.validate import load_feed
+from kiosk.feed.validate import load_feed
 from test_display_loop import run_display
 
 REPO = Path(__file__).resolve().parents[1]

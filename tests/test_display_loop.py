@@ -15,8 +15,8 @@ import pytest
 import yaml
 from PIL import Image, ImageStat
 
-from kiosk.model import DEFAULT_DURATION
-from kiosk.validate import load_feed
+from kiosk.feed.model import DEFAULT_DURATION
+from kiosk.feed.validate import load_feed
 from kiosk.vietnamese import name_sort_key
 
 REPO = Path(__file__).resolve().parents[1]

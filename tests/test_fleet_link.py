@@ -18,12 +18,12 @@ import yaml
 
 from feed_servers import Nginx, make_feed
 from fleet_servers import Mosquitto
-from kiosk import signing
+from kiosk.delivery import signing
 from kiosk.fleet.broker import BrokerAccount
 from kiosk.fleet.office import OfficeLink, SqliteFleetStore
 from kiosk.fleet.spool import SPOOL_FILE
-from kiosk.publish import publish
-from kiosk.store import Store
+from kiosk.delivery.publish import publish
+from kiosk.delivery.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORDS = {"office": "office-secret", "to-5": "pw-five", "to-6": "pw-six", "to-7": "pw-seven", "to-8": "pw-eight"}
@@ -99,7 +99,7 @@ class Display:
         self.process.wait(10)
 
     def write_usage(self, day: dt.date) -> None:
-        """What residents did at this counter that day (the app's own log format, kiosk/stats.py)."""
+        """What residents did at this counter that day (the app's own log format, kiosk/ops/stats.py)."""
         lines = [{"day": day.isoformat(), "event": "topic", "topic": "Hộ tịch"},
                  {"day": day.isoformat(), "event": "question", "topic": "Hộ tịch", "question": "Đăng ký khai sinh cần gì?"},
                  {"day": day.isoformat(), "event": "search", "hits": 0, "term": "giay phep nuoi cho"},

@@ -21,7 +21,7 @@ from kiosk.fleet.display import DisplayLink, day_reports
 from kiosk.fleet.office import OfficeLink, SqliteFleetStore, format_interest, interest_report
 from kiosk.fleet.spool import Spool
 from kiosk.settings import DisplaySettings, load_settings
-from kiosk.stats import UsageLog
+from kiosk.ops.stats import UsageLog
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORDS = {"office": "office-secret", "to-9": "pw-nine"}
@@ -78,7 +78,7 @@ def test_day_reports_count_each_day_apart_and_carry_nothing_personal(tmp_path):
     report = reports["2026-12-01"]
     assert report["topics"] == {"Hộ tịch": 1} and report["searches"] == 1
     (term,) = report["not_found"]
-    assert len(term) <= 40 and term == term.lower()  # folded words, cut short: kiosk/stats.py's rule
+    assert len(term) <= 40 and term == term.lower()  # folded words, cut short: kiosk/ops/stats.py's rule
     assert "start" not in json.dumps(report) and "T" not in report["day"]  # no time finer than the day
 
 

@@ -19,13 +19,14 @@ import pytest
 import yaml
 
 from feed_servers import MisbehavingServer, closed_port, make_feed
-from kiosk import health, signing
-from kiosk.health import (Heartbeat, Liveness, SystemdNotifier, health_problems, heartbeat_age, inspect,
+from kiosk.ops import health
+from kiosk.delivery import signing
+from kiosk.ops.health import (Heartbeat, Liveness, SystemdNotifier, health_problems, heartbeat_age, inspect,
                           metrics_text, staleness_warnings, write_metrics)
-from kiosk.publish import publish
+from kiosk.delivery.publish import publish
 from kiosk.settings import DisplaySettings
-from kiosk.stats import PlayLog
-from kiosk.sync import Syncer, status_lines
+from kiosk.ops.stats import PlayLog
+from kiosk.delivery.sync import Syncer, status_lines
 
 REPO = Path(__file__).resolve().parents[1]
 UTC = dt.timezone.utc
@@ -86,7 +87,7 @@ def test_without_systemd_everything_is_a_quiet_no_op(tmp_path, caplog):
     assert not notifier.enabled and notifier.ping_interval == health.PING_DEFAULT
     assert not notifier.ready() and not notifier.watchdog()
     # a socket that is not there (systemd gone): logged once, never raised, however often pinged
-    caplog.set_level(logging.INFO, logger="kiosk.health")
+    caplog.set_level(logging.INFO, logger="kiosk.ops.health")
     gone = SystemdNotifier({"NOTIFY_SOCKET": str(tmp_path / "nobody")})
     assert not any(gone.watchdog() for _ in range(20))
     assert len(caplog.records) == 1 and "không báo được cho systemd" in caplog.records[0].getMessage()
@@ -146,7 +147,7 @@ def test_the_heartbeat_is_cheap_and_survives_a_clock_jump(tmp_path):
 
 
 def test_a_heartbeat_that_cannot_be_written_is_logged_once(tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="kiosk.health")
+    caplog.set_level(logging.INFO, logger="kiosk.ops.health")
     (tmp_path / "state").write_text("a file where the folder should be")
     beat = Heartbeat(tmp_path / "state")
     assert not any(beat.beat(force=True) for _ in range(5))

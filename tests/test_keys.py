@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from feed_servers import Nginx, make_feed
-from kiosk import signing, trust
-from kiosk.publish import PublishRefused, publish
+from kiosk.delivery import signing, trust
+from kiosk.delivery.publish import PublishRefused, publish
 from kiosk.settings import DisplaySettings
-from kiosk.sync import Fetcher, Syncer, installed_feed, read_status
+from kiosk.delivery.sync import Fetcher, Syncer, installed_feed, read_status
 
 REPO = Path(__file__).resolve().parents[1]
 UTC = dt.timezone.utc

@@ -1,6 +1,6 @@
 """Page arithmetic: cards that fit, blocks of text packed onto pages without cutting one."""
 
-from kiosk.layout import (bulleted, card_grid, chunk, chunk_pages, largest_fitting, pack_blocks, pack_paragraphs,
+from kiosk.play.layout import (bulleted, card_grid, chunk, chunk_pages, largest_fitting, pack_blocks, pack_paragraphs,
                           paragraphs, rows_fitting, shorten_at_word, split_sentences)
 from screens.theme import CARD, DARK_RED, GOLD, INK, MUTED, NAVY, PAPER, RED, WHITE, contrast_ratio
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from feed_servers import make_feed
-from kiosk import signing
-from kiosk.sync import installed_feed
+from kiosk.delivery import signing
+from kiosk.delivery.sync import installed_feed
 from test_display_loop import run_display
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ import yaml
 warnings.filterwarnings("ignore", message=".*httpx.*")
 from starlette.testclient import TestClient  # noqa: E402
 
-from kiosk import signing  # noqa: E402
-from kiosk.manifest import MANIFEST_FILE, parse  # noqa: E402
+from kiosk.delivery import signing  # noqa: E402
+from kiosk.delivery.manifest import MANIFEST_FILE, parse  # noqa: E402
 from office.app import build_app  # noqa: E402
 from office.state import store_key  # noqa: E402
 from office.web import Console  # noqa: E402
@@ -203,7 +203,7 @@ def test_a_delegated_key_imported_into_the_console_publishes_its_delegation(cons
     import subprocess
     import sys
 
-    from kiosk import trust
+    from kiosk.delivery import trust
 
     def kiosk(*args, stdin=""):
         done = subprocess.run([sys.executable, "-m", "kiosk", *map(str, args)], cwd=REPO, input=stdin,

@@ -30,10 +30,10 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from feed_servers import Nginx, free_port
 from test_office import PASSPHRASE, PASSWORDS, QUICK_HASHER
-from kiosk import signing
-from kiosk.manifest import MANIFEST_FILE
-from kiosk.sync import installed_feed
-from kiosk.validate import load_feed
+from kiosk.delivery import signing
+from kiosk.delivery.manifest import MANIFEST_FILE
+from kiosk.delivery.sync import installed_feed
+from kiosk.feed.validate import load_feed
 from office.app import build_app
 from office.media import MAX_UPLOAD
 from office.state import store_key

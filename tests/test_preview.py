@@ -9,8 +9,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from kiosk.media import probe_mp4
-from kiosk.validate import load_feed
+from kiosk.feed.media import probe_mp4
+from kiosk.feed.validate import load_feed
 from stress_feed import write_stress_feed
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,10 +17,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from kiosk import manifest, trust
-from kiosk.problems import Problem
-from kiosk.validate import KNOWN_FIELDS, load_feed
-from kiosk.yamlsource import load_yaml
+from kiosk.delivery import manifest, trust
+from kiosk.feed.problems import Problem
+from kiosk.feed.validate import KNOWN_FIELDS, load_feed
+from kiosk.feed.yamlsource import load_yaml
 
 settings.register_profile("default", max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -189,21 +189,21 @@ def test_a_parsed_feed_round_trips_through_yaml_dump():
 
 @pytest.fixture(scope="module")
 def root_private():
-    from kiosk import signing
+    from kiosk.delivery import signing
 
     return signing.new_private_key()
 
 
 @pytest.fixture(scope="module")
 def root_key_text(root_private) -> str:
-    from kiosk import signing
+    from kiosk.delivery import signing
 
     return signing.public_key_text(root_private)
 
 
 @st.composite
 def delegations_near_valid(draw) -> dict:
-    from kiosk import signing
+    from kiosk.delivery import signing
 
     data = {"type": trust.KEYS_KIND, "format": 1, "serial": 2, "root_serial": 1,
             "publishing_key": signing.public_key_text(signing.new_private_key()),
@@ -219,7 +219,7 @@ def test_a_root_signed_delegation_with_any_fields_is_taken_or_refused_in_words(t
     """keys.json signed by the real root, with hostile values in its fields, and any state file:
     the manifest (whose signature here is never right) is refused with a message, and what the
     display remembers stays readable."""
-    from kiosk import signing
+    from kiosk.delivery import signing
 
     raw = json.dumps(data).encode()
     files = {trust.KEYS_FILE: raw, trust.KEYS_SIGNATURE: signing.sign(root_private, raw, trust.DELEGATION_CONTEXT)}
@@ -268,8 +268,8 @@ def feeds_with_any_text(draw) -> bytes:
 @example(MINIMAL_TEXT.replace("title: Lịch tiếp công dân", 'title: "Lịch \\0 \\x85 \\u2028 \\U0001F600"').encode())
 def test_whatever_validates_publishes_or_is_refused_in_words(tmp_path_factory, feed_folder, raw):
     """A feed the validator takes is one publish can write out, sign and read back."""
-    from kiosk import signing
-    from kiosk.publish import PublishRefused, publish
+    from kiosk.delivery import signing
+    from kiosk.delivery.publish import PublishRefused, publish
 
     (feed_folder / "feed.yaml").write_bytes(raw)
     if load_feed(feed_folder).feed is None:

@@ -18,10 +18,10 @@ import yaml
 from cryptography.exceptions import InvalidSignature
 
 from feed_servers import make_feed, png
-from kiosk import signing
-from kiosk.manifest import SOFTWARE_DATE, parse
-from kiosk.publish import PublishRefused, publish
-from kiosk.validate import load_feed
+from kiosk.delivery import signing
+from kiosk.delivery.manifest import SOFTWARE_DATE, parse
+from kiosk.delivery.publish import PublishRefused, publish
+from kiosk.feed.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "config"
@@ -241,7 +241,7 @@ def test_publish_never_uploads_a_file_from_outside_the_feed_folder(keys, tmp_pat
 def test_publish_checks_each_media_file_again_as_it_copies(keys, tmp_path):
     """Between validation and the copy a picture can become a link out (or vanish): publish's
     own check at copy time refuses it."""
-    from kiosk.publish import _copy_media
+    from kiosk.delivery.publish import _copy_media
 
     source = make_feed(tmp_path / "src", pictures=1)
     (tmp_path / "out" / "media").mkdir(parents=True)
@@ -319,7 +319,7 @@ def test_publish_says_what_is_wrong_with_hostile_values_in_one_place(keys, tmp_p
 
 
 def test_publish_refuses_a_version_the_display_cannot_store(keys, tmp_path):
-    from kiosk.manifest import MAX_VERSION
+    from kiosk.delivery.manifest import MAX_VERSION
 
     out = tmp_path / "out"
     key = signing.load_private_key(keys[0])
@@ -364,7 +364,7 @@ def test_what_a_killed_publish_left_behind_is_removed_by_the_next(keys, tmp_path
 
 def test_a_folder_published_from_a_fast_clock_can_be_published_again_once_the_clock_is_right(keys, tmp_path):
     """Displays recover from a feed signed 400 days ahead when the next one is signed at the right
-    time (kiosk.sync); publish must let the office make that next one into the same folder, which
+    time (kiosk.delivery.sync); publish must let the office make that next one into the same folder, which
     holds the version numbers, and say what happened."""
     out, key = tmp_path / "out", signing.load_private_key(keys[0])
     source = make_feed(tmp_path / "src", pictures=1, expires=dt.date.today() + dt.timedelta(days=800))

@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.model import json_schema
-from kiosk.validate import load_feed
+from kiosk.feed.model import json_schema
+from kiosk.feed.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from kiosk.model import Feed
-from kiosk.schedule import DisplayIdentity, Loop, is_active
+from kiosk.feed.model import Feed
+from kiosk.play.schedule import DisplayIdentity, Loop, is_active
 
 WARD = {"name": "Phường Đống Đa", "website": {"label": "Web", "url": "https://dongda.hanoi.gov.vn"}}
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from faq_corpus import NaiveSearch, generated_faq
-from kiosk.model import Topic
-from kiosk.search import FaqIndex
-from kiosk.validate import load_feed
+from kiosk.feed.model import Topic
+from kiosk.play.search import FaqIndex
+from kiosk.feed.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
 

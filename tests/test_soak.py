@@ -1,6 +1,6 @@
 """Soak: the display loop on an accelerated clock through many slide changes of every type while new
 feeds are installed underneath it, as the syncer installs them (a complete version folder, then the
-`current` pointer swapped by kiosk.store), a broken one now and then. No crash, never an empty
+`current` pointer swapped by kiosk.delivery.store), a broken one now and then. No crash, never an empty
 screen, every new feed taken up, and no growth in threads, open files or textures; resident memory
 bounded. The run lasts SOAK_SECONDS (default 40, for the quick suite); SOAK_SECONDS=3600 soaks an
 hour, thousands of changes."""
@@ -18,8 +18,8 @@ from types import SimpleNamespace
 
 import yaml
 
-from kiosk.store import Store
-from kiosk.validate import load_feed
+from kiosk.delivery.store import Store
+from kiosk.feed.validate import load_feed
 from test_display_loop import run_display
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,7 +56,7 @@ def variant(folder: Path, number: int) -> Path:
 
 class Installer(threading.Thread):
     """Installs a new version every SWAP_SECONDS the way sync does (media linked, the pointer swapped
-    by kiosk.store), and removes the versions before the one it replaced; the feed's version is the
+    by kiosk.delivery.store), and removes the versions before the one it replaced; the feed's version is the
     install's number, and every fifth one is broken (sync would refuse it; the app must too)."""
 
     def __init__(self, state: Path, sources: list[Path]):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.stats import PLAY_FILE, USAGE_FILE, JsonLinesLog, PlayLog, UsageLog, summarise
+from kiosk.ops.stats import PLAY_FILE, USAGE_FILE, JsonLinesLog, PlayLog, UsageLog, summarise
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = date(2026, 12, 1)
@@ -140,7 +140,7 @@ def test_disk_errors_do_not_raise_and_are_said_once(tmp_path, caplog):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("", encoding="utf-8")
     log = usage(blocked)
-    with caplog.at_level(logging.WARNING, logger="kiosk.stats"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.ops.stats"):
         for _ in range(5):
             log.record("menu", item="Tìm kiếm")
     assert len(caplog.records) == 1 and "không ghi được" in caplog.records[0].getMessage()

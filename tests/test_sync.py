@@ -20,13 +20,13 @@ import pytest
 import yaml
 
 from feed_servers import MisbehavingServer, Nginx, closed_port, feed_text, make_feed, png
-from kiosk import signing
-from kiosk.manifest import FileEntry, Manifest, parse
-from kiosk.publish import expiry_moment, publish
+from kiosk.delivery import signing
+from kiosk.delivery.manifest import FileEntry, Manifest, parse
+from kiosk.delivery.publish import expiry_moment, publish
 from kiosk.settings import DisplaySettings, default_state_dir, load_settings
-from kiosk.store import INSTALLED_MANIFEST, INSTALLED_SIGNATURE
-from kiosk.sync import Fetcher, Syncer, installed_feed, read_status, status_lines, trusted_now
-from kiosk.validate import load_feed
+from kiosk.delivery.store import INSTALLED_MANIFEST, INSTALLED_SIGNATURE
+from kiosk.delivery.sync import Fetcher, Syncer, installed_feed, read_status, status_lines, trusted_now
+from kiosk.feed.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
 UTC = dt.timezone.utc
@@ -378,7 +378,7 @@ def test_a_clock_far_ahead_is_said_once_and_never_overruled_by_the_unsigned_date
     """The server's Date is not signed: it may move a clearly-behind clock forward, never a clock back."""
     wrong = dt.datetime.now(UTC) + dt.timedelta(days=5000)
     rig.publish(2)
-    caplog.set_level(logging.INFO, logger="kiosk.sync")
+    caplog.set_level(logging.INFO, logger="kiosk.delivery.sync")
     for _ in range(2):
         result = rig.sync(clock=lambda: wrong)  # the feed expires in a year: past, by this clock
         assert result.outcome == "failed" and result.kind == "hết hạn"
@@ -418,7 +418,7 @@ def test_expiry_is_never_judged_before_the_newest_signed_issue_time(rig, odd_ser
 
 
 def test_next_delay_jitters_backs_off_and_logs_only_changes(rig, odd_server, caplog):
-    caplog.set_level(logging.INFO, logger="kiosk.sync")
+    caplog.set_level(logging.INFO, logger="kiosk.delivery.sync")
     rig.publish(2)
     odd_server.faults["manifest.json"] = "500"
     syncer = rig.syncer(odd_server.url, fetcher=fast_fetcher(), rng=random.Random(7))

@@ -273,7 +273,7 @@ def test_several_mistakes_are_all_reported_in_one_run():
 
 
 def test_decomposed_text_comes_back_nfc(tmp_path):
-    from kiosk.validate import load_feed
+    from kiosk.feed.validate import load_feed
 
     folder = copy_minimal(tmp_path)
     text = MINIMAL_TEXT.replace(
@@ -306,8 +306,8 @@ def test_decomposed_text_comes_back_nfc(tmp_path):
 
 
 def test_a_moment_written_with_its_offset_is_hanoi_wall_time(tmp_path):
-    from kiosk.schedule import DisplayIdentity, is_active
-    from kiosk.validate import load_feed
+    from kiosk.play.schedule import DisplayIdentity, is_active
+    from kiosk.feed.validate import load_feed
 
     folder = copy_minimal(tmp_path)
     text = MINIMAL_TEXT.replace("start: 2026-12-01", "start: 2026-12-01T00:30:00Z")
@@ -433,7 +433,7 @@ def test_schema_accepts_documented_moments_as_an_editor_checks_them(schema):
 
 
 def test_a_file_of_zeros_nesting_too_deep_and_a_list_as_type_each_get_one_line(tmp_path):
-    from kiosk.validate import load_feed
+    from kiosk.feed.validate import load_feed
 
     folder = copy_minimal(tmp_path)
     (folder / "feed.yaml").write_bytes(b"\0" * (2 * 1024 * 1024 - 1))  # what a power cut can leave
@@ -507,7 +507,7 @@ def test_a_media_name_must_be_a_plain_nonempty_file_inside_the_folder(tmp_path, 
 
 
 def test_a_real_webm_and_a_link_inside_the_folder_are_fine(tmp_path):
-    from kiosk.validate import load_feed
+    from kiosk.feed.validate import load_feed
 
     folder = copy_minimal(tmp_path)
     (folder / "media" / "phim.webm").write_bytes(WEBM_HEAD)
@@ -571,7 +571,7 @@ def test_block_nesting_far_past_the_formats_depth_is_refused_at_once(tmp_path, s
     deep, without reading the rest of the file."""
     import time
 
-    from kiosk.validate import load_feed
+    from kiosk.feed.validate import load_feed
 
     folder = copy_minimal(tmp_path)
     if shape == "dashes":

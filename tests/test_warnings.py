@@ -22,11 +22,13 @@ import pytest
 import yaml
 from PIL import Image
 
-from kiosk import media, signing, textfit
-from kiosk.manifest import parse
-from kiosk.publish import publish
-from kiosk.validate import load_feed
-from kiosk.yamlsource import INVISIBLE
+from kiosk.feed import media, textfit
+
+from kiosk.delivery import signing
+from kiosk.delivery.manifest import parse
+from kiosk.delivery.publish import publish
+from kiosk.feed.validate import load_feed
+from kiosk.feed.yamlsource import INVISIBLE
 from test_validate import MINIMAL, MINIMAL_TEXT, Expected, copy_minimal, read_expected, run_kiosk
 
 FEEDS = Path(__file__).resolve().parent / "feeds"
@@ -360,7 +362,7 @@ def test_a_photo_far_larger_than_any_screen_is_warned_and_published_downscaled(t
 
 
 def test_the_frame_numbers_are_the_screens_own():
-    """kiosk/textfit.py reasons with the sizes the screens use: while screens/ keeps its own copies,
+    """kiosk/feed/textfit.py reasons with the sizes the screens use: while screens/ keeps its own copies,
     they must be the same numbers."""
     screens = Path(__file__).resolve().parents[1] / "screens"
     theme = (screens / "theme.py").read_text(encoding="utf-8")

@@ -48,7 +48,7 @@ def _link(args, store, listener: bool = False):
 
 def _local(iso: str | None) -> str:
     """A moment as the ward reads it: Hanoi time, whatever the server's own time zone."""
-    from kiosk.model import FEED_ZONE
+    from kiosk.feed.model import FEED_ZONE
 
     if not iso:
         return "chưa có"
@@ -157,7 +157,7 @@ def _screenshot(args) -> int:
 
 
 def _announce(args) -> int:
-    from kiosk.manifest import MANIFEST_FILE, ManifestProblem, parse
+    from kiosk.delivery.manifest import MANIFEST_FILE, ManifestProblem, parse
     try:
         version = parse((args.published / MANIFEST_FILE).read_bytes()).version
     except (OSError, ManifestProblem) as problem:

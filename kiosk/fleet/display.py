@@ -31,8 +31,8 @@ from kiosk.fleet import topics
 from kiosk.fleet.broker import KEEPALIVE, BrokerAccount, BrokerProblem, new_client, read_password
 from kiosk.fleet.spool import Spool
 from kiosk.settings import DisplaySettings
-from kiosk.stats import read_logs, summarise_records
-from kiosk.store import Store, read_json, write_json
+from kiosk.ops.stats import read_logs, summarise_records
+from kiosk.delivery.store import Store, read_json, write_json
 
 log = logging.getLogger("kiosk.fleet")
 
@@ -361,8 +361,8 @@ class DisplayLink:
                 status.get("last_error"))
 
     def status(self) -> dict:
-        from kiosk.health import inspect, staleness_warnings  # reads the feed: only when something changed
-        from kiosk.sync import read_status
+        from kiosk.ops.health import inspect, staleness_warnings  # reads the feed: only when something changed
+        from kiosk.delivery.sync import read_status
 
         sync = read_status(self.state_dir)
         seen = inspect(self.settings, self.settings_file)

@@ -292,7 +292,7 @@ def _day(iso: str) -> str:
 
 
 def format_interest(report: InterestReport, top: int = 10) -> str:
-    from kiosk.stats import _counted  # the same tables as `kiosk stats` prints for one display
+    from kiosk.ops.stats import _counted  # the same tables as `kiosk stats` prints for one display
 
     if not report.days:
         return "Chưa có số liệu nào từ các màn hình cho khoảng thời gian này.\n"

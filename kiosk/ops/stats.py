@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from kiosk.store import read_small
+from kiosk.delivery.store import read_small
 from kiosk.vietnamese import fold_words
 
 log = logging.getLogger(__name__)

@@ -7,14 +7,14 @@ import logging
 import sys
 from pathlib import Path
 
-from kiosk.model import Feed
+from kiosk.feed.model import Feed
 from kiosk.settings import load_settings
-from kiosk.sync import installed_feed
-from kiosk.validate import load_feed
+from kiosk.delivery.sync import installed_feed
+from kiosk.feed.validate import load_feed
 
 log = logging.getLogger(__name__)
 
-SAMPLE_FEED = Path(__file__).resolve().parents[1] / "config"
+SAMPLE_FEED = Path(__file__).resolve().parents[2] / "config"
 
 
 def load_display(feed_arg: Path | None, settings_file: Path):

@@ -8,7 +8,7 @@ leaves either the old or the new feed installed, complete.
     STATE/feed/partial/<sha256> downloads not finished yet (resumed with Range)
     STATE/feed/sync.json        what the syncer remembers (ETag, newest issue time, clock offset)
     STATE/status.json           what `kiosk status` prints
-    STATE/trust.json            the root and publishing key the display follows (kiosk.trust)
+    STATE/trust.json            the root and publishing key the display follows (kiosk.delivery.trust)
 
 Version folders are filled with hard links to the objects (a copy where links are impossible),
 so installing costs no second copy and removing an object never touches an installed feed."""
@@ -31,19 +31,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from kiosk.manifest import FEED_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, FileEntry, Manifest, parse
+from kiosk.delivery.manifest import FEED_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, FileEntry, Manifest, parse
 
 INSTALLED_MANIFEST = ".manifest.json"
 INSTALLED_SIGNATURE = ".manifest.json.sig"
 STATUS_FILE = "status.json"
-TRUST_FILE = "trust.json"  # kiosk.trust's record of the root and delegation a display follows
+TRUST_FILE = "trust.json"  # kiosk.delivery.trust's record of the root and delegation a display follows
 _VERSION_DIGITS = len(str(MAX_VERSION))
 _VERSION_NAME = re.compile(rf"^v[0-9]{{8,{_VERSION_DIGITS}}}-[0-9a-f]{{12}}$")
 _locks: dict[Path, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 Checkpoint = Callable[[str], None]
-log = logging.getLogger("kiosk.sync")
+log = logging.getLogger("kiosk.delivery.sync")
 
 
 def _nothing(step: str) -> None:

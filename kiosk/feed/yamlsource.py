@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from kiosk.problems import Problem
+from kiosk.feed.problems import Problem
 from kiosk.vietnamese import nfc
 
 MAX_YAML_BYTES = 2 * 1024 * 1024

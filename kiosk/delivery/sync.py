@@ -39,15 +39,15 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
-from kiosk import manifest as manifests
-from kiosk.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, SOFTWARE_DATE, FileEntry,
+from kiosk.delivery import manifest as manifests
+from kiosk.delivery.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, SOFTWARE_DATE, FileEntry,
                             ManifestProblem)
 from kiosk.settings import DEFAULT_PIN, DisplaySettings, check_feed_url
-from kiosk.store import Installed, Store, file_sha256, read_json, write_json
-from kiosk.validate import load_feed
-from kiosk.yamlsource import MAX_YAML_BYTES
+from kiosk.delivery.store import Installed, Store, file_sha256, read_json, write_json
+from kiosk.feed.validate import load_feed
+from kiosk.feed.yamlsource import MAX_YAML_BYTES
 
-log = logging.getLogger("kiosk.sync")
+log = logging.getLogger("kiosk.delivery.sync")
 log.addHandler(logging.NullHandler())  # the app's logging shows these; `kiosk sync` prints its own line
 
 CONNECT_TIMEOUT = 10.0
@@ -711,7 +711,7 @@ class Syncer:
 
     def _check_signature(self, url: str, raw: bytes, signature: bytes) -> None:
         """By the root of trust when the display has `root_key`, else by its one `public_key`."""
-        from kiosk import signing, trust  # cryptography, imported when a display first syncs, not as it starts
+        from kiosk.delivery import signing, trust  # cryptography, imported when a display first syncs, not as it starts
 
         if not self.settings.root_key:
             if not signing.verify(signing.parse_public_key(self.settings.public_key), raw, signature):
@@ -897,7 +897,7 @@ class SyncLoop:
     STATE/sync-heartbeat before each wait and during cycles, so `kiosk health` can tell a stopped one."""
 
     def __init__(self, settings: DisplaySettings, syncer: Syncer | None = None):
-        from kiosk.health import SYNC_HEARTBEAT_FILE, Heartbeat
+        from kiosk.ops.health import SYNC_HEARTBEAT_FILE, Heartbeat
 
         self.beat = Heartbeat(settings.state_path(), every=CYCLE_BEAT / 10, name=SYNC_HEARTBEAT_FILE)
         self.syncer = syncer or Syncer(settings, checkpoint=lambda _: self.beat.beat(due=CYCLE_BEAT))
@@ -956,7 +956,7 @@ def _duration_text(seconds: float) -> str:
 
 def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -> tuple[list[str], bool]:
     """What `kiosk status` prints, and whether all is well (content installed, last cycle good).
-    Staleness warnings (kiosk.health) come as `cảnh báo: ...` lines; they do not change `ok`."""
+    Staleness warnings (kiosk.ops.health) come as `cảnh báo: ...` lines; they do not change `ok`."""
     state_dir = settings.state_path()
     damaged: list[str] = []
     status = read_status(state_dir, damaged)
@@ -996,7 +996,7 @@ def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -
     if offset:
         lines.append(f"Đồng hồ của máy {_duration_text(offset)} so với máy chủ bản tin")
     lines += [f"cảnh báo: {line}" for line in [*damaged, *(status.get("repaired") or [])]]
-    from kiosk.health import inspect, staleness_warnings  # health reads this module: imported here
+    from kiosk.ops.health import inspect, staleness_warnings  # health reads this module: imported here
     warnings = staleness_warnings(inspect(settings, settings_file), expired_said=True)
     lines += [f"cảnh báo: {warning}" for warning in warnings]
     if settings.pin == DEFAULT_PIN:

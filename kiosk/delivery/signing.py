@@ -1,7 +1,7 @@
 """Ed25519 keys and detached signatures over a feed manifest, with the `cryptography` library.
 
 The signed bytes are a fixed label followed by the file's raw bytes (CONTEXT for a manifest; the
-key files of kiosk.trust have their own), so a signature made for one kind of file cannot be passed
+key files of kiosk.delivery.trust have their own), so a signature made for one kind of file cannot be passed
 off as a signature over anything else the same key might sign."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def write_key_pair(folder: Path, private_name: str = PRIVATE_KEY_FILE,
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
-    from kiosk.yamlsource import UnreadableFile, read_regular_file
+    from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
 
     try:
         data = read_regular_file(path, MAX_KEY_FILE_BYTES)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from kiosk.model import WEEKDAYS, Feed, slide_ids
+from kiosk.feed.model import WEEKDAYS, Feed, slide_ids
 
 _DAY = timedelta(days=1)
 

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from kiosk.model import Topic
+from kiosk.feed.model import Topic
 from kiosk.vietnamese import fold_words, nfc
 
 # Where a word was found, best first: the question says what an entry is about, the topic less so.

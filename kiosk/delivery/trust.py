@@ -29,9 +29,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from kiosk import signing
-from kiosk.manifest import MAX_VERSION
-from kiosk.store import TRUST_FILE, read_json, write_json
+from kiosk.delivery import signing
+from kiosk.delivery.manifest import MAX_VERSION
+from kiosk.delivery.store import TRUST_FILE, read_json, write_json
 
 KEYS_FILE = "keys.json"
 KEYS_SIGNATURE = "keys.json.sig"
@@ -65,7 +65,7 @@ def _moment_text(moment: datetime) -> str:
 
 
 def _when(moment: datetime) -> str:
-    from kiosk.model import FEED_ZONE
+    from kiosk.feed.model import FEED_ZONE
 
     return f"{moment.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
 
@@ -288,7 +288,7 @@ def _root_serial_of(folder: Path) -> int:
 
 
 def _read_small(path: Path) -> bytes:
-    from kiosk.yamlsource import UnreadableFile, read_regular_file
+    from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
 
     try:
         return read_regular_file(path, MAX_KEY_FILE_BYTES)
@@ -303,7 +303,7 @@ def _root_files(folder: Path) -> list[Path]:
 
 
 def _copy_files(files: list[Path], folder: Path) -> None:
-    from kiosk.store import atomic_write
+    from kiosk.delivery.store import atomic_write
 
     for path in files:
         atomic_write(folder / path.name, _read_small(path))
@@ -351,7 +351,7 @@ def hand_over_root(old_private: Path, folder: Path) -> tuple[Path, str, int]:
     carried = _root_files(old_folder) + [old_folder / name for name in (KEYS_FILE, KEYS_SIGNATURE)
                                          if (old_folder / name).exists()]
     _copy_files(carried, folder)
-    from kiosk.store import atomic_write
+    from kiosk.delivery.store import atomic_write
 
     handover = _root_bytes(serial + 1, public)
     atomic_write(folder / root_file(serial + 1), handover)
@@ -380,7 +380,7 @@ def delegate(root_private: Path, folder: Path, days: int, now: datetime | None =
                             now + timedelta(days=days))
     raw = delegation.to_bytes()
     signature = signing.sign(root_key, raw, DELEGATION_CONTEXT)
-    from kiosk.store import atomic_write
+    from kiosk.delivery.store import atomic_write
 
     for target in (root_folder, folder):  # the root's record first: a serial once signed is never made again
         atomic_write(target / KEYS_FILE, raw)

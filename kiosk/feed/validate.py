@@ -13,12 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kiosk import media, model, textfit
-from kiosk.manifest import EARLIEST_MOMENT, LATEST_MOMENT, MAX_FILE_BYTES, MAX_VERSION
-from kiosk.model import Feed
-from kiosk.problems import Problem
+from kiosk.feed import media, model, textfit
+from kiosk.delivery.manifest import EARLIEST_MOMENT, LATEST_MOMENT, MAX_FILE_BYTES, MAX_VERSION
+from kiosk.feed.model import Feed
+from kiosk.feed.problems import Problem
 from kiosk.vietnamese import fold
-from kiosk.yamlsource import (MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused, load_yaml,
+from kiosk.feed.yamlsource import (MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused, load_yaml,
                               read_regular_file)
 
 FEED_FILE = "feed.yaml"

@@ -212,7 +212,7 @@ class Heartbeat:
 
 def _read_beat(path: Path) -> tuple[float, list[str]] | None:
     """(seconds since the beat, the line's fields), or None when there is no beat file (or a link)."""
-    from kiosk.store import read_small
+    from kiosk.delivery.store import read_small
 
     try:
         text = read_small(path, 4096).decode("ascii", errors="replace")
@@ -322,8 +322,8 @@ class Inspection:
     status: dict
     folder: Path  # the feed folder the display shows (or would show)
     sample: bool  # that folder is the bundled sample
-    installed: object | None  # kiosk.store.Installed
-    feed: object | None  # kiosk.model.Feed, None when it does not load
+    installed: object | None  # kiosk.delivery.store.Installed
+    feed: object | None  # kiosk.feed.model.Feed, None when it does not load
     feed_errors: list = field(default_factory=list)
     heartbeat_age: float | None = None
     disk: tuple[int, int] | None = None
@@ -332,10 +332,10 @@ class Inspection:
 
 def inspect(settings: DisplaySettings, settings_file: Path | None = None,
             now: datetime | None = None) -> Inspection:
-    from kiosk.content import SAMPLE_FEED, starting_folder
-    from kiosk.store import Store
-    from kiosk.sync import read_status, trusted_now
-    from kiosk.validate import load_feed
+    from kiosk.play.content import SAMPLE_FEED, starting_folder
+    from kiosk.delivery.store import Store
+    from kiosk.delivery.sync import read_status, trusted_now
+    from kiosk.feed.validate import load_feed
 
     state_dir = settings.state_path()
     folder = starting_folder(settings, settings_file)
@@ -384,7 +384,7 @@ def staleness_warnings(seen: Inspection, expired_said: bool = False) -> list[str
             warnings.append(f"bản tin đang chiếu sắp hết hạn: còn {_span(left)} (đến {_when(expires, zone)}); "
                             f"hãy xuất bản bản mới với `expires` xa hơn")
     if seen.feed is not None:
-        from kiosk.model import slide_ids
+        from kiosk.feed.model import slide_ids
         local_now = now.astimezone(zone).replace(tzinfo=None)
         ended = [(slide_id, slide) for slide_id, slide in zip(slide_ids(seen.feed.slides), seen.feed.slides)
                  if slide.ends_at is not None and slide.ends_at <= local_now]
@@ -451,7 +451,7 @@ def _number(value: float) -> str:
 
 def metrics_text(seen: Inspection) -> str:
     """The display's figures in Prometheus' text exposition format (for node_exporter's textfile collector)."""
-    from kiosk.stats import summarise
+    from kiosk.ops.stats import summarise
 
     display = _label(seen.settings.id)
     lines = []
@@ -505,5 +505,5 @@ def metrics_text(seen: Inspection) -> str:
 
 def write_metrics(seen: Inspection, out: Path) -> None:
     """Write the metrics file atomically (temporary file, then rename): node_exporter never reads half."""
-    from kiosk.store import atomic_write
+    from kiosk.delivery.store import atomic_write
     atomic_write(Path(out), metrics_text(seen).encode("utf-8"))

@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.store import atomic_write, file_sha256
+from kiosk.delivery.store import atomic_write, file_sha256
 
 MAX_VIDEO_WIDTH, MAX_VIDEO_HEIGHT = 1920, 1080
 # The long side of the largest supported screen (3840x2160, either way round): a photo with more

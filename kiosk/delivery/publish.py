@@ -7,7 +7,7 @@ static web server.
     OUT/media/<sha256>.<ext> the media, named by their content: a cache on the way cannot mix
                             an old picture with a new feed
     OUT/keys.json(.sig), OUT/root-N.json(.sig)  with a key made by `kiosk keygen --delegate`: the
-                            root's delegation to that key, and the root handovers (kiosk.trust)
+                            root's delegation to that key, and the root handovers (kiosk.delivery.trust)
 
 The source folder is only read. The version is raised above the one of the manifest already in
 OUT, so publish into the same folder every time."""
@@ -26,15 +26,17 @@ from typing import Callable
 
 import yaml
 
-from kiosk import media, signing, trust
-from kiosk.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, SIGNATURE_FILE,
+from kiosk.feed import media
+
+from kiosk.delivery import signing, trust
+from kiosk.delivery.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES, MAX_VERSION, SIGNATURE_FILE,
                             SOFTWARE_DATE, FileEntry, Manifest, ManifestProblem, parse)
-from kiosk.problems import Problem
-from kiosk.store import atomic_write, file_sha256
-from kiosk.model import FEED_ZONE
-from kiosk.validate import (MAX_MEDIA_BYTES, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
+from kiosk.feed.problems import Problem
+from kiosk.delivery.store import atomic_write, file_sha256
+from kiosk.feed.model import FEED_ZONE
+from kiosk.feed.validate import (MAX_MEDIA_BYTES, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
                             load_feed, media_file)
-from kiosk.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
+from kiosk.feed.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
 
 MEDIA_DIR = "media"
 _PUBLISHED_MEDIA = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,8}$")
