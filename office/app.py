@@ -5,6 +5,7 @@ editor may not do (publish) is refused on the server."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -22,7 +23,6 @@ from office.state import session_secret
 from office.web import HERE, Console, NeedLogin, check_csrf, console_of, go, posted, render
 
 SESSION_HOURS = 8
-
 
 
 def _local(target: str | None) -> str:
@@ -125,7 +125,13 @@ def build_app(console: Console) -> Starlette:
     middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=session_secret(console.state),
                              session_cookie="office_session", max_age=SESSION_HOURS * 3600,
                              same_site="strict", https_only=console.secure_cookies)]
-    app = Starlette(routes=routes, middleware=middleware,
+    @asynccontextmanager
+    async def lifespan(app):
+        console.fleet.link()  # the broker connection starts now: the fleet page is current when opened
+        yield
+        console.fleet.close()
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={NeedLogin: need_login, HTTPException: http_problem})
     app.state.console = console
     return app

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from kiosk.delivery.signing import KeyProblem
+from kiosk.fleet.cli import connection_options, office_account
 from office.state import ROLES, StateProblem, Users, check_apart, default_state, store_delegation, store_key
 
 
@@ -38,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="địa chỉ và cổng, mặc định 127.0.0.1:8080 (chỉ máy này)")
     serve.add_argument("--secure-cookies", action="store_true",
                        help="chỉ gửi cookie qua HTTPS (khi đứng sau proxy HTTPS của phường)")
+    # The fleet page and the interest report: the store `kiosk fleet listen` fills, and the broker for
+    # the buttons (the same options as `kiosk fleet`, named --fleet-...).
+    connection_options(serve.add_argument_group("mạng màn hình (trang Các màn hình, Bà con quan tâm gì)"),
+                       prefix="fleet-")
     user = sub.add_parser("user", help="tài khoản cán bộ")
     user_sub = user.add_subparsers(dest="user_action", required=True)
     add = user_sub.add_parser("add", help="thêm hoặc đặt lại mật khẩu một tài khoản")
@@ -77,7 +82,18 @@ def _serve(args) -> int:
     if not (args.feed / "feed.yaml").is_file():
         print(f"không thấy `{args.feed / 'feed.yaml'}`", file=sys.stderr)
         return 1
-    console = Console(args.feed, args.out, _state(args), secure_cookies=args.secure_cookies)
+    from kiosk.fleet.broker import BrokerProblem
+    from office.fleet import FleetOffice
+
+    account = problem = None
+    if args.broker:
+        try:
+            account = office_account(args)
+        except (ValueError, BrokerProblem) as wrong:
+            problem = f"Cài đặt máy chủ MQTT chưa dùng được: {wrong}"
+            print(f"cảnh báo: {problem}; trang Các màn hình chỉ hiện số liệu đã lưu", file=sys.stderr)
+    console = Console(args.feed, args.out, _state(args), secure_cookies=args.secure_cookies,
+                      fleet=FleetOffice(args.db, account, problem))
     if not console.users.all():
         print(f"chưa có tài khoản nào; hãy chạy: kiosk office user add TÊN --role editor --feed {args.feed}",
               file=sys.stderr)

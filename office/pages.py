@@ -216,8 +216,11 @@ def _ward_page(request, data, token, **extra):
                   **extra)
 
 
-def _faq_page(request, data, token, **extra):
-    return render(request, "faq.html", base=token, prefix="", **_faq_context(data), **extra)
+def _faq_page(request, data, token, asked: str = "", **extra):
+    context = _faq_context(data)
+    if asked:
+        context["topics"][-1]["questions"][0] = {"question": asked}
+    return render(request, "faq.html", base=token, prefix="", **context, **extra)
 
 
 def _media_names(request: Request) -> list[str]:
@@ -358,11 +361,18 @@ async def ward_save(request: Request) -> Response:
 
 
 async def faq_page(request: Request) -> Response:
+    """?hoi=WORDS (from the interest report: what residents searched for and did not find) fills
+    in the new topic's first question with those words."""
     user_of(request)
     snapshot = _snapshot(request)
     if snapshot.data is None:
         return go("/")
-    return _faq_page(request, snapshot.data, snapshot.token, **_page_errors(snapshot.checked.by_path(), ("faq",)))
+    asked = forms.clean(request.query_params.get("hoi"))[:200]
+    extra = {"asked": asked, "notice": f"Bà con đã tìm “{asked}” mà không thấy câu trả lời. Câu hỏi mới đã điền sẵn "
+                                       f"ở phần “Thêm chủ đề mới” cuối trang: hãy viết lại cho rõ, đặt tên chủ đề "
+                                       f"(hoặc chép sang một chủ đề có sẵn), viết câu trả lời rồi bấm Lưu."} if asked else {}
+    return _faq_page(request, snapshot.data, snapshot.token, **extra,
+                     **_page_errors(snapshot.checked.by_path(), ("faq",)))
 
 
 async def faq_save(request: Request) -> Response:
@@ -476,7 +486,7 @@ async def undo_delete(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    from office import media, review, sheets, previews
+    from office import fleet, media, review, sheets, previews
     return [
         Route("/", overview),
         Route("/changed", changed_on_disk),
@@ -491,5 +501,5 @@ def routes() -> list[Route]:
         Route("/ward", ward_save, methods=["POST"]),
         Route("/faq", faq_page, methods=["GET"]),
         Route("/faq", faq_save, methods=["POST"]),
-        *media.routes(), *sheets.routes(), *review.routes(), *previews.routes(),
+        *media.routes(), *sheets.routes(), *review.routes(), *previews.routes(), *fleet.routes(),
     ]

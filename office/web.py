@@ -32,6 +32,7 @@ class Console:
     state: Path
     secure_cookies: bool = False
     hasher: PasswordHasher | None = None  # argon2's defaults unless given (tests use cheaper settings)
+    fleet: Any = None  # office.fleet.FleetOffice: the displays' store and broker; by default a store in `state`
 
     def __post_init__(self):
         self.feed, self.out, self.state = Path(self.feed), Path(self.out), Path(self.state)
@@ -42,6 +43,9 @@ class Console:
         self.throttle = Throttle()
         self.audit = Audit(self.state)
         self.workflow = Workflow(self.state)
+        if self.fleet is None:
+            from office.fleet import FleetOffice  # it uses this module's helpers
+            self.fleet = FleetOffice(self.state / "fleet.sqlite")
         self._keep_baseline()
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)

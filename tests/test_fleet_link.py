@@ -202,7 +202,7 @@ def test_a_days_usage_reaches_the_office_once_although_sent_twice(displays, offi
     text = printed.stdout
     assert "1 màn hình (to-7)" in text and "Hộ tịch" in text and "“giay phep nuoi cho”" in text
     assert "Tìm kiếm: 1 lượt, 1 lượt không tìm thấy." in text and "lich-tiep-dan" in text
-    assert "cau_hoi,,Hộ tịch › Đăng ký khai sinh cần gì?,1" in (display.folder / "r.csv").read_text("utf-8-sig")
+    assert "Câu hỏi,,Hộ tịch › Đăng ký khai sinh cần gì?,1" in (display.folder / "r.csv").read_text("utf-8-sig")
     # Today's counts so far, asked for twice: one row for the day, with the later count.
     today = dt.datetime.now(HANOI).date()
     display.write_usage(today)

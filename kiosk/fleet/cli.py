@@ -7,13 +7,12 @@ import os
 import signal
 import sys
 import threading
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from kiosk.settings import check_fleet_url
 
 DEFAULT_DB = Path(os.environ.get("WARD_FLEET_DB") or Path.home() / ".local" / "state" / "ward-kiosk-office" / "fleet.sqlite")
-SCREENSHOT_WAIT = 20.0  # seconds: a display takes the picture on its own loop, then sends ~100 KB
 
 
 def _store(args):
@@ -21,9 +20,19 @@ def _store(args):
     return SqliteFleetStore(args.db)
 
 
+def office_account(args):
+    """The office's broker account from the options (also `kiosk office`'s); ValueError or
+    BrokerProblem says what is wrong."""
+    from kiosk.fleet.broker import BrokerAccount, read_password
+
+    check_fleet_url(args.broker)
+    password = read_password(os.environ.get("WARD_FLEET_PASSWORD", ""), str(args.password_file or ""))
+    return BrokerAccount(args.broker, args.user, password, str(args.ca or ""))
+
+
 def _link(args, store, listener: bool = False):
     """The office connected to the broker, or None after saying why."""
-    from kiosk.fleet.broker import BrokerAccount, BrokerProblem, read_password
+    from kiosk.fleet.broker import BrokerProblem
     from kiosk.fleet.office import OfficeLink
 
     if not args.broker:
@@ -31,31 +40,15 @@ def _link(args, store, listener: bool = False):
               file=sys.stderr)
         return None
     try:
-        check_fleet_url(args.broker)
-        password = read_password(os.environ.get("WARD_FLEET_PASSWORD", ""), str(args.password_file or ""))
-        link = OfficeLink(BrokerAccount(args.broker, args.user, password, str(args.ca or "")), store, listener)
+        link = OfficeLink(office_account(args), store, listener)
     except (ValueError, BrokerProblem) as problem:
         print(problem, file=sys.stderr)
         return None
     if not link.wait_connected(10):
         link.close()
-        print(f"không kết nối được tới máy chủ MQTT {args.broker}"
-              + (f": máy chủ từ chối ({link.refused}); kiểm tra tài khoản và mật khẩu" if link.refused
-                 else "; kiểm tra mạng, địa chỉ và chứng chỉ (--ca)"), file=sys.stderr)
+        print(link.why_offline(), file=sys.stderr)
         return None
     return link
-
-
-def _local(iso: str | None) -> str:
-    """A moment as the ward reads it: Hanoi time, whatever the server's own time zone."""
-    from kiosk.feed.model import FEED_ZONE
-
-    if not iso:
-        return "chưa có"
-    try:
-        return f"{datetime.fromisoformat(iso).astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
-    except ValueError:
-        return iso
 
 
 def _listen(args) -> int:
@@ -75,6 +68,7 @@ def _listen(args) -> int:
 
 
 def _list(args) -> int:
+    from kiosk.fleet.office import hanoi_time
     store = _store(args)
     link = _link(args, store)
     if link is None:
@@ -88,17 +82,17 @@ def _list(args) -> int:
     for row in rows:
         status = row.status
         if row.online:
-            state = f"đang chạy từ {_local(row.since)}"
+            state = f"đang chạy từ {hanoi_time(row.since)}"
         elif row.since:
-            state = f"MẤT KẾT NỐI từ {_local(row.since)}"
+            state = f"MẤT KẾT NỐI từ {hanoi_time(row.since)}"
         else:
             state = "MẤT KẾT NỐI (không rõ từ lúc nào: văn phòng chưa thấy màn hình này chạy)"
         if not status:
             print(f"{row.display}: {state}")
             continue
         print(f"{row.display}: {state}; bản tin phiên bản {status.get('feed_version') or 'mẫu'}, "
-              f"đồng bộ được lần cuối {_local(status.get('last_sync'))}, "
-              f"ảnh chụp màn hình {_local(row.screenshot_at)}")
+              f"đồng bộ được lần cuối {hanoi_time(status.get('last_sync'))}, "
+              f"ảnh chụp màn hình {hanoi_time(row.screenshot_at)}")
         if status.get("last_error"):
             print(f"    lỗi gần nhất: {status['last_error']}")
         for warning in status.get("warnings") or []:
@@ -127,32 +121,20 @@ def _ask_report(args) -> int:
 
 
 def _screenshot(args) -> int:
-    from kiosk.fleet.topics import TAKE_SCREENSHOT
+    from kiosk.fleet.office import hanoi_time
     store = _store(args)
-    before = store.screenshot(args.display)
     link = _link(args, store)
     if link is None:
         return 1
-    link.command(args.display, TAKE_SCREENSHOT)
-    refused = []
-
-    def answered() -> bool:
-        refused[:] = [reply for display, reply in link.replies if display == args.display]
-        return bool(refused) or store.screenshot(args.display) != before
-
-    arrived = link.wait_for(answered, SCREENSHOT_WAIT)
+    answer = link.screenshot(args.display)
     link.close()
-    if refused:
-        print(f"Màn hình {args.display} không chụp: {refused[0].get('reason', 'không rõ lý do')}", file=sys.stderr)
-        return 1
-    if not arrived:
-        print(f"Màn hình {args.display} không gửi ảnh trong {SCREENSHOT_WAIT:g} giây (đang tắt hoặc mất mạng?)",
-              file=sys.stderr)
+    if not answer.arrived:
+        print(answer.said(), file=sys.stderr)
         return 1
     jpeg, at = store.screenshot(args.display)
     out = args.out or Path(f"{args.display}.jpg")
     out.write_bytes(jpeg)
-    print(f"Đã lưu ảnh màn hình {args.display} lúc {_local(at)} vào {out} ({len(jpeg) // 1024} KB).")
+    print(f"Đã lưu ảnh màn hình {args.display} lúc {hanoi_time(at)} vào {out} ({len(jpeg) // 1024} KB).")
     return 0
 
 
@@ -175,14 +157,17 @@ def _announce(args) -> int:
 
 
 def _report(args) -> int:
-    from kiosk.fleet.office import format_interest, interest_report, write_interest_csv
-    store = _store(args)
-    report = interest_report(store.reports(args.display, args.start and args.start.isoformat(),
-                                           args.end and args.end.isoformat()))
+    from kiosk.fleet.office import format_interest, interest_between, write_interest_csv
+    try:
+        report = interest_between(_store(args), args.display, args.start, args.end)
+    except ValueError as problem:
+        print(problem, file=sys.stderr)
+        return 1
     print(format_interest(report, top=args.top), end="")
     if args.csv:
         try:
-            write_interest_csv(report, args.csv)
+            with open(args.csv, "w", newline="", encoding="utf-8-sig") as sink:  # the BOM: Excel reads UTF-8
+                write_interest_csv(report, sink)
         except OSError as error:
             print(f"không ghi được `{args.csv}`: {error.strerror or error}", file=sys.stderr)
             return 1
@@ -191,24 +176,28 @@ def _report(args) -> int:
 
 
 def _day(text: str) -> date:
+    from kiosk.fleet.office import parse_day
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ngày `{text}` cần dạng 2026-12-01") from None
+        return parse_day(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
 
 
-def _connection_options(parser, suppress) -> None:
+def connection_options(parser, suppress=None, prefix: str = "") -> None:
+    """--broker, --user, --password-file, --ca, --db (`kiosk office` names them --fleet-broker, ...)."""
     def default(value):
         return value if suppress is None else suppress
 
-    parser.add_argument("--broker", default=default(os.environ.get("WARD_FLEET_BROKER", "")),
+    parser.add_argument(f"--{prefix}broker", dest="broker", default=default(os.environ.get("WARD_FLEET_BROKER", "")),
                         help="máy chủ MQTT của phường, ví dụ mqtts://kiosk.dongda.hanoi.gov.vn:8883")
-    parser.add_argument("--user", default=default("office"), help="tài khoản của văn phòng (mặc định office)")
-    parser.add_argument("--password-file", type=Path, default=default(None),
+    parser.add_argument(f"--{prefix}user", dest="user", default=default("office"),
+                        help="tài khoản của văn phòng (mặc định office)")
+    parser.add_argument(f"--{prefix}password-file", dest="password_file", type=Path, default=default(None),
                         help="tệp chứa mật khẩu (hoặc đặt biến môi trường WARD_FLEET_PASSWORD)")
-    parser.add_argument("--ca", type=Path, default=default(os.environ.get("WARD_FLEET_CA") or None),
+    parser.add_argument(f"--{prefix}ca", dest="ca", type=Path, default=default(os.environ.get("WARD_FLEET_CA") or None),
                         help="chứng chỉ CA của máy chủ (hoặc đặt WARD_FLEET_CA; mặc định: các CA của hệ thống)")
-    parser.add_argument("--db", type=Path, default=default(DEFAULT_DB), help=f"tệp lưu số liệu (mặc định {DEFAULT_DB})")
+    parser.add_argument(f"--{prefix}db", dest="db", type=Path, default=default(DEFAULT_DB),
+                        help=f"tệp lưu số liệu (mặc định {DEFAULT_DB})")
 
 
 def add_fleet_parser(commands) -> None:
@@ -217,10 +206,10 @@ def add_fleet_parser(commands) -> None:
     # and `kiosk fleet list --broker URL`. After it, they are given only when typed (SUPPRESS), so
     # that they do not undo what was typed before it.
     common = argparse.ArgumentParser(add_help=False)
-    _connection_options(common, argparse.SUPPRESS)
+    connection_options(common, argparse.SUPPRESS)
 
     fleet = commands.add_parser("fleet", help="các màn hình của phường: tình trạng, đồng bộ ngay, ảnh chụp, số liệu")
-    _connection_options(fleet, None)
+    connection_options(fleet)
     sub = fleet.add_subparsers(dest="fleet_command", required=True, metavar="VIỆC")
     sub.add_parser("listen", parents=[common], help="nhận và lưu mọi tin các màn hình gửi về (chạy liên tục)") \
         .set_defaults(handler=_listen)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -16,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -25,6 +26,7 @@ from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount, new_client
 
 LISTENER_SESSION = 14 * 86400  # seconds the broker keeps reports for a listener that is away
+SCREENSHOT_WAIT = 20.0  # seconds: a display takes the picture on its own loop, then sends ~100 KB
 
 
 def _now() -> str:
@@ -141,6 +143,22 @@ def _is_day(text) -> bool:
         return False
 
 
+@dataclass
+class ScreenshotAnswer:
+    display: str
+    arrived: bool = False
+    refusal: str | None = None  # the display's reason for not taking it (touch mode, staff panel)
+    waited: float = 0.0
+
+    def said(self) -> str:
+        """What happened, in one line for staff (the picture itself is in the store)."""
+        if self.refusal:
+            return f"Màn hình {self.display} không chụp: {self.refusal}"
+        if not self.arrived:
+            return f"Màn hình {self.display} không gửi ảnh trong {self.waited:g} giây (đang tắt hoặc mất mạng?)"
+        return f"Đã nhận ảnh chụp màn hình {self.display}."
+
+
 class OfficeLink:
     """The office on the broker: everything the displays send goes into `store`; replies queue up."""
 
@@ -148,6 +166,7 @@ class OfficeLink:
         """listener: the office's one long-running receiver (`kiosk fleet listen`): the broker keeps
         its session while it is away or reconnecting and holds the reports sent meanwhile."""
         self.store = store
+        self.account = account
         self.client = new_client(account, "office-listener" if listener else f"office-{os.getpid()}-{time.monotonic_ns()}")
         self.client.on_message = self._received
         self.client.on_connect = self._connected_to_broker
@@ -181,6 +200,23 @@ class OfficeLink:
 
     def wait_connected(self, timeout: float = 10) -> bool:
         return self.connected.wait(timeout) and self.refused is None and not self.unreachable
+
+    def online(self, timeout: float) -> bool:
+        """Connected now, or within `timeout` (a link kept open reconnects by itself after the broker
+        was away)."""
+        deadline = time.monotonic() + timeout
+        self.connected.wait(timeout)
+        while not self.client.is_connected():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def why_offline(self) -> str:
+        """Why there is no connection, in one line for staff."""
+        return (f"không kết nối được tới máy chủ MQTT {self.account.url}"
+                + (f": máy chủ từ chối ({self.refused}); kiểm tra tài khoản và mật khẩu" if self.refused
+                   else "; kiểm tra mạng, địa chỉ và chứng chỉ (--ca)"))
 
     def _received(self, client, userdata, message) -> None:
         where = topics.split_display_topic(message.topic)
@@ -230,6 +266,23 @@ class OfficeLink:
     def command(self, target: str, command: str) -> None:
         self.client.publish(topics.command_topic(target), topics.encode({"command": command, "at": _now()}),
                             qos=1).wait_for_publish(10)
+
+    def screenshot(self, display: str, wait: float = SCREENSHOT_WAIT) -> ScreenshotAnswer:
+        """Ask `display` for a screenshot and wait until it is in the store, or refused, or `wait` is over."""
+        before = self.store.screenshot(display)
+        with self.received:
+            seen = len(self.replies)
+        self.command(display, topics.TAKE_SCREENSHOT)
+        refused = []
+
+        def answered() -> bool:
+            refused[:] = [reply for name, reply in self.replies[seen:] if name == display]
+            return bool(refused) or self.store.screenshot(display) != before
+
+        arrived = self.wait_for(answered, wait)
+        if refused:
+            return ScreenshotAnswer(display, refusal=str(refused[0].get("reason") or "không rõ lý do"))
+        return ScreenshotAnswer(display, arrived=arrived, waited=wait)
 
     def announce(self, version: int, spread_seconds: float) -> None:
         self.client.publish(topics.LATEST, topics.encode({"version": version, "spread_seconds": spread_seconds,
@@ -291,6 +344,36 @@ def _day(iso: str) -> str:
         return iso
 
 
+def hanoi_time(iso: str | None) -> str:
+    """A moment as the ward reads it: Hanoi time, whatever the server's own time zone."""
+    from kiosk.feed.model import FEED_ZONE
+
+    if not iso:
+        return "chưa có"
+    try:
+        return f"{datetime.fromisoformat(iso).astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    except ValueError:
+        return iso
+
+
+def parse_day(text: str) -> date:
+    """A day typed by staff: 2026-12-01 (what a date picker sends) or 1/12/2026."""
+    text = text.strip()
+    try:
+        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+        return date(int(match[3]), int(match[2]), int(match[1])) if match else date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"ngày “{text}” không đúng: cần dạng 01/12/2026 hoặc 2026-12-01") from None
+
+
+def interest_between(store: FleetStore, display: str | None = None, first: date | None = None,
+                     last: date | None = None) -> InterestReport:
+    """The interest report for one display or all, from `first` to `last` (each may be open)."""
+    if first and last and first > last:
+        raise ValueError(f"ngày bắt đầu {first:%d/%m/%Y} sau ngày kết thúc {last:%d/%m/%Y}")
+    return interest_report(store.reports(display or None, first and first.isoformat(), last and last.isoformat()))
+
+
 def format_interest(report: InterestReport, top: int = 10) -> str:
     from kiosk.ops.stats import _counted  # the same tables as `kiosk stats` prints for one display
 
@@ -314,18 +397,27 @@ def format_interest(report: InterestReport, top: int = 10) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_interest_csv(report: InterestReport, out: Path) -> None:
-    """One row per counted thing: section, display (for slides), item, count; opens in Excel."""
-    with open(out, "w", newline="", encoding="utf-8-sig") as sink:  # the BOM makes Excel read UTF-8
-        writer = csv.writer(sink)
-        writer.writerow(["muc", "man_hinh", "noi_dung", "so_lan"])
-        for section, counts in (("chu_de", report.topics), ("nut", report.menu),
-                                ("khong_tim_thay", report.not_found)):
-            for item, count in counts.most_common():
-                writer.writerow([section, "", item, count])
-        for (topic, question), count in report.questions.most_common():
-            writer.writerow(["cau_hoi", "", f"{topic} › {question}", count])
-        writer.writerow(["tim_kiem", "", "", report.searches])
-        for display, plays in sorted(report.plays.items()):
-            for slide, count in plays.most_common():
-                writer.writerow(["luot_chieu", display, slide, count])
+CSV_HEADER = ["Mục", "Màn hình", "Nội dung", "Số lần"]
+CSV_SECTIONS = {"topics": "Chủ đề hỏi đáp", "questions": "Câu hỏi", "searches": "Lượt tìm kiếm",
+                "not_found": "Tìm không thấy", "menu": "Nút màn hình chính", "plays": "Lượt chiếu"}
+
+
+def _cell(text: str) -> str:
+    """Words from a display as Excel shows them, never as a formula (=, +, -, @ would start one)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_interest_csv(report: InterestReport, sink: TextIO) -> None:
+    """One table with a section column: section, display (for slides shown), item, count. Write it
+    UTF-8 with a BOM (encoding utf-8-sig) so that Excel reads the Vietnamese right."""
+    writer = csv.writer(sink)
+    writer.writerow(CSV_HEADER)
+    for key, counts in (("topics", report.topics), ("menu", report.menu), ("not_found", report.not_found)):
+        for item, count in counts.most_common():
+            writer.writerow([CSV_SECTIONS[key], "", _cell(item), count])
+    for (topic, question), count in report.questions.most_common():
+        writer.writerow([CSV_SECTIONS["questions"], "", _cell(f"{topic} › {question}"), count])
+    writer.writerow([CSV_SECTIONS["searches"], "", "", report.searches])
+    for display, plays in sorted(report.plays.items()):
+        for slide, count in plays.most_common():
+            writer.writerow([CSV_SECTIONS["plays"], _cell(display), _cell(slide), count])
