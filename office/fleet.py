@@ -127,7 +127,9 @@ async def fleet_page(request: Request) -> Response:
     fleet = _fleet(request)
     link, problem = await run_in_threadpool(fleet.connected, 1.0)
     rows = await run_in_threadpool(fleet.store.displays)
-    displays = [_display_view(row) for row in rows]
+    # The ones that need someone first: offline, then those with an error or a warning.
+    displays = sorted((_display_view(row) for row in rows),
+                      key=lambda d: (d["online"], not (d["last_error"] or d["warnings"]), d["id"]))
     return render(request, "fleet.html", displays=displays, broker=fleet.account.url if link else None,
                   broker_problem=problem, online=sum(d["online"] for d in displays))
 
@@ -182,9 +184,23 @@ def _bars(counts, shown=str, limit: int = CHART_ROWS) -> list[tuple[str, int]]:
     return [(shown(item), count) for item, count in counts.most_common(limit)]
 
 
-def _sections(report: InterestReport) -> list[dict]:
+def _slide_titles(request: Request) -> dict[str, str]:
+    """Slide id -> its title in the feed as it is now (a slide shown once may since be gone)."""
+    from office.forms import slide_title
+
+    data = console_of(request).file.read().data
+    slides = data.get("slides") if isinstance(data, dict) else None
+    return {str(slide["id"]): slide_title(slide) for slide in slides or []
+            if isinstance(slide, dict) and slide.get("id")}
+
+
+def _sections(report: InterestReport, titles: dict[str, str]) -> list[dict]:
     """Each part of the report: a title, what it counts, the chart's rows and the table's."""
     question = " › ".join
+
+    def slide(name: str) -> str:
+        return f"{titles[name]} ({name})" if name in titles else name
+
     sections = [
         {"key": "chu-de", "title": "Chủ đề hỏi đáp được mở nhiều nhất", "what": "Chủ đề", "unit": "lượt mở",
          "chart": _bars(report.topics), "table": _bars(report.topics, limit=TABLE_ROWS), "more": len(report.topics)},
@@ -200,8 +216,8 @@ def _sections(report: InterestReport) -> list[dict]:
     for display, plays in sorted(report.plays.items()):
         if plays:
             sections.append({"key": f"chieu-{display}", "title": f"Lượt chiếu từng trang, màn hình {display}",
-                             "what": "Trang chiếu", "unit": "lượt chiếu", "chart": _bars(plays),
-                             "table": _bars(plays, limit=TABLE_ROWS), "more": len(plays)})
+                             "what": "Trang chiếu", "unit": "lượt chiếu", "chart": _bars(plays, slide),
+                             "table": _bars(plays, slide, TABLE_ROWS), "more": len(plays)})
     return sections
 
 
@@ -233,7 +249,7 @@ async def interest_page(request: Request) -> Response:
         return render(request, "interest.html", 400, asked=asked, problems=problems, known=known, report=None)
     query = "&".join(f"{k}={quote(v)}" for k, v in asked.items() if v)
     return render(request, "interest.html", asked=asked, problems=[], known=known, report=report,
-                  sections=_sections(report), not_found_count=sum(report.not_found.values()),
+                  sections=_sections(report, await run_in_threadpool(_slide_titles, request)), not_found_count=sum(report.not_found.values()),
                   first_day=_date(report.days[0]) if report.days else None,
                   last_day=_date(report.days[-1]) if report.days else None,
                   csv_url="/interest.csv" + (f"?{query}" if query else ""))

@@ -82,8 +82,8 @@ def fill_sample(store: SqliteFleetStore, hostile: bool = False, today: dt.date =
                                                        **({HOSTILE: 1, "=HYPERLINK(\"http://x\")": 1} if hostile else {})},
                 "menu": {"Hỏi đáp chính sách": 10 * share, "Lịch tiếp công dân": 4 * share, "Tìm kiếm": 6 * share,
                          "Thủ tục hành chính": 3 * share},
-                "plays": {"lich-tiep-dan": [40, 480.0], "thong-bao-tiem-chung": [38, 456.0],
-                          "ket-qua-bau-cu": [20, 300.0], **({HOSTILE: [5, 10.0]} if hostile else {})},
+                "plays": {"lich-tiep-dan": [40, 480.0], "dai-bieu-hdnd-phuong": [38, 456.0],
+                          "anh-ket-qua-bau-cu": [20, 300.0], **({HOSTILE: [5, 10.0]} if hostile else {})},
             }
             store.save_report(display, day, report, f"{day}T17:00:00+00:00")
 
@@ -123,16 +123,17 @@ def test_the_fleet_page_shows_every_display_from_the_store_and_says_the_buttons_
     assert "3 màn hình đã báo về văn phòng" in main and "<strong>2</strong> đang chạy" in main
     assert "1</strong> mất kết nối" in main
     cards = re.findall(r'<li class="display-card.*?</li>', main, re.S)
-    assert [re.search(r"<h2>(\S+)", card)[1] for card in cards] == ["cong-ubnd", "mot-cua", "nha-van-hoa-to-5"]
-    offline = cards[2]
+    # Those that need someone first: offline, then with a warning.
+    assert [re.search(r"<h2>(\S+)", card)[1] for card in cards] == ["nha-van-hoa-to-5", "cong-ubnd", "mot-cua"]
+    offline = cards[0]
     assert "display-card offline" in offline and "Mất kết nối từ</dt><dd>29/11/2026 11:10" in offline  # Hanoi time
     assert "phiên bản 12" in offline and "Đồng bộ được lần cuối</dt><dd>29/11/2026 10:00" in offline
     assert "Lỗi gần nhất: không tải được manifest.json" in offline and "Cảnh báo: Bản tin đang chiếu hết hạn" in offline
     assert "Chưa có ảnh chụp" in offline
-    counter = cards[1]
+    counter = cards[2]
     assert "Đang chạy từ</dt><dd>28/11/2026 07:30" in counter and "phiên bản 14" in counter
     assert "Ảnh chụp lúc 01/12/2026 08:58" in counter and 'src="/fleet/screenshot?display=mot-cua"' in counter
-    assert "Cảnh báo: Đã 2 ngày chưa đồng bộ" in cards[0]
+    assert "Cảnh báo: Đã 2 ngày chưa đồng bộ" in cards[1]
     # No broker given: what the store has, and why the buttons cannot work.
     assert "chưa được nối với máy chủ MQTT" in main and "cần máy chủ" in main
     buttons = re.findall(r'<button type="submit" name="command" value="[^"]+"[^>]*>', main)
@@ -225,7 +226,11 @@ def test_the_report_adds_up_every_display_and_day_and_filters_by_display_and_dat
     assert not_found == [["giay phep nuoi cho", "28", "Viết câu hỏi"], ["lam can cuoc cho tre em", "28", "Viết câu hỏi"]]
     assert 'href="/faq?hoi=giay%20phep%20nuoi%20cho#chu-de-moi"' in html
     assert _rows(html, "nut")[0] == ["Hỏi đáp chính sách", str(7 * 40)]
-    assert _rows(html, "chieu-mot-cua")[0] == ["lich-tiep-dan", str(7 * 40)]
+    # Slides by their title in the feed as it is now; one since removed by its id only.
+    assert _rows(html, "chieu-mot-cua")[:2] == [["lich-tiep-dan", str(7 * 40)],
+                                            ["Đại biểu HĐND phường · Đơn vị bầu cử số 1 đến số 5 (dai-bieu-hdnd-phuong)",
+                                             str(7 * 38)]]
+    assert _rows(html, "chieu-mot-cua")[2][0].startswith("Bầu cử đại biểu Quốc hội khóa XVI")
     assert 'id="chieu-nha-van-hoa-to-5"' in html
     # Charts: one bar a row, the largest full width, the count beside it.
     chart = html[html.index('id="chu-de"'):]
