@@ -220,7 +220,7 @@ def _faq_page(request, data, token, asked: str = "", **extra):
     context = _faq_context(data)
     if asked:
         context["topics"][-1]["questions"][0] = {"question": asked}
-    return render(request, "faq.html", base=token, prefix="", **context, **extra)
+    return render(request, "faq.html", base=token, prefix="", asked=asked, **context, **extra)
 
 
 def _media_names(request: Request) -> list[str]:
@@ -368,10 +368,7 @@ async def faq_page(request: Request) -> Response:
     if snapshot.data is None:
         return go("/")
     asked = forms.clean(request.query_params.get("hoi"))[:200]
-    extra = {"asked": asked, "notice": f"Bà con đã tìm “{asked}” mà không thấy câu trả lời. Câu hỏi mới đã điền sẵn "
-                                       f"ở phần “Thêm chủ đề mới” cuối trang: hãy viết lại cho rõ, đặt tên chủ đề "
-                                       f"(hoặc chép sang một chủ đề có sẵn), viết câu trả lời rồi bấm Lưu."} if asked else {}
-    return _faq_page(request, snapshot.data, snapshot.token, **extra,
+    return _faq_page(request, snapshot.data, snapshot.token, asked,
                      **_page_errors(snapshot.checked.by_path(), ("faq",)))
 
 
