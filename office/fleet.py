@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount, BrokerProblem
-from kiosk.fleet.office import (InterestReport, OfficeLink, SqliteFleetStore, hanoi_time, interest_between,
+from kiosk.fleet.office import (ANNOUNCE_SPREAD, InterestReport, OfficeLink, SqliteFleetStore, hanoi_time, interest_between,
                                 parse_day, write_interest_csv)
 from office.web import console_of, flash, go, posted, render, user_of
 
@@ -72,6 +72,17 @@ class FleetOffice:
         if not link.online(wait):
             return None, _sentence(link.why_offline())
         return link, ""
+
+    def announce(self, version: int) -> str:
+        """After a publication from the console: every display on the link syncs within seconds
+        (as `kiosk fleet announce`). What happened, in a sentence for the publisher."""
+        if self.account is None:
+            return "Các màn hình nhận bản này ở lần đồng bộ tới."
+        link, problem = self.connected(CONNECT_WAIT)
+        if link is None:
+            return f"Chưa báo được các màn hình ({problem.rstrip('.')}): chúng nhận bản này ở lần đồng bộ tới."
+        link.announce(version, ANNOUNCE_SPREAD)
+        return f"Đã báo các màn hình đang kết nối: chúng đồng bộ trong khoảng {ANNOUNCE_SPREAD:g} giây."
 
     def close(self) -> None:
         with self._lock:

@@ -198,8 +198,8 @@ async def publish(request: Request) -> Response:
     console.workflow.update(published=snapshot.token, published_version=done.version, submitted=None, baseline=False)
     console.audit.add(user["name"], "xuất bản", f"{done.media_files} tệp ảnh, video vào {done.out}",
                       done.version, snapshot.token)
-    flash(request, f"Đã xuất bản phiên bản {done.version}, dùng đến hết ngày {done.last_day:%d/%m/%Y}. "
-                   f"Các màn hình nhận bản này ở lần đồng bộ tới.")
+    told = await run_in_threadpool(console.fleet.announce, done.version)
+    flash(request, f"Đã xuất bản phiên bản {done.version}, dùng đến hết ngày {done.last_day:%d/%m/%Y}. {told}")
     return go("/review")
 
 

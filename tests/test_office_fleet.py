@@ -14,15 +14,18 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+import yaml
 from PIL import Image
 
 from fleet_servers import Mosquitto
 from feed_servers import free_port
-from test_office import PASSWORDS, QUICK_HASHER, REPO, _csrf, client
+from test_office import PASSPHRASE, PASSWORDS, QUICK_HASHER, REPO, _csrf, _form, client
 from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount
+from kiosk.delivery import signing
 from kiosk.fleet.office import SqliteFleetStore
 from office.fleet import FleetOffice
+from office.state import store_key
 from office.web import Console
 
 HOSTILE = '<script>alert("x")</script>&amp;'
@@ -324,7 +327,7 @@ class DisplayClient:
         self.client.username_pw_set(name, BROKER_PASSWORDS[name])
         self.client.tls_set(ca_certs=str(broker.ca))
         self.client.on_connect = lambda c, u, f, code, p: c.subscribe(
-            [(topics.command_topic(name), 1), (topics.command_topic(topics.ALL), 1)])
+            [(topics.command_topic(name), 1), (topics.command_topic(topics.ALL), 1), (topics.LATEST, 1)])
         self.client.on_subscribe = lambda c, u, mid, codes, p: subscribed.put(codes)
         self.client.on_message = self._received
         self.client.connect("127.0.0.1", broker.port)
@@ -335,6 +338,8 @@ class DisplayClient:
                             retain=True).wait_for_publish(5)
 
     def _received(self, client, userdata, message) -> None:
+        if message.retain:  # kept on the broker from an earlier test: not sent to this one
+            return
         body = topics.decode(message.payload)
         self.commands.put((message.topic, body))
         if body and body.get("command") == topics.TAKE_SCREENSHOT:
@@ -356,6 +361,7 @@ def _linked_console(tmp_path: Path, url: str, ca: Path) -> Console:
     made = Console(tmp_path / "feed", tmp_path / "out", tmp_path / "state", hasher=QUICK_HASHER,
                    fleet=FleetOffice(tmp_path / "fleet.sqlite", account))
     made.users.add("lan", "editor", PASSWORDS["lan"])
+    made.users.add("hung", "approver", PASSWORDS["hung"])
     return made
 
 
@@ -428,3 +434,18 @@ def test_a_broker_out_of_reach_is_said_on_the_page_and_by_the_button(tmp_path, b
         assert time.monotonic() - started < 10
     finally:
         console.fleet.close()
+
+
+def test_a_publication_from_the_console_tells_every_display_on_the_link(linked, broker):
+    display = DisplayClient(broker, "to-5")
+    try:
+        store_key(linked.state, signing.new_private_key(), PASSPHRASE)
+        web = client(linked, "hung")
+        fields = _form(web.get("/review").text, "/review/publish")
+        done = web.post("/review/publish", data=fields | {"passphrase": PASSPHRASE})
+        assert "Đã xuất bản phiên bản" in done.text and "Đã báo các màn hình đang kết nối" in done.text
+        topic, body = display.commands.get(timeout=10)
+        version = yaml.safe_load((linked.feed / "feed.yaml").read_text(encoding="utf-8"))["version"]
+        assert topic == topics.LATEST and body["version"] == version and body["spread_seconds"] == 5
+    finally:
+        display.close()

@@ -202,6 +202,7 @@ def connection_options(parser, suppress=None, prefix: str = "") -> None:
 
 def add_fleet_parser(commands) -> None:
     """`kiosk fleet` and its subcommands, under the main parser's `commands`."""
+    from kiosk.fleet.office import ANNOUNCE_SPREAD
     # The connection options go before the subcommand or after it: `kiosk fleet --broker URL list`
     # and `kiosk fleet list --broker URL`. After it, they are given only when typed (SUPPRESS), so
     # that they do not undo what was typed before it.
@@ -226,8 +227,8 @@ def add_fleet_parser(commands) -> None:
     announce = sub.add_parser("announce", parents=[common],
                               help="báo phiên bản vừa xuất bản để mọi màn hình đồng bộ ngay")
     announce.add_argument("published", type=Path, help="thư mục xuất bản (--out của `kiosk publish`), đã tải lên")
-    announce.add_argument("--spread", type=float, default=5.0,
-                          help="các màn hình đồng bộ rải trong bấy nhiêu giây (mặc định 5)")
+    announce.add_argument("--spread", type=float, default=ANNOUNCE_SPREAD,
+                          help=f"các màn hình đồng bộ rải trong bấy nhiêu giây (mặc định {ANNOUNCE_SPREAD:g})")
     announce.set_defaults(handler=_announce)
     report = sub.add_parser("report", parents=[common], help="người dân quan tâm gì: hỏi đáp, tìm kiếm, lượt chiếu")
     report.add_argument("--display", help="chỉ màn hình này")
