@@ -9,6 +9,8 @@ import io
 import queue
 import re
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -449,3 +451,22 @@ def test_a_publication_from_the_console_tells_every_display_on_the_link(linked, 
         assert topic == topics.LATEST and body["version"] == version and body["spread_seconds"] == 5
     finally:
         display.close()
+
+
+def test_kiosk_fleet_report_and_the_console_give_the_same_numbers(console, tmp_path):
+    fill_sample(console.fleet.store, hostile=True)
+    web = client(console, "lan")
+    filters = {"display": "mot-cua", "from": "2026-11-28", "to": "2026-11-30"}
+    from_console = web.get("/interest.csv", params=filters).content
+    out = tmp_path / "bao-cao.csv"
+    done = subprocess.run([sys.executable, "-m", "kiosk", "fleet", "report", "--db", str(console.fleet.db),
+                           "--display", "mot-cua", "--from", "28/11/2026", "--to", "2026-11-30", "--csv", str(out)],
+                          capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert "Quan tâm của người dân từ 28/11/2026 đến 30/11/2026, 1 màn hình (mot-cua)" in done.stdout
+    assert out.read_bytes() == from_console
+    for args, said in ((["--from", "2026-12-05", "--to", "2026-12-01"], "ngày bắt đầu 05/12/2026 sau ngày kết thúc"),
+                       (["--from", "31/02/2026"], "ngày “31/02/2026” không đúng")):
+        wrong = subprocess.run([sys.executable, "-m", "kiosk", "fleet", "report", "--db", str(console.fleet.db), *args],
+                               capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert wrong.returncode != 0 and said in wrong.stderr and "Traceback" not in wrong.stderr, wrong.stderr
