@@ -7,24 +7,35 @@ OFFICE_SCREENSHOTS=1 also copies the screenshots to docs/screenshots/office-*.pn
 from __future__ import annotations
 
 import base64
+import os
 import shutil
+
+from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 
-from test_office_browser import Shots, _sign_in, _text, _viewport, _wait_for, browser, server  # noqa: F401 (fixtures)
+from test_office_browser import REPO, _sign_in, _text, _viewport, _wait_for, browser, server  # noqa: F401 (fixtures)
 from test_office_fleet import console, fill_sample  # noqa: F401 (fixture)
 
 
-def _whole_page(driver, path) -> None:
-    """The page from top to bottom, as one picture (what is below the fold, too)."""
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"})
-    path.write_bytes(base64.b64decode(shot["data"]))
+class PageShots:
+    """Each page as the window shows it and from top to bottom (what is below the fold, too)."""
+
+    def __init__(self, driver, folder: Path):
+        self.driver, self.folder = driver, folder
+        folder.mkdir(exist_ok=True)
+
+    def take(self, name: str, whole: bool = False) -> None:
+        self.driver.save_screenshot(str(self.folder / f"office-{name}.png"))
+        if whole:
+            shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"})
+            (self.folder / f"office-{name}-ca-trang.png").write_bytes(base64.b64decode(shot["data"]))
 
 
 def test_a_clerk_reads_the_fleet_and_the_report(console, server, browser, tmp_path):
     fill_sample(console.fleet.store)
-    shots = Shots(browser, tmp_path / "shots")
+    shots = PageShots(browser, tmp_path / "shots")
     _sign_in(browser, server, "lan")
     for width, height in ((1366, 768), (1920, 1080)):
         _viewport(browser, width, height)
@@ -35,8 +46,7 @@ def test_a_clerk_reads_the_fleet_and_the_report(console, server, browser, tmp_pa
         assert "cần máy chủ" in text
         picture = browser.find_element(By.CSS_SELECTOR, "img[alt^='Ảnh chụp màn hình mot-cua']")
         assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", picture) == 960
-        shots.take(f"cac-man-hinh-{width}")
-        _whole_page(browser, tmp_path / "shots" / f"office-cac-man-hinh-{width}-ca-trang.png")
+        shots.take(f"cac-man-hinh-{width}", whole=True)
 
         browser.find_element(By.LINK_TEXT, "Bà con quan tâm gì").click()
         _wait_for(browser, "lượt tìm kiếm")
@@ -45,11 +55,11 @@ def test_a_clerk_reads_the_fleet_and_the_report(console, server, browser, tmp_pa
         first = charts[0].find_elements(By.TAG_NAME, "rect")
         assert first[0].size["width"] > first[-1].size["width"] > 0  # the bars, drawn, longest first
         assert all(chart.size["width"] <= browser.execute_script("return innerWidth") for chart in charts)
-        shots.take(f"ba-con-quan-tam-{width}")
-        _whole_page(browser, tmp_path / "shots" / f"office-ba-con-quan-tam-{width}-ca-trang.png")
-    if shots.docs:
-        shutil.copy(tmp_path / "shots" / "office-ba-con-quan-tam-1366-ca-trang.png", shots.docs / "office-ba-con-quan-tam.png")
-        shutil.copy(tmp_path / "shots" / "office-cac-man-hinh-1366.png", shots.docs / "office-cac-man-hinh.png")
+        shots.take(f"ba-con-quan-tam-{width}", whole=True)
+    if os.environ.get("OFFICE_SCREENSHOTS"):
+        docs = REPO / "docs" / "screenshots"
+        shutil.copy(shots.folder / "office-cac-man-hinh-1366.png", docs / "office-cac-man-hinh.png")
+        shutil.copy(shots.folder / "office-ba-con-quan-tam-1366-ca-trang.png", docs / "office-ba-con-quan-tam.png")
 
     # The filter, as a clerk uses it: one display, from a day typed in the date picker.
     Select(browser.find_element(By.ID, "loc-man-hinh")).select_by_visible_text("nha-van-hoa-to-5")

@@ -1,4 +1,5 @@
-"""`kiosk fleet ...`: the office's side of the link, on the command line (until the web console)."""
+"""`kiosk fleet ...`: the office's side of the link on the command line (the console's fleet pages
+use the same OfficeLink and queries, office/fleet.py)."""
 
 from __future__ import annotations
 
