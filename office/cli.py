@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -92,8 +93,13 @@ def _serve(args) -> int:
         except (ValueError, BrokerProblem) as wrong:
             problem = f"Cài đặt máy chủ MQTT chưa dùng được: {wrong}"
             print(f"cảnh báo: {problem}; trang Các màn hình chỉ hiện số liệu đã lưu", file=sys.stderr)
-    console = Console(args.feed, args.out, _state(args), secure_cookies=args.secure_cookies,
-                      fleet=FleetOffice(args.db, account, problem))
+    try:
+        fleet = FleetOffice(args.db, account, problem)
+    except (OSError, sqlite3.Error) as error:
+        print(f"không mở được tệp số liệu các màn hình `{args.db}`: {error}; chọn chỗ khác với --fleet-db",
+              file=sys.stderr)
+        return 1
+    console = Console(args.feed, args.out, _state(args), secure_cookies=args.secure_cookies, fleet=fleet)
     if not console.users.all():
         print(f"chưa có tài khoản nào; hãy chạy: kiosk office user add TÊN --role editor --feed {args.feed}",
               file=sys.stderr)

@@ -38,28 +38,20 @@ class FleetOffice:
 
     def __init__(self, db: Path, account: BrokerAccount | None = None, problem: str | None = None):
         self.db = Path(db)
+        self.store = SqliteFleetStore(self.db)  # OSError or sqlite3.Error when it cannot be opened
         self.account = account
         self.problem = problem  # why the broker settings given cannot be used, in words
-        self._store: SqliteFleetStore | None = None
         self._link: OfficeLink | None = None
         self._lock = threading.Lock()
-
-    @property
-    def store(self) -> SqliteFleetStore:
-        with self._lock:
-            if self._store is None:
-                self._store = SqliteFleetStore(self.db)
-            return self._store
 
     def link(self) -> OfficeLink | None:
         """The connection, started when first asked for (it connects, and reconnects, by itself)."""
         if self.account is None or self.problem:
             return None
-        store = self.store
         with self._lock:
             if self._link is None:
                 try:
-                    self._link = OfficeLink(self.account, store)
+                    self._link = OfficeLink(self.account, self.store)
                 except BrokerProblem as problem:
                     self.problem = str(problem)
             return self._link
@@ -89,9 +81,7 @@ class FleetOffice:
             if self._link is not None:
                 self._link.close()
                 self._link = None
-            if self._store is not None:
-                self._store.close()
-                self._store = None
+        self.store.close()
 
 
 def _sentence(text: str) -> str:
