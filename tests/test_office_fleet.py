@@ -470,3 +470,13 @@ def test_kiosk_fleet_report_and_the_console_give_the_same_numbers(console, tmp_p
         wrong = subprocess.run([sys.executable, "-m", "kiosk", "fleet", "report", "--db", str(console.fleet.db), *args],
                                capture_output=True, text=True, timeout=60, cwd=REPO)
         assert wrong.returncode != 0 and said in wrong.stderr and "Traceback" not in wrong.stderr, wrong.stderr
+
+
+def test_kiosk_office_says_when_the_fleet_store_cannot_be_opened(tmp_path):
+    shutil.copytree(REPO / "config", tmp_path / "feed", ignore=shutil.ignore_patterns("display.yaml"))
+    (tmp_path / "a-file").write_text("not a folder")
+    done = subprocess.run([sys.executable, "-m", "kiosk", "office", "--feed", str(tmp_path / "feed"), "--out",
+                           str(tmp_path / "out"), "--fleet-db", str(tmp_path / "a-file" / "fleet.sqlite")],
+                          capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 1 and "không mở được tệp số liệu các màn hình" in done.stderr
+    assert "--fleet-db" in done.stderr and "Traceback" not in done.stderr
