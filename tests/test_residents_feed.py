@@ -11,15 +11,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import icalendar
+import jsonschema
 import pytest
+import yaml
 import zxingcpp
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 from PIL import Image
 
 from kiosk.feed.model import Feed, Meeting, OTHER_TOPIC
 from kiosk.feed.validate import load_feed
 from kiosk.play.areas import area_order_key, my_delegates, search_areas, sorted_areas
-from kiosk.play.meetings import (ICS_MAX_BYTES, LINE_OCTETS, calendar_event, escape_text, fold_line, invites,
+from kiosk.play.meetings import (ICS_MAX_BYTES, calendar_event, escape_text, fold_line, invites,
                                  meeting_uid, next_change, upcoming_meetings)
 from kiosk.play.qr import qr_matrix
 from kiosk.vietnamese import fold
@@ -53,7 +55,9 @@ slides:
     people: [{name: Ngô Quang Đạt}]
 faq:
   - topic: Bầu cử năm 2026
-    questions: [{question: Năm 2026 có cuộc bầu cử nào?, answer: Bầu đại biểu Quốc hội.}]
+    questions:
+      - question: Năm 2026 có cuộc bầu cử nào?
+        answer: Bầu đại biểu Quốc hội.
 areas:
   - name: Tổ dân phố số 10
     streets: [Ngõ 91 Thái Hà]
@@ -251,6 +255,47 @@ def test_the_sample_feed_has_the_sections_for_residents():
         assert all(level.people for level in my_delegates(feed, area)), area.name
 
 
+def _as_editor_reads(text: str):
+    """The feed as an editor's YAML extension checks it: dates are the text typed."""
+    def typed(node):
+        if isinstance(node, dict):
+            return {key: typed(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [typed(value) for value in node]
+        return node.isoformat() if hasattr(node, "isoformat") else node
+    return typed(yaml.safe_load(text))
+
+
+@pytest.fixture(scope="module")
+def schema_check():
+    schema = (REPO / "schema" / "feed.schema.json").read_text(encoding="utf-8")
+    return jsonschema.Draft202012Validator(__import__("json").loads(schema))
+
+
+def test_the_schema_accepts_the_sample_sections_and_underlines_mistakes(schema_check):
+    sample = _as_editor_reads((REPO / "config" / "feed.yaml").read_text(encoding="utf-8"))
+    assert {"areas", "meetings", "feedback"} <= set(sample)
+    assert list(schema_check.iter_errors(sample)) == []
+    assert list(schema_check.iter_errors(_as_editor_reads(BASE))) == []
+    for case in ("area field misspelt", "body key misspelt", "meeting kind misspelt", "meeting without a place",
+                 "too few faces", "too many faces", "meeting time not a time", "meeting time unquoted"):
+        old, new, *_ = CASES[case]
+        assert list(schema_check.iter_errors(_as_editor_reads(changed(old, new)))), f"the schema accepts: {case}"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=12) | st.integers(-5, 5000) | st.sampled_from(["8h", "08:60", "7H05", "23:59", "24:00", "", "h"]))
+def test_any_meeting_time_is_read_or_refused_in_words_at_its_place(tmp_path_factory, written):
+    text = changed('    start: "08:00"', f"    start: {__import__('json').dumps(written, ensure_ascii=False)}")
+    result = load(tmp_path_factory.mktemp("time"), text)
+    start, end = where(text, "    start: ", "start")[0], where(text, "    end: ", "end")[0]
+    if result.feed is not None:
+        assert result.feed.meetings[0].start < result.feed.meetings[0].end
+    else:  # at the start, or at the end when it is not after the start
+        assert result.errors and {p.line for p in result.errors} <= {start, end}, [str(p) for p in result.problems]
+        assert all(p.message and "Traceback" not in p.message for p in result.errors)
+
+
 # ------------------------------------------------------------------------------------- areas
 
 
@@ -388,7 +433,7 @@ def test_who_a_meeting_invites(feed):
 def test_meeting_times_as_people_write_them():
     assert _meeting(start="7h30", end="9h").start.strftime("%H:%M") == "07:30"
     assert _meeting(start="7h30", end="9h").end.strftime("%H:%M") == "09:00"
-    assert _meeting(start=" 14 : 05 ", end="15:00").starts_at == datetime(2026, 12, 12, 14, 5)
+    assert _meeting(start=" 14:05 ", end="15H").starts_at == datetime(2026, 12, 12, 14, 5)
 
 
 # ------------------------------------------------------------------------------------- iCalendar
@@ -417,34 +462,38 @@ def test_the_event_parses_back_with_the_right_time_and_place(feed):
 
 
 def test_the_event_is_strict_rfc5545_text(feed):
-    meeting = _meeting(title="Tiếp công dân; hỏi đáp, góp ý", place="Phòng 2, trụ sở HĐND; UBND phường\\tầng 1",
+    meeting = _meeting(title="Tiếp công dân; hỏi đáp, góp ý", place="Phòng 2, trụ sở HĐND; UBND phường\\tầng 1, số 10 phố Đặng Tiến Đông",
                        note="Dòng một\nDòng hai, có dấu phẩy; chấm phẩy", delegates=["Tạ Đình Hải"])
     text = calendar_event(meeting, feed.ward, STAMP)
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     lines = text.split("\r\n")[:-1]
     assert lines[:4] == ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//ward-kiosk//VI", "BEGIN:VEVENT"]
     assert lines[-2:] == ["END:VEVENT", "END:VCALENDAR"]
-    assert all(len(line.encode("utf-8")) <= LINE_OCTETS for line in lines)
+    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
     unfolded = text.replace("\r\n ", "")
     assert "SUMMARY:Tiếp công dân\\; hỏi đáp\\, góp ý\r\n" in unfolded
-    assert "LOCATION:Phòng 2\\, trụ sở HĐND\\; UBND phường\\\\tầng 1\r\n" in unfolded
+    assert "LOCATION:Phòng 2\\, trụ sở HĐND\\; UBND phường\\\\tầng 1\\, số 10 phố Đặng Tiến Đông\r\n" in unfolded
+    assert "\r\n " in text, "the long place is folded"
     for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "LOCATION"):
         assert sum(line.startswith(name + ":") for line in lines) == 1, name
     assert re.search(r"\r\nDTSTART:20261212T010000Z\r\n", text) and re.search(r"\r\nDTEND:20261212T033000Z\r\n", text)
     (event,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
     assert str(event["SUMMARY"]) == "Tiếp công dân; hỏi đáp, góp ý"
-    assert str(event["LOCATION"]) == "Phòng 2, trụ sở HĐND; UBND phường\\tầng 1"
+    assert str(event["LOCATION"]) == "Phòng 2, trụ sở HĐND; UBND phường\\tầng 1, số 10 phố Đặng Tiến Đông"
     assert "DESCRIPTION" not in event or str(event["DESCRIPTION"]).startswith("Đại biểu: Tạ Đình Hải.")
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("aăâđêôơư ÁẮẤÉẾÍÓỐỚÚỨÝạặậẹệịọộợụựỵ,;:\\\n\"'x9")) | st.characters(),
-               min_size=1, max_size=120))
+               min_size=1, max_size=200))
+@example("a" * 200)
+@example("ệ" * 70 + "a")
+@example(",;\\\n" * 40)
 def test_folding_and_escaping_give_back_any_text(text):
     line = "LOCATION:" + escape_text(text)
     folded = fold_line(line)
     pieces = folded.split("\r\n")
-    assert all(len(piece.encode("utf-8")) <= LINE_OCTETS for piece in pieces)
+    assert all(len(piece.encode("utf-8")) <= 75 for piece in pieces)
     assert all(piece.startswith(" ") for piece in pieces[1:])
     assert folded.replace("\r\n ", "") == line
     assert "\n" not in escape_text(text) and "\r" not in escape_text(text)
