@@ -226,6 +226,13 @@ def test_a_broken_meeting_does_not_hide_the_wrong_names_of_another(tmp_path):
     assert any("sáng" in m for m in messages) and any("`Tạ Đình Hà`" in m for m in messages), messages
 
 
+def test_a_list_with_a_mistake_elsewhere_still_holds_its_names(tmp_path):
+    text = changed("    constituency: Đơn vị bầu cử số 1\n    people: [{name: Tạ",
+                   "    constituency: Đơn vị bầu cử số 1\n    duration: lâu\n    people: [{name: Tạ")
+    messages = [p.message for p in load(tmp_path, text).problems]
+    assert len(messages) == 1 and "`duration` cần là một con số" in messages[0], messages
+
+
 def test_the_sections_are_optional_and_feedback_has_defaults(tmp_path):
     text = BASE[:BASE.index("areas:\n")]
     feed = load(tmp_path, text).feed
