@@ -491,7 +491,7 @@ def test_the_event_is_strict_rfc5545_text(feed):
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("aăâđêôơư ÁẮẤÉẾÍÓỐỚÚỨÝạặậẹệịọộợụựỵ,;:\\\n\"'x9")) | st.characters(),
+@given(st.text(alphabet=st.sampled_from(list("aăâđêôơư ÁẮẤÉẾÍÓỐỚÚỨÝạặậẹệịọộợụựỵ,;:\\\n\"'x9")) | st.characters(exclude_categories=("Cs",)),
                min_size=1, max_size=200))
 @example("a" * 200)
 @example("ệ" * 70 + "a")
