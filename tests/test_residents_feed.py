@@ -303,6 +303,25 @@ def test_any_meeting_time_is_read_or_refused_in_words_at_its_place(tmp_path_fact
         assert all(p.message and "Traceback" not in p.message for p in result.errors)
 
 
+_SCALARS = st.none() | st.booleans() | st.integers(-3, 3000) | st.sampled_from(
+    ["", "Tổ dân phố số 2", "Đơn vị bầu cử số 1", "Tạ Đình Hải", "08:00", "tiep-cong-dan", "2026-12-12", "quoc-hoi"])
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["name", "streets", "constituencies", "quoc-hoi", "hdnd-phuong", "kind", "date", "start", "end",
+                     "place", "delegates", "areas", "note", "rating", "faces", "more_about", "options", "links"]),
+    inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["areas", "meetings", "feedback"]), _VALUES)
+def test_any_residents_section_gets_located_words_never_a_traceback(tmp_path_factory, section, value):
+    import json
+    data = _as_editor_reads(BASE)
+    data[section] = value
+    result = load(tmp_path_factory.mktemp("any"), json.dumps(data, ensure_ascii=False, indent=1))
+    assert all(p.file == "feed.yaml" and p.line >= 1 and p.column >= 1 and p.message for p in result.problems)
+    assert (result.feed is None) == bool(result.errors)
+
+
 # ------------------------------------------------------------------------------------- areas
 
 
