@@ -160,6 +160,9 @@ CASES = {
     "unknown delegate second in the list": (
         "    delegates: [Tạ Đình Hải]", "    delegates: [Tạ Đình Hải, Ngô Quang Dat, Bùi Minh Đức]",
         "delegates: [Tạ", "Bùi", ["không có `Bùi Minh Đức` trong các danh sách đại biểu"], False),
+    "a middle name left out": (
+        "    delegates: [Tạ Đình Hải]", "    delegates: [Hà Mỹ Linh]",
+        "delegates: [Hà", "Hà", ["không có `Hà Mỹ Linh`", "có phải ý bạn là `Hà Thị Mỹ Linh`?"], False),
     "unknown area": (
         "    areas: [Tổ dân phố số 2]", "    areas: [Tổ dân phố số 2, To dan pho so 12]",
         "areas: [Tổ", "To dan", ["không có tổ dân phố `To dan pho so 12` trong mục `areas`",
@@ -200,6 +203,13 @@ def test_each_mistake_is_reported_where_it_stands(tmp_path, case):
     assert str(found[0]).startswith(f"feed.yaml:{line}:{column}: ")
     if not warning:
         assert result.feed is None, "a feed with an error must not be taken"
+
+
+def test_no_far_fetched_name_is_offered(tmp_path):
+    text = changed("    delegates: [Tạ Đình Hải]", "    delegates: [Nguyễn Văn Tèo]")
+    (problem,) = load(tmp_path, text).problems
+    assert problem.message == ("không có `Nguyễn Văn Tèo` trong các danh sách đại biểu (họ tên ghi đúng như trong "
+                               "danh sách)"), "no guess is better than a stranger's name"
 
 
 def test_meeting_names_match_without_tones_or_case(tmp_path):
