@@ -138,7 +138,7 @@ def _message(error: dict, doc: Document, path: tuple) -> tuple[str, bool]:
     if kind == "missing":
         return f"thiếu trường bắt buộc {field_name}", False
     if kind == "extra_forbidden":
-        guess = difflib.get_close_matches(name, KNOWN_FIELDS, n=1, cutoff=0.75)
+        guess = difflib.get_close_matches(name, KNOWN_FIELDS, n=1, cutoff=0.6)
         hint = f"; có phải ý bạn là `{guess[0]}`?" if guess else ""
         return f"trường {field_name} không có trong mẫu bản tin{hint}", True
     if kind in ("union_tag_invalid", "union_tag_not_found"):
