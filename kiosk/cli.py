@@ -15,9 +15,8 @@ from pathlib import Path
 from kiosk.feed import model
 from kiosk.play.content import load_display
 from kiosk.feed.validate import load_feed
+from kiosk.settings import SAMPLE_FEED
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE_FEED = REPO / "config"
 # An installed display names its settings file here (deploy/install.sh: /etc/ward-kiosk/display.yaml),
 # so that `kiosk status` on that machine needs no --config.
 DEFAULT_SETTINGS = Path(os.environ.get("WARD_KIOSK_CONFIG") or SAMPLE_FEED / "display.yaml")
@@ -161,7 +160,7 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from kiosk.delivery.sync import status_lines
+    from kiosk.ops.status import status_lines
     settings = _display_settings(args)
     if settings is None:
         return 1
@@ -171,7 +170,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _health(args: argparse.Namespace) -> int:
-    from kiosk.ops.health import health_problems, inspect, staleness_warnings
+    from kiosk.ops.status import health_problems, inspect, staleness_warnings
     settings = _display_settings(args)
     if settings is None:
         return 1
@@ -188,7 +187,8 @@ def _health(args: argparse.Namespace) -> int:
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from kiosk.ops.health import inspect, write_metrics
+    from kiosk.ops.metrics import write_metrics
+    from kiosk.ops.status import inspect
     settings = _display_settings(args)
     if settings is None:
         return 1

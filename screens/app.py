@@ -12,11 +12,13 @@ from kivy.config import Config
 
 from kiosk.play.clock import DisplayClock
 from kiosk.play.content import InstalledContent
-from kiosk.ops.health import Liveness
+from kiosk.ops.heartbeat import Liveness
+from kiosk.ops.systemd import SystemdNotifier
 from kiosk.play.schedule import Loop
 from kiosk.settings import DisplaySettings
 from kiosk.ops.stats import PlayLog
-from kiosk.delivery.sync import SyncLoop, status_lines
+from kiosk.delivery.sync import SyncLoop
+from kiosk.ops.status import status_lines
 
 log = logging.getLogger("kiosk.app")
 
@@ -192,7 +194,7 @@ def main(args, loaded) -> int:
 
     content = InstalledContent(settings.state_path(), folder)
     sync = SyncThread(settings) if settings.feed_url else None
-    live = Liveness(settings.state_path())
+    live = Liveness(settings.state_path(), SystemdNotifier())
     fleet = None
     if settings.fleet_url:
         from kiosk.fleet.display import DisplayLink

@@ -22,7 +22,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.play.clock import DisplayClock
 from kiosk.play.schedule import Loop
-from kiosk.vietnamese import format_date, format_time
+from kiosk.words import format_date, format_time
 from screens.pace import TICKER_FPS
 from screens.slides import SlideView, make_view
 from screens.theme import PAPER, load_rules

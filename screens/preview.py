@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kiosk.play.clock import DisplayClock
 from kiosk.play.schedule import DisplayIdentity, Loop
-from kiosk.vietnamese import format_clock
+from kiosk.words import format_clock
 from screens.app import build_app, configure_kivy, save_screenshot
 
 SETTLE_SECONDS = 0.35  # layout, pagination and textures settle within a few frames

@@ -26,14 +26,15 @@ import pytest
 
 from feed_servers import MisbehavingServer, feed_text, make_feed, png, self_signed_tls
 from kiosk.delivery import signing
-from kiosk.ops.health import (SYNC_HEARTBEAT_FILE, Heartbeat, health_problems, inspect, metrics_text,
-                          staleness_warnings)
+from kiosk.ops.heartbeat import SYNC_HEARTBEAT_FILE, Heartbeat
+from kiosk.ops.metrics import metrics_text
+from kiosk.ops.status import health_problems, inspect, staleness_warnings, status_lines
 from kiosk.delivery.manifest import MAX_VERSION, FileEntry, Manifest, parse
 from kiosk.delivery.publish import publish
 from kiosk.settings import DisplaySettings
 from kiosk.ops.stats import summarise
 from kiosk.delivery.store import INSTALLED_MANIFEST
-from kiosk.delivery.sync import Fetcher, SyncLoop, Syncer, installed_feed, read_status, status_lines, trusted_now
+from kiosk.delivery.sync import Fetcher, SyncLoop, Syncer, installed_feed, read_status, trusted_now
 from kiosk.feed.validate import load_feed
 
 pytestmark = pytest.mark.fault

@@ -20,7 +20,7 @@ import stat
 import tempfile
 from time import time as time_now
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -33,10 +33,11 @@ from kiosk.delivery.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, MAX_
                             SOFTWARE_DATE, FileEntry, Manifest, ManifestProblem, parse)
 from kiosk.feed.problems import Problem
 from kiosk.delivery.store import atomic_write, file_sha256
-from kiosk.feed.model import FEED_ZONE
+from kiosk.feed.model import FEED_ZONE, expiry_moment
 from kiosk.feed.validate import (MAX_MEDIA_BYTES, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
                             load_feed, media_file)
 from kiosk.feed.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
+from kiosk.words import day_text, moment_text
 
 MEDIA_DIR = "media"
 _PUBLISHED_MEDIA = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,8}$")
@@ -100,11 +101,6 @@ def _previous(out: Path) -> Manifest | None:
     return None
 
 
-def expiry_moment(expires) -> datetime:
-    """The end of the feed's last day, Hanoi time."""
-    return datetime.combine(expires + timedelta(days=1), time(), tzinfo=FEED_ZONE).astimezone(timezone.utc)
-
-
 def _copy_media(root: Path, name: str, out: Path) -> FileEntry:
     """Copy one media file of the feed into out/media under the hash of the copy: checked again
     here (a plain, non-empty file inside the feed folder, by resolved path), read only through a
@@ -153,13 +149,13 @@ def _clock_problems(now: datetime, previous_issued: datetime | None) -> tuple[li
     """(refusals, warnings) about this computer's clock, which sets the signed issue time: a
     display never trusts a time before the newest issue time it has accepted, so a clock far
     ahead would make every later, correct feed look expired there."""
-    shown = f"{now.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    shown = moment_text(now, FEED_ZONE)
     if now < SOFTWARE_DATE:
         return [f"đồng hồ máy này đang là {shown}, trước cả ngày làm ra phần mềm: hãy chỉnh đồng hồ "
                 f"(ngày giờ Hà Nội) rồi xuất bản lại"], []
     if previous_issued is None:
         return [], []
-    before = f"{previous_issued.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    before = moment_text(previous_issued, FEED_ZONE)
     if now < previous_issued - LONG_GAP:  # months ahead: that publish had the wrong clock, not this one
         return [], [f"lần xuất bản trước ghi giờ {before}, ở tương lai: máy xuất bản lần đó chạy nhanh; bản này ghi "
                     f"giờ {shown}, màn hình có đồng hồ đúng sẽ nhận và xét hạn theo bản này"]
@@ -213,7 +209,7 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None, key_fo
     feed = result.feed
     expires = expiry_moment(feed.expires)
     if expires <= now:
-        raise PublishRefused([f"{folder / FEED_FILE}: bản tin đã hết hạn ngày {feed.expires:%d/%m/%Y}; "
+        raise PublishRefused([f"{folder / FEED_FILE}: bản tin đã hết hạn ngày {day_text(feed.expires)}; "
                               f"hãy sửa `expires` thành một ngày sau này"])
     previous = _previous(out)
     previous_mtime = int((out / MANIFEST_FILE).stat().st_mtime) if previous is not None else 0

@@ -21,7 +21,6 @@ forward; the state folder is read as hostile (no links followed, every field che
 from __future__ import annotations
 
 import email.utils
-import errno
 import hashlib
 import http.client
 import io
@@ -41,11 +40,13 @@ from urllib.parse import urljoin, urlsplit
 
 from kiosk.delivery import manifest as manifests
 from kiosk.delivery.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, SOFTWARE_DATE, FileEntry,
-                            ManifestProblem)
-from kiosk.settings import DEFAULT_PIN, DisplaySettings, check_feed_url
+                                    ManifestProblem, parse_moment)
+from kiosk.settings import DisplaySettings, check_feed_url
 from kiosk.delivery.store import Installed, Store, file_sha256, read_json, write_json
 from kiosk.feed.validate import load_feed
+from kiosk.ops.heartbeat import SYNC_HEARTBEAT_FILE, Heartbeat
 from kiosk.feed.yamlsource import MAX_YAML_BYTES
+from kiosk.words import clock_drift_text, moment_text, os_error_text, size_text
 
 log = logging.getLogger("kiosk.delivery.sync")
 log.addHandler(logging.NullHandler())  # the app's logging shows these; `kiosk sync` prints its own line
@@ -135,9 +136,8 @@ def _count(value) -> bool:
 
 
 def _moment(value) -> bool:  # within what the tools can show in Hanoi time (year 9999 cannot be)
-    moment = _from_iso(value)
-    return (moment is not None and moment.tzinfo is not None
-            and manifests.EARLIEST_MOMENT <= moment < manifests.LATEST_MOMENT)
+    moment = parse_moment(value)
+    return moment is not None and manifests.EARLIEST_MOMENT <= moment < manifests.LATEST_MOMENT
 
 
 def _counts(value) -> bool:
@@ -181,13 +181,6 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds") if moment else None
 
 
-def _from_iso(text) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
-        return None
-
-
 def _plus(moment: datetime, seconds: float) -> datetime:
     """moment + seconds, kept within what a display can meet (no OverflowError near year 9999)."""
     try:
@@ -216,12 +209,6 @@ def _trusted(state: dict, installed: Installed | None, clock: Callable[[], datet
     if local < floor - CLOCK_SLACK and offset > 0:
         now = max(now, _plus(local, offset))
     return now
-
-
-def _size_text(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB".replace(".", ",")
-    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
 
 
 class _TooSlow(Exception):
@@ -560,7 +547,7 @@ class Syncer:
                 if result is None:
                     result = self._failure(error)
                 else:
-                    log.warning("Đồng bộ: không ghi được tệp trạng thái (%s)", _error_text(error))
+                    log.warning("Đồng bộ: không ghi được tệp trạng thái (%s)", os_error_text(error))
             with self._lock:
                 self._ran = True
                 self._failures = 0 if result.ok else self._failures + 1
@@ -571,7 +558,7 @@ class Syncer:
         if isinstance(error, SyncProblem):
             message, kind = str(error), error.kind
         elif isinstance(error, OSError):
-            message, kind = f"lỗi ghi vào thư mục {self.store.state_dir}: {_error_text(error)}", DISK
+            message, kind = f"lỗi ghi vào thư mục {self.store.state_dir}: {os_error_text(error)}", DISK
         else:  # a bug must not stop the display's sync
             message, kind = f"lỗi không mong đợi khi đồng bộ ({type(error).__name__}); xem nhật ký", BUG
             if self._last_state != ("failed", message):  # the traceback once, not at every poll
@@ -623,7 +610,7 @@ class Syncer:
                         "do phường ký cho thấy giờ đó sai: từ nay xét hạn theo bản mới", _iso(installed.manifest.issued))
         self._remember(state, remember)
         return SyncResult("installed", f"đã cài bản tin phiên bản {manifest.version} "
-                                       f"({len(missing)} tệp mới, {_size_text(got)})",
+                                       f"({len(missing)} tệp mới, {size_text(got)})",
                           manifest.version, len(missing), got)
 
     def _fetch_manifest(self, url: str, installed: Installed | None, state: dict) -> tuple[bytes, dict] | None:
@@ -659,14 +646,14 @@ class Syncer:
                                                                                              self.clock)
         if manifest.expires <= now:
             offset = state.get("clock_offset") or 0
-            clock = (f"; đồng hồ của máy {_duration_text(offset)} so với máy chủ bản tin, hãy kiểm tra đồng hồ"
+            clock = (f"; đồng hồ của máy {clock_drift_text(offset)} so với máy chủ bản tin, hãy kiểm tra đồng hồ"
                      if offset else "")
             raise SyncProblem(f"bản tin phiên bản {manifest.version} đã hết hạn "
-                              f"({manifest.expires.astimezone(self.settings.zone()):%d/%m/%Y %H:%M}); "
+                              f"({moment_text(manifest.expires, self.settings.zone())}); "
                               f"hãy xuất bản lại với ngày `expires` mới{clock}", EXPIRED)
         feed_entry = next(entry for entry in manifest.files if entry.path == FEED_FILE)
         if feed_entry.size > MAX_YAML_BYTES:
-            raise SyncProblem(f"`{FEED_FILE}` trong bản kê quá lớn ({_size_text(feed_entry.size)})", MANIFEST)
+            raise SyncProblem(f"`{FEED_FILE}` trong bản kê quá lớn ({size_text(feed_entry.size)})", MANIFEST)
         return floor_wrong
 
     def _floor_shown_wrong(self, manifest: manifests.Manifest, installed: Installed | None) -> bool:
@@ -706,7 +693,7 @@ class Syncer:
         except _Broken:
             raise SyncProblem(f"tải `{name}` bị ngắt giữa chừng; sẽ thử lại sau", NETWORK) from None
         if count > limit:
-            raise SyncProblem(f"`{name}` trên máy chủ lớn quá mức cho phép ({_size_text(limit)}): không nhận", SERVER)
+            raise SyncProblem(f"`{name}` trên máy chủ lớn quá mức cho phép ({size_text(limit)}): không nhận", SERVER)
         return bytes(body)
 
     def _check_signature(self, url: str, raw: bytes, signature: bytes) -> None:
@@ -749,8 +736,8 @@ class Syncer:
             return
         free = shutil.disk_usage(self.store.root).free
         if free < needed + DISK_MARGIN:
-            raise SyncProblem(f"ổ đĩa không đủ chỗ cho bản tin mới: cần {_size_text(needed + DISK_MARGIN)}, "
-                              f"còn {_size_text(free)}", DISK)
+            raise SyncProblem(f"ổ đĩa không đủ chỗ cho bản tin mới: cần {size_text(needed + DISK_MARGIN)}, "
+                              f"còn {size_text(free)}", DISK)
 
     def _download(self, url: str, entry: FileEntry) -> int:
         """Fetch one file into the cache; returns the bytes transferred."""
@@ -825,10 +812,10 @@ class Syncer:
             return
         if seconds > 0 and self.clock() < _floor(installed) - CLOCK_SLACK:
             log.warning("Đồng hồ của máy %s so với máy chủ bản tin; dùng giờ của máy chủ để xét hạn bản tin",
-                        _duration_text(seconds))
+                        clock_drift_text(seconds))
         elif seconds:
             log.warning("Đồng hồ của máy %s so với máy chủ bản tin; hạn bản tin vẫn xét theo đồng hồ của máy: "
-                        "hãy kiểm tra đồng hồ", _duration_text(seconds))
+                        "hãy kiểm tra đồng hồ", clock_drift_text(seconds))
         else:
             log.info("Đồng hồ của máy đã khớp với máy chủ bản tin")
         state["clock_offset"] = seconds
@@ -897,8 +884,6 @@ class SyncLoop:
     STATE/sync-heartbeat before each wait and during cycles, so `kiosk health` can tell a stopped one."""
 
     def __init__(self, settings: DisplaySettings, syncer: Syncer | None = None):
-        from kiosk.ops.health import SYNC_HEARTBEAT_FILE, Heartbeat
-
         self.beat = Heartbeat(settings.state_path(), every=CYCLE_BEAT / 10, name=SYNC_HEARTBEAT_FILE)
         self.syncer = syncer or Syncer(settings, checkpoint=lambda _: self.beat.beat(due=CYCLE_BEAT))
         self.wake = threading.Event()
@@ -928,79 +913,3 @@ class SyncLoop:
     def stop(self) -> None:
         self._stopping.set()
         self.wake.set()
-
-
-def _error_text(error: OSError | Exception) -> str:
-    if isinstance(error, OSError):
-        reasons = {errno.ENOSPC: "ổ đĩa đã đầy", errno.EROFS: "ổ đĩa chỉ cho đọc", errno.EACCES: "không có quyền ghi",
-                   errno.ELOOP: "gặp liên kết lạ trong thư mục trạng thái",
-                   errno.EEXIST: "chỗ của thư mục trạng thái là một tệp, không phải thư mục",
-                   errno.ENOTDIR: "chỗ của thư mục trạng thái là một tệp, không phải thư mục"}
-        return reasons.get(error.errno) or error.strerror or str(error)
-    return type(error).__name__
-
-
-def _duration_text(seconds: float) -> str:
-    sign = "chạy nhanh" if seconds < 0 else "chạy chậm"
-    seconds = abs(seconds)
-    if seconds >= 365 * 86400:
-        amount = f"{seconds / 365.25 / 86400:.0f} năm"
-    elif seconds >= 86400:
-        amount = f"{seconds / 86400:.0f} ngày"
-    elif seconds >= 3600:
-        amount = f"{seconds / 3600:.0f} giờ"
-    else:
-        amount = f"{seconds / 60:.0f} phút"
-    return f"{sign} {amount}"
-
-
-def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -> tuple[list[str], bool]:
-    """What `kiosk status` prints, and whether all is well (content installed, last cycle good).
-    Staleness warnings (kiosk.ops.health) come as `cảnh báo: ...` lines; they do not change `ok`."""
-    state_dir = settings.state_path()
-    damaged: list[str] = []
-    status = read_status(state_dir, damaged)
-    zone = settings.zone()
-
-    def when(text) -> str:
-        moment = _from_iso(text)
-        return f"{moment.astimezone(zone):%d/%m/%Y %H:%M}" if moment else "chưa có"
-
-    installed = Store(state_dir).installed()
-    lines = []
-    if installed is None:
-        lines.append("Bản tin đang chiếu: chưa có bản tin tải về (màn hình chiếu bản mẫu)")
-    else:
-        manifest = installed.manifest
-        lines.append(f"Bản tin đang chiếu: phiên bản {manifest.version}, phát hành {when(_iso(manifest.issued))}, "
-                     f"hết hạn {when(_iso(manifest.expires))}")
-        if manifest.expires <= trusted_now(state_dir):
-            lines.append("cảnh báo: bản tin đang chiếu đã hết hạn; hãy xuất bản bản mới")
-        if manifest.issued > _utc_now() + CLOCK_SLACK:
-            lines.append(f"cảnh báo: bản tin đang chiếu ghi giờ phát hành {when(_iso(manifest.issued))}, sau giờ của "
-                         f"màn hình: đồng hồ của máy xuất bản (hoặc của màn hình) sai; hãy chỉnh rồi xuất bản lại, "
-                         f"bản mới đúng giờ sẽ được nhận")
-    lines.append(f"Nguồn: {settings.feed_url or 'chưa đặt `feed_url` trong cài đặt'}")
-    lines.append(f"Đồng bộ được lần gần nhất: {when(status.get('last_success'))}")
-    if status.get("last_attempt"):
-        lines.append(f"Lần thử gần nhất: {when(status['last_attempt'])}: {status.get('last_message', '')}")
-    error = status.get("last_error")
-    kind = f"; loại lỗi: {status['last_error_kind']}" if status.get("last_error_kind") else ""
-    lines.append(f"Lỗi gần nhất: {error} (lúc {when(status.get('last_error_at'))}{kind})" if error
-                 else "Lỗi gần nhất: không có")
-    counts = status.get("errors_by_kind") or {}
-    if counts:
-        lines.append("Số lần lỗi theo loại: " + ", ".join(f"{name} {count}" for name, count in
-                                                          sorted(counts.items(), key=lambda item: -item[1])))
-    offset = status.get("clock_offset_seconds") or 0
-    if offset:
-        lines.append(f"Đồng hồ của máy {_duration_text(offset)} so với máy chủ bản tin")
-    lines += [f"cảnh báo: {line}" for line in [*damaged, *(status.get("repaired") or [])]]
-    from kiosk.ops.health import inspect, staleness_warnings  # health reads this module: imported here
-    warnings = staleness_warnings(inspect(settings, settings_file), expired_said=True)
-    lines += [f"cảnh báo: {warning}" for warning in warnings]
-    if settings.pin == DEFAULT_PIN:
-        lines.append(f"cảnh báo: mã PIN vẫn là mã mặc định {DEFAULT_PIN}, ai đọc hướng dẫn cũng biết; "
-                     "hãy đặt `pin` riêng trong tệp cài đặt")
-    lines.append(f"Thư mục trạng thái: {state_dir}")
-    return lines, installed is not None and not error

@@ -30,8 +30,10 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.delivery import signing
-from kiosk.delivery.manifest import MAX_VERSION
+from kiosk.delivery.manifest import MAX_VERSION, iso_utc, parse_moment
 from kiosk.delivery.store import TRUST_FILE, read_json, write_json
+from kiosk.feed.model import FEED_ZONE
+from kiosk.words import moment_text
 
 KEYS_FILE = "keys.json"
 KEYS_SIGNATURE = "keys.json.sig"
@@ -60,14 +62,8 @@ def root_file(serial: int) -> str:
     return f"root-{serial}.json"
 
 
-def _moment_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _when(moment: datetime) -> str:
-    from kiosk.feed.model import FEED_ZONE
-
-    return f"{moment.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    return moment_text(moment, FEED_ZONE)
 
 
 # ---------------------------------------------------------------------------------- the files
@@ -83,8 +79,8 @@ class Delegation:
 
     def to_bytes(self) -> bytes:
         data = {"type": KEYS_KIND, "format": FORMAT, "serial": self.serial, "root_serial": self.root_serial,
-                "publishing_key": self.publishing_key, "valid_from": _moment_text(self.valid_from),
-                "expires": _moment_text(self.expires)}
+                "publishing_key": self.publishing_key, "valid_from": iso_utc(self.valid_from),
+                "expires": iso_utc(self.expires)}
         return (json.dumps(data, indent=1) + "\n").encode("ascii")
 
 
@@ -122,12 +118,7 @@ def _key_text(data: dict, key: str, name: str) -> str:
 
 
 def _moment(data: dict, key: str, name: str) -> datetime:
-    text = data.get(key)
-    try:
-        moment = datetime.fromisoformat(text) if isinstance(text, str) and len(text) < 40 else None
-        moment = moment.astimezone(timezone.utc) if moment is not None and moment.tzinfo is not None else None
-    except (ValueError, OverflowError):
-        moment = None
+    moment = parse_moment(data.get(key))
     if moment is None:
         raise TrustProblem(f"`{name}` thiếu hoặc sai thời điểm `{key}`")
     return moment

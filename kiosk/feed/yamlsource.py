@@ -23,6 +23,7 @@ import yaml
 from kiosk.feed.problems import Problem
 from kiosk.vietnamese import nfc
 
+FEED_FILE = "feed.yaml"  # the feed in its folder, beside its media (and, published, in the manifest)
 MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 50
 # Brackets open at once, counted before parsing, quotes or not: PyYAML's pure-Python parser (the

@@ -361,7 +361,7 @@ class DisplayLink:
                 status.get("last_error"))
 
     def status(self) -> dict:
-        from kiosk.ops.health import inspect, staleness_warnings  # reads the feed: only when something changed
+        from kiosk.ops.status import inspect, staleness_warnings  # reads the feed: only when something changed
         from kiosk.delivery.sync import read_status
 
         sync = read_status(self.state_dir)

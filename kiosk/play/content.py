@@ -8,13 +8,11 @@ import sys
 from pathlib import Path
 
 from kiosk.feed.model import Feed
-from kiosk.settings import load_settings
+from kiosk.settings import SAMPLE_FEED, load_settings
 from kiosk.delivery.sync import installed_feed
 from kiosk.feed.validate import load_feed
 
 log = logging.getLogger(__name__)
-
-SAMPLE_FEED = Path(__file__).resolve().parents[2] / "config"
 
 
 def load_display(feed_arg: Path | None, settings_file: Path):
