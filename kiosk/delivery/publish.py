@@ -34,9 +34,8 @@ from kiosk.delivery.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, MAX_
 from kiosk.feed.problems import Problem
 from kiosk.delivery.store import atomic_write, file_sha256
 from kiosk.feed.model import FEED_ZONE, expiry_moment
-from kiosk.feed.validate import (MAX_MEDIA_BYTES, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
-                            load_feed, media_file)
-from kiosk.feed.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
+from kiosk.feed.validate import MAX_MEDIA_BYTES, load_feed, media_fields, media_file
+from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
 from kiosk.words import day_text, moment_text
 
 MEDIA_DIR = "media"
@@ -72,18 +71,6 @@ class Published:
 class _Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data):  # never write anchors: displays refuse them
         return True
-
-
-def media_references(data):
-    """(mapping, key) for every media file name in parsed feed data, by the validator's rules."""
-    for _, node in _walk(data):
-        if not isinstance(node, dict):
-            continue
-        keys = [key for key in MEDIA_KEYS if isinstance(node.get(key), str)]
-        if _media_type(node) in MEDIA_KEYS_BY_TYPE and isinstance(node.get("file"), str):
-            keys.append("file")
-        for key in keys:
-            yield node, key
 
 
 def _previous(out: Path) -> Manifest | None:
@@ -224,18 +211,16 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None, key_fo
     key_files = _key_files(key, key_folder, out, now)
 
     feed_path = folder / FEED_FILE
-    try:
-        doc, _ = load_yaml(read_regular_file(feed_path, MAX_YAML_BYTES), str(feed_path))
-    except UnreadableFile as problem:
-        raise PublishRefused([f"{feed_path}: {problem}"]) from None
-    if doc is None:  # changed since it was checked a moment ago
-        raise PublishRefused([f"{feed_path}: tệp vừa bị sửa trong lúc xuất bản; hãy chạy lại"])
+    doc = result.document  # the very data that was checked: its media names are rewritten below
     (out / MEDIA_DIR).mkdir(parents=True, exist_ok=True)
     root = folder.resolve()
     entries: dict[str, FileEntry] = {}
     published_names: dict[str, str] = {}
-    for node, field_name in media_references(doc.data):
+    for path, node, _ in media_fields(doc):
+        field_name = path[-1]
         name = node[field_name]
+        if not isinstance(name, str):
+            continue
         if name not in published_names:
             entry = _copy_media(root, name, out)
             entries[entry.path] = entry
