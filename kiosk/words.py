@@ -69,14 +69,24 @@ def clock_drift_text(seconds: float) -> str:
     return f"{'chạy nhanh' if seconds < 0 else 'chạy chậm'} {duration_text(seconds)}"
 
 
-_DISK_REASONS = {errno.ENOSPC: "ổ đĩa đã đầy", errno.EDQUOT: "hết phần ổ đĩa được dùng",
-                 errno.EROFS: "ổ đĩa chỉ cho đọc", errno.EACCES: "không có quyền", errno.EPERM: "không có quyền",
-                 errno.ENOENT: "không có tệp hay thư mục này", errno.ENOTDIR: "một phần của đường dẫn là tệp, "
-                 "không phải thư mục", errno.EISDIR: "đây là thư mục, không phải tệp",
-                 errno.EEXIST: "đã có tệp cùng tên", errno.ELOOP: "gặp liên kết (symlink) lạ trên đường dẫn",
-                 errno.ENAMETOOLONG: "tên tệp quá dài", errno.EIO: "ổ đĩa lỗi khi đọc hoặc ghi",
-                 errno.EBUSY: "tệp đang bị chương trình khác giữ", errno.EMFILE: "mở quá nhiều tệp cùng lúc",
-                 errno.ENXIO: "thiết bị không sẵn sàng", errno.ENODEV: "thiết bị không sẵn sàng"}
+_DISK_REASONS = {
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EDQUOT: "hết phần ổ đĩa được dùng",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.EACCES: "không có quyền",
+    errno.EPERM: "không có quyền",
+    errno.ENOENT: "không có tệp hay thư mục này",
+    errno.ENOTDIR: "một phần của đường dẫn là một tệp, không phải thư mục",
+    errno.EISDIR: "đây là thư mục, không phải tệp",
+    errno.EEXIST: "chỗ cần một thư mục hoặc tệp mới đã có một tệp cùng tên",
+    errno.ELOOP: "gặp liên kết (symlink) lạ trên đường dẫn",
+    errno.ENAMETOOLONG: "tên tệp quá dài",
+    errno.EIO: "ổ đĩa lỗi khi đọc hoặc ghi",
+    errno.EBUSY: "tệp đang bị chương trình khác giữ",
+    errno.EMFILE: "mở quá nhiều tệp cùng lúc",
+    errno.ENXIO: "thiết bị không sẵn sàng",
+    errno.ENODEV: "thiết bị không sẵn sàng",
+}
 
 
 def os_error_text(error: BaseException) -> str:

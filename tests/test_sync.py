@@ -26,7 +26,10 @@ from kiosk.delivery.publish import publish
 from kiosk.feed.model import expiry_moment
 from kiosk.settings import DisplaySettings, default_state_dir, load_settings
 from kiosk.delivery.store import INSTALLED_MANIFEST, INSTALLED_SIGNATURE
-from kiosk.delivery.sync import Fetcher, Syncer, installed_feed, read_status, trusted_now
+from kiosk.delivery.fetch import Fetcher
+from kiosk.delivery.sync import Syncer, installed_feed
+from kiosk.delivery.sync_state import read_status
+from kiosk.delivery.trusted_time import trusted_now
 from kiosk.ops.status import status_lines
 from kiosk.feed.validate import load_feed
 

@@ -226,10 +226,11 @@ def _walk_roots(seen: _Remembered, target: int, fetch: Fetch) -> None:
         seen.root_serial, seen.root_key = serial, key
 
 
-def check_manifest_signature(root_key: str, state_dir: Path, raw: bytes, signature: bytes, fetch: Fetch,
-                             now: datetime) -> None:
-    """Raise TrustProblem unless signature is a valid signature of the manifest raw by the
-    publishing key that the newest delegation from root_key names, valid at now."""
+def check_manifest_signature(root_key: str, state_dir: Path, raw: bytes, signature: bytes,
+                             fetch: Fetch) -> Delegation:
+    """The newest delegation from root_key, whose publishing key made signature over the manifest
+    raw; TrustProblem otherwise. When the delegation holds is judge_delegation's: the time to judge
+    it by may be corrected by the very manifest this signature makes trustworthy."""
     state_file = Path(state_dir) / STATE_FILE
     seen = _Remembered.read(state_file, root_key)
     before = (seen.root_serial, seen.root_key, seen.serial)
@@ -253,6 +254,17 @@ def check_manifest_signature(root_key: str, state_dir: Path, raw: bytes, signatu
         seen.serial, seen.publishing_key = delegation.serial, delegation.publishing_key
     if (seen.root_serial, seen.root_key, seen.serial) != before:
         seen.write(state_file, root_key)  # a revocation holds even if this manifest is refused
+    if signing.verify(signing.parse_public_key(delegation.publishing_key), raw, signature):
+        return delegation
+    if any(signing.verify(signing.parse_public_key(old), raw, signature) for old in seen.revoked):
+        raise TrustProblem(f"bản tin được ký bằng khóa xuất bản đã bị thu hồi (khóa hiện hành là của ủy quyền số "
+                           f"{delegation.serial}): không nhận; giữ nguyên nội dung đang chiếu")
+    raise TrustProblem("chữ ký của bản tin không đúng: bản tin không do khóa xuất bản được ủy quyền ký, hoặc đã "
+                       "bị sửa sau khi ký; giữ nguyên nội dung đang chiếu")
+
+
+def judge_delegation(delegation: Delegation, now: datetime) -> None:
+    """Raise TrustProblem unless the delegation holds at now (the display's trusted time)."""
     if now < delegation.valid_from:
         raise TrustProblem(f"khóa xuất bản (ủy quyền số {delegation.serial}) chỉ có hiệu lực từ "
                            f"{_when(delegation.valid_from)}; kiểm tra đồng hồ của máy")
@@ -260,13 +272,6 @@ def check_manifest_signature(root_key: str, state_dir: Path, raw: bytes, signatu
         raise TrustProblem(f"khóa xuất bản (ủy quyền số {delegation.serial}) đã hết hạn lúc "
                            f"{_when(delegation.expires)}: văn phòng cần ủy quyền khóa mới bằng khóa gốc "
                            f"(`kiosk keygen --delegate`) rồi xuất bản lại")
-    if signing.verify(signing.parse_public_key(delegation.publishing_key), raw, signature):
-        return
-    if any(signing.verify(signing.parse_public_key(old), raw, signature) for old in seen.revoked):
-        raise TrustProblem(f"bản tin được ký bằng khóa xuất bản đã bị thu hồi (khóa hiện hành là của ủy quyền số "
-                           f"{delegation.serial}): không nhận; giữ nguyên nội dung đang chiếu")
-    raise TrustProblem("chữ ký của bản tin không đúng: bản tin không do khóa xuất bản được ủy quyền ký, hoặc đã "
-                       "bị sửa sau khi ký; giữ nguyên nội dung đang chiếu")
 
 
 # ---------------------------------------------------------------------------------- the office

@@ -362,7 +362,7 @@ class DisplayLink:
 
     def status(self) -> dict:
         from kiosk.ops.status import inspect, staleness_warnings  # reads the feed: only when something changed
-        from kiosk.delivery.sync import read_status
+        from kiosk.delivery.sync_state import read_status
 
         sync = read_status(self.state_dir)
         seen = inspect(self.settings, self.settings_file)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kiosk.delivery.store import read_small
 from kiosk.ops.systemd import SystemdNotifier
+from kiosk.words import os_error_text
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class Heartbeat:
                 os.close(fd)
         except OSError as error:
             if not self._failing:
-                log.warning("không ghi được nhịp tim %s: %s", self.path, error.strerror or error)
+                log.warning("không ghi được nhịp tim %s: %s", self.path, os_error_text(error))
             self._failing = True
             return False
         if self._failing:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from kiosk.delivery.manifest import CLOCK_SLACK, parse_moment
 from kiosk.delivery.store import Installed, Store
-from kiosk.delivery.sync import read_status, trusted_now
+from kiosk.delivery.sync_state import read_status
+from kiosk.delivery.trusted_time import trusted_now
 from kiosk.feed.model import Feed, expiry_moment, slide_ids
 from kiosk.feed.validate import load_feed
 from kiosk.ops.heartbeat import HEARTBEAT_FILE, HEARTBEAT_STALE, SYNC_HEARTBEAT_FILE, heartbeat_age, sync_overdue

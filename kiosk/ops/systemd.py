@@ -16,6 +16,8 @@ import logging
 import os
 import socket
 
+from kiosk.words import os_error_text
+
 log = logging.getLogger(__name__)
 
 PING_DEFAULT = 15.0  # seconds between watchdog pings when systemd does not say (no WatchdogSec)
@@ -71,7 +73,7 @@ class SystemdNotifier:
         except OSError as error:
             if not self._failing:  # once per outage, not once per ping
                 log.warning("không báo được cho systemd qua %s: %s", self.address.replace("\0", "@"),
-                            error.strerror or error)
+                            os_error_text(error))
             self._failing = True
             if error.errno not in (errno.EAGAIN, errno.EWOULDBLOCK):
                 self.close()
