@@ -38,7 +38,8 @@ from urllib.parse import urljoin
 from kiosk.delivery import manifest as manifests
 from kiosk.delivery.fetch import (BAD_FILE, BUG, CONTENT, DISK, EXPIRED, MANIFEST, NETWORK, ROLLBACK, SERVER, SETTINGS,
                                   BrokenBody, Fetcher, Response, SyncProblem, status_problem)
-from kiosk.delivery.manifest import CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, SOFTWARE_DATE, FileEntry, ManifestProblem
+from kiosk.delivery.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, SIGNATURE_FILE, SOFTWARE_DATE, FileEntry,
+                                    ManifestProblem)
 from kiosk.delivery.store import Installed, Store, file_sha256, write_json
 from kiosk.delivery.sync_state import STATUS_FIELDS, SYNC_FIELDS, header_value, read_state
 from kiosk.delivery.trusted_time import time_floor, trusted_time, utc_now
@@ -240,7 +241,8 @@ class Syncer:
         feed, folder = self._install(manifest, raw, signature, digest, installed)
         if floor_wrong:
             log.warning("Đồng bộ: bản tin trước ghi giờ phát hành %s, ở tương lai (máy xuất bản sai giờ); bản mới "
-                        "do phường ký cho thấy giờ đó sai: từ nay xét hạn theo bản mới", _iso(installed.manifest.issued))
+                        "do phường ký cho thấy giờ đó sai: từ nay xét hạn theo bản mới",
+                        _iso(installed.manifest.issued))
         self._remember(state, remember)
         return SyncResult("installed", f"đã cài bản tin phiên bản {manifest.version} "
                                        f"({len(missing)} tệp mới, {size_text(got)})",

@@ -31,8 +31,9 @@ from typing import Callable
 
 from kiosk.delivery import signing
 from kiosk.delivery.manifest import MAX_VERSION, iso_utc, parse_moment
-from kiosk.delivery.store import TRUST_FILE, read_json, write_json
+from kiosk.delivery.store import TRUST_FILE, atomic_write, read_json, write_json
 from kiosk.feed.model import FEED_ZONE
+from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
 from kiosk.words import moment_text
 
 KEYS_FILE = "keys.json"
@@ -284,8 +285,6 @@ def _root_serial_of(folder: Path) -> int:
 
 
 def _read_small(path: Path) -> bytes:
-    from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
-
     try:
         return read_regular_file(path, MAX_KEY_FILE_BYTES)
     except UnreadableFile as problem:
@@ -299,8 +298,6 @@ def _root_files(folder: Path) -> list[Path]:
 
 
 def _copy_files(files: list[Path], folder: Path) -> None:
-    from kiosk.delivery.store import atomic_write
-
     for path in files:
         atomic_write(folder / path.name, _read_small(path))
 
@@ -347,8 +344,6 @@ def hand_over_root(old_private: Path, folder: Path) -> tuple[Path, str, int]:
     carried = _root_files(old_folder) + [old_folder / name for name in (KEYS_FILE, KEYS_SIGNATURE)
                                          if (old_folder / name).exists()]
     _copy_files(carried, folder)
-    from kiosk.delivery.store import atomic_write
-
     handover = _root_bytes(serial + 1, public)
     atomic_write(folder / root_file(serial + 1), handover)
     atomic_write(folder / (root_file(serial + 1) + ".sig"), signing.sign(old_key, handover, ROOT_CONTEXT))
@@ -376,8 +371,6 @@ def delegate(root_private: Path, folder: Path, days: int, now: datetime | None =
                             now + timedelta(days=days))
     raw = delegation.to_bytes()
     signature = signing.sign(root_key, raw, DELEGATION_CONTEXT)
-    from kiosk.delivery.store import atomic_write
-
     for target in (root_folder, folder):  # the root's record first: a serial once signed is never made again
         atomic_write(target / KEYS_FILE, raw)
         atomic_write(target / KEYS_SIGNATURE, signature)

@@ -18,8 +18,8 @@ from kiosk.delivery.manifest import EARLIEST_MOMENT, LATEST_MOMENT, MAX_FILE_BYT
 from kiosk.feed.model import Feed
 from kiosk.feed.problems import Problem
 from kiosk.vietnamese import fold
-from kiosk.feed.yamlsource import (FEED_FILE, MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused, load_yaml,
-                              read_regular_file)
+from kiosk.feed.yamlsource import (FEED_FILE, MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused,
+                                   load_yaml, read_regular_file)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".webm", ".mkv"}

@@ -83,7 +83,8 @@ def staleness_warnings(seen: Inspection, expired_said: bool = False) -> list[str
         last_good = parse_moment(seen.status.get("last_success"))
         error = seen.status.get("last_error")
         if last_good is not None and (now - last_good).total_seconds() > UNREACHABLE_HOURS * 3600:
-            warnings.append(f"đã {duration_text((now - last_good).total_seconds())} không đồng bộ được với máy chủ bản tin "
+            warnings.append(f"đã {duration_text((now - last_good).total_seconds())} không đồng bộ được với máy chủ "
+                            f"bản tin "
                             f"(lần cuối được lúc {moment_text(last_good, zone)})"
                             + (f": {error}" if error else "; kiểm tra mạng và `feed_url`"))
         elif last_good is None and error:
@@ -92,7 +93,8 @@ def staleness_warnings(seen: Inspection, expired_said: bool = False) -> list[str
         issued = seen.installed.manifest.issued
         age = (now - issued).total_seconds()
         if age > CONTENT_MAX_DAYS * 86400:
-            warnings.append(f"bản tin đang chiếu phát hành đã {age // 86400:.0f} ngày (lúc {moment_text(issued, zone)}); "
+            warnings.append(f"bản tin đang chiếu phát hành đã {age // 86400:.0f} ngày "
+                            f"(lúc {moment_text(issued, zone)}); "
                             f"nội dung có thể đã cũ, hãy xuất bản bản mới")
         expires = seen.installed.manifest.expires
     elif seen.feed is not None:
@@ -105,7 +107,8 @@ def staleness_warnings(seen: Inspection, expired_said: bool = False) -> list[str
             warnings.append(f"bản tin đang chiếu đã hết hạn lúc {moment_text(expires, zone)}; hãy sửa `expires` "
                             f"và xuất bản bản mới")
         elif 0 < left <= EXPIRY_WARN_DAYS * 86400:
-            warnings.append(f"bản tin đang chiếu sắp hết hạn: còn {duration_text(left)} (đến {moment_text(expires, zone)}); "
+            warnings.append(f"bản tin đang chiếu sắp hết hạn: còn {duration_text(left)} "
+                            f"(đến {moment_text(expires, zone)}); "
                             f"hãy xuất bản bản mới với `expires` xa hơn")
     if seen.feed is not None:
         local_now = now.astimezone(zone).replace(tzinfo=None)
@@ -141,7 +144,8 @@ def health_problems(seen: Inspection) -> tuple[list[str], int]:
                         f"thư mục trạng thái khác")
         code = EXIT_NOT_ALIVE
     elif age > HEARTBEAT_STALE:
-        problems.append(f"ứng dụng màn hình đã {duration_text(age)} không ghi nhịp tim ({beat_file}): đã dừng hoặc bị treo")
+        problems.append(f"ứng dụng màn hình đã {duration_text(age)} không ghi nhịp tim ({beat_file}): "
+                        f"đã dừng hoặc bị treo")
         code = EXIT_NOT_ALIVE
     elif seen.settings.feed_url:  # the app runs: so must its sync thread
         overdue, sync_file = seen.sync_overdue, seen.state_dir / SYNC_HEARTBEAT_FILE
@@ -175,12 +179,14 @@ def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -
         lines.append("Bản tin đang chiếu: chưa có bản tin tải về (màn hình chiếu bản mẫu)")
     else:
         manifest = installed.manifest
-        lines.append(f"Bản tin đang chiếu: phiên bản {manifest.version}, phát hành {moment_text(manifest.issued, zone)}, "
+        lines.append(f"Bản tin đang chiếu: phiên bản {manifest.version}, "
+                     f"phát hành {moment_text(manifest.issued, zone)}, "
                      f"hết hạn {moment_text(manifest.expires, zone)}")
         if manifest.expires <= trusted_now(state_dir):
             lines.append("cảnh báo: bản tin đang chiếu đã hết hạn; hãy xuất bản bản mới")
         if manifest.issued > datetime.now(timezone.utc) + CLOCK_SLACK:
-            lines.append(f"cảnh báo: bản tin đang chiếu ghi giờ phát hành {moment_text(manifest.issued, zone)}, sau giờ của "
+            lines.append(f"cảnh báo: bản tin đang chiếu ghi giờ phát hành {moment_text(manifest.issued, zone)}, "
+                         f"sau giờ của "
                          f"màn hình: đồng hồ của máy xuất bản (hoặc của màn hình) sai; hãy chỉnh rồi xuất bản lại, "
                          f"bản mới đúng giờ sẽ được nhận")
     lines.append(f"Nguồn: {settings.feed_url or 'chưa đặt `feed_url` trong cài đặt'}")
