@@ -15,9 +15,9 @@ from pathlib import Path
 from kiosk.feed import model
 from kiosk.play.content import load_display
 from kiosk.feed.validate import load_feed
+from kiosk.settings import SAMPLE_FEED
+from kiosk.words import day_text, moment_text, os_error_text, size_text
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE_FEED = REPO / "config"
 # An installed display names its settings file here (deploy/install.sh: /etc/ward-kiosk/display.yaml),
 # so that `kiosk status` on that machine needs no --config.
 DEFAULT_SETTINGS = Path(os.environ.get("WARD_KIOSK_CONFIG") or SAMPLE_FEED / "display.yaml")
@@ -34,11 +34,17 @@ def _validate(args: argparse.Namespace) -> int:
     kinds = Counter(slide.type for slide in feed.slides)
     questions = sum(len(topic.questions) for topic in feed.faq)
     print(
-        f"Hợp lệ: bản tin phiên bản {feed.version} của {feed.ward.name}, hết hạn {feed.expires:%d/%m/%Y}; "
+        f"Hợp lệ: bản tin phiên bản {feed.version} của {feed.ward.name}, hết hạn {day_text(feed.expires)}; "
         f"{len(feed.slides)} trang chiếu ({', '.join(f'{n} {kind}' for kind, n in kinds.items())}), "
         f"{questions} câu hỏi trong {len(feed.faq)} chủ đề, {len(result.warnings)} cảnh báo."
     )
     return 0
+
+
+def _file_problem(error: OSError, target: Path, outcome: str) -> str:
+    """One plain line for a disk or file error: what, why (never the English strerror), what did not happen."""
+    where = f" (`{error.filename}`)" if error.filename and str(error.filename) != str(target) else ""
+    return f"không ghi được `{target}`: {os_error_text(error)}{where}; {outcome}"
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -49,7 +55,7 @@ def _schema(args: argparse.Namespace) -> int:
     try:
         Path(args.out).write_text(text, encoding="utf-8")
     except OSError as error:
-        print(f"không ghi được `{args.out}`: {error.strerror}", file=sys.stderr)
+        print(_file_problem(error, args.out, "chưa ghi lược đồ"), file=sys.stderr)
         return 1
     return 0
 
@@ -64,7 +70,7 @@ def _open_display(module: str, args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return _open_display("screens.app", args)
+    return _open_display("screens.display", args)
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -86,7 +92,7 @@ def _keygen(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"không ghi được khóa vào `{args.out}`: {error.strerror or error}", file=sys.stderr)
+        print(_file_problem(error, args.out, "chưa tạo xong khóa"), file=sys.stderr)
         return 1
     if args.root:
         print(f"Khóa gốc: {private} (giữ trong USB, cất tủ khóa; chỉ cắm vào máy khi ủy quyền khóa xuất bản)")
@@ -97,8 +103,8 @@ def _keygen(args: argparse.Namespace) -> int:
               f"khóa này khi nhận ủy quyền đầu tiên do nó ký. Hãy ủy quyền lại ngay:")
         print(f"kiosk keygen --delegate --root-key {private} --out THƯ-MỤC-KHÓA-XUẤT-BẢN --days 365")
     elif args.delegate:
-        until = delegation.expires.astimezone(model.FEED_ZONE)
-        print(f"Khóa xuất bản: {private} (ủy quyền số {delegation.serial}, dùng được đến {until:%d/%m/%Y %H:%M}); "
+        until = moment_text(delegation.expires, model.FEED_ZONE)
+        print(f"Khóa xuất bản: {private} (ủy quyền số {delegation.serial}, dùng được đến {until}); "
               f"giữ kín, không tải lên máy chủ")
         print(f"Xuất bản với khóa này: kiosk publish BẢN-TIN --out THƯ-MỤC-XUẤT-BẢN --key {private}; "
               f"các ủy quyền cũ hơn bị thu hồi trên màn hình nào nhận bản tin này")
@@ -120,15 +126,14 @@ def _publish(args: argparse.Namespace) -> int:
         print("\n".join(refused.lines), file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"không ghi được vào `{args.out}`: {error.strerror or error}", file=sys.stderr)
+        print(_file_problem(error, args.out, "chưa xuất bản"), file=sys.stderr)
         return 1
     for warning in done.warnings:
         print(warning)
     if args.key.stat().st_mode & 0o077:
         print(f"cảnh báo: người khác đọc được khóa bí mật `{args.key}`; hãy chạy: chmod 600 {args.key}")
-    size = f"{done.media_bytes / 1024 / 1024:.1f} MB".replace(".", ",")
     print(f"Đã xuất bản phiên bản {done.version} vào {done.out}: feed.yaml và {done.media_files} tệp ảnh, video "
-          f"({size}), dùng đến hết ngày {done.last_day:%d/%m/%Y}"
+          f"({size_text(done.media_bytes)}), dùng đến hết ngày {day_text(done.last_day)}"
           + (f"; kèm ủy quyền khóa số {done.delegation_serial} (keys.json)." if done.delegation_serial else "."))
     print("Hãy tải cả thư mục lên máy chủ web của phường, manifest.json và manifest.json.sig sau cùng.")
     return 0
@@ -161,7 +166,7 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from kiosk.delivery.sync import status_lines
+    from kiosk.ops.status import status_lines
     settings = _display_settings(args)
     if settings is None:
         return 1
@@ -171,7 +176,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _health(args: argparse.Namespace) -> int:
-    from kiosk.ops.health import health_problems, inspect, staleness_warnings
+    from kiosk.ops.status import health_problems, inspect, staleness_warnings
     settings = _display_settings(args)
     if settings is None:
         return 1
@@ -188,14 +193,15 @@ def _health(args: argparse.Namespace) -> int:
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    from kiosk.ops.health import inspect, write_metrics
+    from kiosk.ops.metrics import write_metrics
+    from kiosk.ops.status import inspect
     settings = _display_settings(args)
     if settings is None:
         return 1
     try:
         write_metrics(inspect(settings, args.config), args.out)
     except OSError as error:
-        print(f"không ghi được `{args.out}`: {error.strerror or error}", file=sys.stderr)
+        print(_file_problem(error, args.out, "chưa ghi số liệu"), file=sys.stderr)
         return 1
     return 0
 

@@ -16,6 +16,7 @@ from kiosk.feed.validate import validate_as
 from kiosk.feed.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
 
 
+SAMPLE_FEED = Path(__file__).resolve().parents[1] / "config"  # the bundled sample feed and display.yaml
 DEFAULT_PIN = "2026"  # printed in the README: a display still using it is warned about
 
 
@@ -83,7 +84,8 @@ def _check_state_dir(text: str) -> str:
 
 
 def default_state_dir() -> Path:
-    """$WARD_KIOSK_STATE, or the XDG state folder: ~/.local/state/ward-kiosk."""
+    """The state folder of a display whose settings name none, and of the Kivy side's own files:
+    $WARD_KIOSK_STATE, or the XDG state folder ($XDG_STATE_HOME or ~/.local/state)/ward-kiosk."""
     if os.environ.get("WARD_KIOSK_STATE"):
         return Path(os.environ["WARD_KIOSK_STATE"]).expanduser()
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"

@@ -93,19 +93,3 @@ def name_sort_key(full_name: str) -> tuple:
     given, family, middle = words[-1], words[0], " ".join(words[1:-1])
     return (sort_key(given), sort_key(family), sort_key(middle))
 
-
-WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-
-
-def format_date(moment) -> str:
-    """'Thứ Năm, 26/11/2026'."""
-    return f"{WEEKDAY_NAMES[moment.weekday()]}, {moment:%d/%m/%Y}"
-
-
-def format_time(moment) -> str:
-    return f"{moment:%H:%M}"
-
-
-def format_clock(moment) -> str:
-    """'Thứ Năm, 26/11/2026 · 09:41'."""
-    return f"{format_date(moment)} · {format_time(moment)}"

@@ -24,10 +24,9 @@ from kiosk.delivery.store import atomic_write
 from kiosk.feed.yamlsource import load_yaml
 from office import forms
 from office.previews import preview_context
-from office.state import KEY_FILE, StateProblem, delegation_folder, unlock_key
+from office.state import KEY_FILE, PUBLISHED_COPY, StateProblem, delegation_folder, unlock_key
 from office.web import console_of, flash, go, posted, render, user_of
 
-PUBLISHED_COPY = "published.yaml"
 ORDER_WORDS = dict(forms.ORDER_CHOICES)
 
 

@@ -30,6 +30,7 @@ from kiosk.delivery.store import atomic_write, read_json, write_json
 
 ROLES = {"editor": "Biên tập", "approver": "Duyệt và xuất bản"}
 KEY_FILE = "office-key.pem"
+PUBLISHED_COPY = "published.yaml"  # the feed as last published from the console: "what changed" is from it
 DELEGATION_DIR = "delegation"  # keys.json (and root handovers) of a key made by `kiosk keygen --delegate`
 MIN_PASSWORD = 8
 MIN_PASSPHRASE = 10

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 from office import forms
 from office.feedfile import FeedFile
 from kiosk.delivery.store import atomic_write
-from office.state import ROLES, Audit, Throttle, Users, Workflow, check_apart
+from office.state import PUBLISHED_COPY, ROLES, Audit, Throttle, Users, Workflow, check_apart
 
 HERE = Path(__file__).resolve().parent
 MAX_FIELDS = 60_000  # a list of 10,000 delegates has four fields a person
@@ -56,7 +56,6 @@ class Console:
     def _keep_baseline(self) -> None:
         """Before the first publication from the console, "what changed" is measured from the feed as
         it was when the console was first started on it."""
-        from office.review import PUBLISHED_COPY
         copy = self.state / PUBLISHED_COPY
         if not copy.exists() and self.file.path.is_file():
             atomic_write(copy, self.file.path.read_bytes(), mode=0o600)

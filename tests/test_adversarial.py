@@ -25,15 +25,19 @@ from pathlib import Path
 import pytest
 
 from feed_servers import MisbehavingServer, feed_text, make_feed, png, self_signed_tls
-from kiosk.delivery import signing
-from kiosk.ops.health import (SYNC_HEARTBEAT_FILE, Heartbeat, health_problems, inspect, metrics_text,
-                          staleness_warnings)
+from kiosk.delivery import signing, trust
+from kiosk.ops.heartbeat import SYNC_HEARTBEAT_FILE, Heartbeat
+from kiosk.ops.metrics import metrics_text
+from kiosk.ops.status import health_problems, inspect, staleness_warnings, status_lines
 from kiosk.delivery.manifest import MAX_VERSION, FileEntry, Manifest, parse
 from kiosk.delivery.publish import publish
 from kiosk.settings import DisplaySettings
 from kiosk.ops.stats import summarise
 from kiosk.delivery.store import INSTALLED_MANIFEST
-from kiosk.delivery.sync import Fetcher, SyncLoop, Syncer, installed_feed, read_status, status_lines, trusted_now
+from kiosk.delivery.fetch import Fetcher
+from kiosk.delivery.sync import SyncLoop, Syncer, installed_feed
+from kiosk.delivery.sync_state import read_status
+from kiosk.delivery.trusted_time import trusted_now
 from kiosk.feed.validate import load_feed
 
 pytestmark = pytest.mark.fault
@@ -767,3 +771,31 @@ def test_full_random_damage_to_every_state_file_never_raises_and_heals(ward):
         tools_still_work(ward)
         assert ward.sync().ok, round_
         assert ward.installed_version() == 1
+
+
+def test_a_slow_key_server_cannot_hold_a_cycle_past_the_cycle_deadline(ward):
+    """keys.json is read before its signature can be checked; naming root number 40 sends a display
+    that has followed no handover asking for root-40.json down to root-1.json. Each answer comes
+    within its own request's deadline, slowly: the cycle as a whole still ends at its deadline."""
+    root_private, root_public = trust.make_root(ward.tmp / "usb")
+    private, _ = trust.delegate(root_private, ward.tmp / "laptop", 30)
+    publish(make_feed(ward.tmp / "src", 1), ward.site, signing.load_private_key(private), key_folder=private.parent)
+    data = json.loads((ward.site / trust.KEYS_FILE).read_text())
+    (ward.site / trust.KEYS_FILE).write_text(json.dumps({**data, "root_serial": 40}))
+
+    def slowly_none(handler, _):
+        time.sleep(0.4)
+        handler.send_response(404)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    for serial in range(1, 41):
+        ward.server.faults[trust.root_file(serial)] = slowly_none
+    settings = DisplaySettings(feed_url=ward.server.url, root_key=root_public, state_dir=str(ward.state))
+    syncer = Syncer(settings, fetcher=Fetcher(2, 1, check_seconds=3))
+    started = time.monotonic()
+    result = syncer.run_once()
+    took = time.monotonic() - started
+    held(result, "máy chủ chậm", "đồng bộ đã quá 3 giây")
+    assert took < 4.5, took
+    assert sum(path.startswith("root-") for path, _, _ in ward.server.log) < 12

@@ -97,7 +97,7 @@ def test_the_display_unit_restarts_forever_and_watches_the_app():
     health = unit("ward-kiosk-health.service")["Service"]
     assert "kiosk health" in health["ExecStart"] and "try-restart ward-kiosk.service" in health["ExecStopPost"]
     assert '"$$EXIT_STATUS" = 7' in health["ExecStopPost"]
-    from kiosk.ops.health import EXIT_NOT_ALIVE
+    from kiosk.ops.status import EXIT_NOT_ALIVE
     assert EXIT_NOT_ALIVE == 7
 
 
@@ -139,7 +139,7 @@ def test_the_session_starts_x_and_the_app_and_only_the_app_tells_systemd(tmp_pat
     stub.write_text(f"""#!/bin/sh
 echo "$@" > {record}
 echo "DISPLAY=$DISPLAY" >> {record}
-exec {sys.executable} -c 'from kiosk.ops.health import notify_ready; notify_ready("stub")'
+exec {sys.executable} -c 'from kiosk.ops.systemd import SystemdNotifier; SystemdNotifier().ready("stub")'
 """)
     stub.chmod(0o755)
     name = f"ward-kiosk-test-{uuid.uuid4().hex}"

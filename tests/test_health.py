@@ -19,14 +19,18 @@ import pytest
 import yaml
 
 from feed_servers import MisbehavingServer, closed_port, make_feed
-from kiosk.ops import health
 from kiosk.delivery import signing
-from kiosk.ops.health import (Heartbeat, Liveness, SystemdNotifier, health_problems, heartbeat_age, inspect,
-                          metrics_text, staleness_warnings, write_metrics)
 from kiosk.delivery.publish import publish
-from kiosk.settings import DisplaySettings
+from kiosk.delivery.fetch import Fetcher
+from kiosk.delivery.sync import Syncer
+from kiosk.feed.validate import load_feed
+from kiosk.ops import status
+from kiosk.ops.heartbeat import SYNC_HEARTBEAT_FILE, Heartbeat, Liveness, heartbeat_age
+from kiosk.ops.metrics import metrics_text, write_metrics
 from kiosk.ops.stats import PlayLog
-from kiosk.delivery.sync import Syncer, status_lines
+from kiosk.ops.status import health_problems, inspect, staleness_warnings, status_lines
+from kiosk.ops.systemd import PING_DEFAULT, SystemdNotifier
+from kiosk.settings import DisplaySettings
 
 REPO = Path(__file__).resolve().parents[1]
 UTC = dt.timezone.utc
@@ -61,33 +65,32 @@ def test_ready_and_watchdog_pings_reach_the_notify_socket(tmp_path, kind):
         notifier.close()
 
 
-def test_the_module_functions_and_liveness_use_the_environment(tmp_path, monkeypatch):
+def test_a_notifier_and_liveness_use_the_environment(tmp_path, monkeypatch):
     address = str(tmp_path / "notify")
     monkeypatch.setenv("NOTIFY_SOCKET", address)
     monkeypatch.setenv("WATCHDOG_USEC", "10000000")
-    monkeypatch.setattr(health, "_default_notifier", None)
+    notifier = SystemdNotifier()  # what the display's composition root makes, once
     with _listener(address) as listener:
-        assert health.notify_ready()
+        assert notifier.ready()
         assert listener.recv(4096) == b"READY=1\n"
-        assert health.notify_watchdog()
+        assert notifier.watchdog()
         assert listener.recv(4096) == b"WATCHDOG=1\n"
-        live = Liveness(tmp_path / "state")
+        live = Liveness(tmp_path / "state", notifier)
         assert live.interval == 5  # half of WatchdogSec=10
         live.ready()
         assert listener.recv(4096) == b"READY=1\n"
         live.tick()
         assert listener.recv(4096) == b"WATCHDOG=1\n"
         assert heartbeat_age(tmp_path / "state") < 5
-    health._notifier().close()
-    monkeypatch.setattr(health, "_default_notifier", None)
+    notifier.close()
 
 
 def test_without_systemd_everything_is_a_quiet_no_op(tmp_path, caplog):
     notifier = SystemdNotifier({})
-    assert not notifier.enabled and notifier.ping_interval == health.PING_DEFAULT
+    assert not notifier.enabled and notifier.ping_interval == PING_DEFAULT
     assert not notifier.ready() and not notifier.watchdog()
     # a socket that is not there (systemd gone): logged once, never raised, however often pinged
-    caplog.set_level(logging.INFO, logger="kiosk.ops.health")
+    caplog.set_level(logging.INFO, logger="kiosk.ops.systemd")
     gone = SystemdNotifier({"NOTIFY_SOCKET": str(tmp_path / "nobody")})
     assert not any(gone.watchdog() for _ in range(20))
     assert len(caplog.records) == 1 and "không báo được cho systemd" in caplog.records[0].getMessage()
@@ -147,7 +150,7 @@ def test_the_heartbeat_is_cheap_and_survives_a_clock_jump(tmp_path):
 
 
 def test_a_heartbeat_that_cannot_be_written_is_logged_once(tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="kiosk.ops.health")
+    caplog.set_level(logging.INFO, logger="kiosk.ops.heartbeat")
     (tmp_path / "state").write_text("a file where the folder should be")
     beat = Heartbeat(tmp_path / "state")
     assert not any(beat.beat(force=True) for _ in range(5))
@@ -174,7 +177,7 @@ def _feed_with_slides(folder: Path, *, expires: dt.date, ended: int = 0) -> Path
 def app_beats(state: Path) -> None:
     """What a running app with a feed_url writes: its heartbeat and its sync thread's."""
     Heartbeat(state).beat()
-    Heartbeat(state, name=health.SYNC_HEARTBEAT_FILE).beat(due=300)
+    Heartbeat(state, name=SYNC_HEARTBEAT_FILE).beat(due=300)
 
 
 @pytest.fixture
@@ -285,11 +288,11 @@ def test_never_synced_and_the_bundled_sample_are_warned(tmp_path):
 def test_a_nearly_full_disk_is_warned(ward, monkeypatch):
     ward.install()
     usage = namedtuple("usage", "total used free")
-    monkeypatch.setattr(health.shutil, "disk_usage", lambda path: usage(16 * 1024 ** 3, 0, 120 * 1024 ** 2))
+    monkeypatch.setattr(status.shutil, "disk_usage", lambda path: usage(16 * 1024 ** 3, 0, 120 * 1024 ** 2))
     warnings = staleness_warnings(inspect(ward.settings()))
     assert len(warnings) == 1
-    assert warnings[0].startswith("ổ đĩa sắp đầy: còn trống 120 MB trên 16,0 GB")
-    monkeypatch.setattr(health.shutil, "disk_usage", lambda path: usage(100 * 1024 ** 3, 0, 4 * 1024 ** 3))
+    assert warnings[0].startswith("ổ đĩa sắp đầy: còn trống 120 MB trên 16 GB")
+    monkeypatch.setattr(status.shutil, "disk_usage", lambda path: usage(100 * 1024 ** 3, 0, 4 * 1024 ** 3))
     assert "ổ đĩa sắp đầy" in staleness_warnings(inspect(ward.settings()))[0]  # 4% free of a big disk
 
 
@@ -337,6 +340,20 @@ def test_kiosk_health_exit_codes(ward, tmp_path):
     assert result.returncode == 7
     assert re.fullmatch(r"ứng dụng màn hình đã 10 phút không ghi nhịp tim \(.*heartbeat\): đã dừng hoặc bị treo\n",
                         result.stderr)
+
+
+@pytest.mark.parametrize("display_zone", ["UTC", "America/New_York", "Asia/Tokyo", "Asia/Ho_Chi_Minh"])
+def test_a_local_feed_expires_at_midnight_hanoi_time_whatever_the_display_zone(tmp_path, display_zone):
+    """The moment a feed stops is the feed's (Hanoi's) end of its `expires` day, as publish signs it."""
+    make_feed(tmp_path / "ban-tin", 1)
+    expires = load_feed(tmp_path / "ban-tin").feed.expires
+    settings = DisplaySettings(feed="ban-tin", state_dir=str(tmp_path / "state"), timezone=display_zone)
+    end = dt.datetime.combine(expires, dt.time(17), tzinfo=UTC)  # 24:00 in Hanoi
+    expired = [line for line in staleness_warnings(inspect(settings, tmp_path / "display.yaml", now=end))
+               if "đã hết hạn" in line]
+    assert len(expired) == 1, expired
+    assert not any("đã hết hạn" in line for line in staleness_warnings(
+        inspect(settings, tmp_path / "display.yaml", now=end - dt.timedelta(minutes=1))))
 
 
 def test_kiosk_health_says_when_the_content_does_not_load(tmp_path):
@@ -480,14 +497,9 @@ def test_a_network_down_for_many_polls_is_logged_once(tmp_path, caplog):
 
 
 def test_an_unexpected_sync_error_logs_its_traceback_once(tmp_path, caplog):
-    class Broken:
-        timeouts = (1, 1)
-
+    class Broken(Fetcher):  # a bug inside the request: everything else as it is
         def open(self, *args, **kwargs):
             raise RuntimeError("a bug")
-
-        def close(self):
-            pass
 
     caplog.set_level(logging.DEBUG, logger="kiosk")
     settings = DisplaySettings(feed_url="https://example.invalid/", state_dir=str(tmp_path / "state"),

@@ -21,7 +21,9 @@ from feed_servers import Nginx, make_feed
 from kiosk.delivery import signing, trust
 from kiosk.delivery.publish import PublishRefused, publish
 from kiosk.settings import DisplaySettings
-from kiosk.delivery.sync import Fetcher, Syncer, installed_feed, read_status
+from kiosk.delivery.fetch import Fetcher
+from kiosk.delivery.sync import Syncer, installed_feed
+from kiosk.delivery.sync_state import read_status
 
 REPO = Path(__file__).resolve().parents[1]
 UTC = dt.timezone.utc
@@ -365,3 +367,21 @@ def test_a_link_planted_among_the_key_files_is_never_published(tmp_path, planted
     assert "Traceback" not in published.stderr and planted in published.stderr, published.stderr
     secret = (laptop / signing.PRIVATE_KEY_FILE).read_bytes()
     assert not out.exists() or all(secret not in p.read_bytes() for p in out.rglob("*") if p.is_file())
+
+
+def test_a_newer_feed_corrects_a_fast_floor_even_when_its_key_looks_expired_from_there(ward):
+    """Version 1, signed on a PC running 400 days fast, sets the floor of the display's trusted time
+    there. The office's next key, delegated for 30 days on a right clock, has expired as seen from
+    that floor; but version 2, signed with it, shows the floor wrong (the display's own clock agrees
+    with it), so the key is judged by the corrected time and the feed is installed."""
+    fast_pc_key = ward.delegate("laptop-nhanh", days=3660)
+    future = dt.datetime.now(UTC) + dt.timedelta(days=400)
+    publish(make_feed(ward.tmp / "src-nhanh", 1, expires=future.date() + dt.timedelta(days=60)), ward.out,
+            signing.load_private_key(fast_pc_key),
+            key_folder=fast_pc_key.parent, now=future)
+    ward.upload()
+    display = ward.display()
+    assert display.sync().outcome == "installed"
+    assert ward.publish(ward.delegate("laptop", days=30)) == 2
+    result = display.sync()
+    assert result.outcome == "installed" and result.version == 2, result.message

@@ -229,13 +229,10 @@ def test_a_root_signed_delegation_with_any_fields_is_taken_or_refused_in_words(t
 
 def _refused_in_words(tmp_path_factory, root_key_text, files, signature, state) -> Path:
     """The trust check over a server's files and a state file must refuse with a message; the state folder."""
-    import datetime as dt
-
     folder = tmp_path_factory.mktemp("trust")
     (folder / trust.STATE_FILE).write_bytes(state)
     with pytest.raises(trust.TrustProblem) as refused:
-        trust.check_manifest_signature(root_key_text, folder, b"{}", signature,
-                                       lambda name, limit: files.get(name), dt.datetime.now(dt.timezone.utc))
+        trust.check_manifest_signature(root_key_text, folder, b"{}", signature, lambda name, limit: files.get(name))
     assert str(refused.value).strip()
     return folder
 

@@ -373,3 +373,71 @@ def test_a_folder_published_from_a_fast_clock_can_be_published_again_once_the_cl
     done = publish(source, out, key, clock=lambda: now)
     assert done.version == 2 and parse((out / "manifest.json").read_bytes()).issued == now.replace(microsecond=0)
     assert [w.message for w in done.warnings if "ở tương lai" in w.message] != []
+
+
+# ------------------------------------------------------------------------- disk and file errors, said plainly
+
+ENGLISH_STRERRORS = ("Errno", "Permission denied", "Read-only", "No space", "No such file", "Not a directory",
+                     "File exists", "Is a directory", "Traceback")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A folder on a 64 KB tmpfs of its own (mounted as root, as the tests run here and in CI): a
+    full disk, and with `remount_read_only()` a read-only one, as a USB stick with its lock slid."""
+    import os
+
+    mount = tmp_path / "usb"
+    mount.mkdir()
+    if os.geteuid() != 0:  # the one thing this machine cannot give a non-root user
+        pytest.fail("these tests mount a small tmpfs: run them as root (CI does)")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0777", "tmpfs", str(mount)], check=True)
+
+    class Disk:
+        path = mount
+
+        @staticmethod
+        def remount_read_only():
+            subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+
+    yield Disk
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def said_plainly(result: subprocess.CompletedProcess, reason: str) -> str:
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and reason in lines[0], lines
+    assert not any(english in lines[0] for english in ENGLISH_STRERRORS), lines[0]
+    return lines[0]
+
+
+def test_publish_into_a_read_only_folder_is_one_vietnamese_line(keys, small_disk):
+    small_disk.remount_read_only()
+    line = said_plainly(kiosk("publish", MINIMAL, "--out", small_disk.path / "xuat-ban", "--key", keys[0]),
+                        "ổ đĩa chỉ cho đọc")
+    assert "chưa xuất bản" in line
+
+
+def test_publish_onto_a_full_disk_is_one_vietnamese_line(keys, small_disk, tmp_path):
+    source = make_feed(tmp_path / "ban-tin", 3, side=200)  # three pictures, far more than 64 KB
+    line = said_plainly(kiosk("publish", source, "--out", small_disk.path / "xuat-ban", "--key", keys[0]),
+                        "ổ đĩa đã đầy")
+    assert "chưa xuất bản" in line
+
+
+def test_publish_with_a_missing_or_unreadable_key_is_one_vietnamese_line(tmp_path):
+    said_plainly(kiosk("publish", MINIMAL, "--out", tmp_path / "out", "--key", tmp_path / "khong-co.pem"),
+                 "không thấy tệp")
+    (tmp_path / "thu-muc.pem").mkdir()
+    said_plainly(kiosk("publish", MINIMAL, "--out", tmp_path / "out", "--key", tmp_path / "thu-muc.pem"),
+                 "không đọc được")
+
+
+@pytest.mark.parametrize("command", [["keygen"], ["keygen", "--root"]])
+def test_keygen_onto_a_read_only_or_full_disk_is_one_vietnamese_line(small_disk, command):
+    (small_disk.path / "day").write_bytes(b"\0" * 60 * 1024)  # what a stick of photos leaves free
+    said_plainly(kiosk(*command, "--out", small_disk.path / "khoa"), "ổ đĩa đã đầy")
+    (small_disk.path / "day").unlink()
+    small_disk.remount_read_only()
+    said_plainly(kiosk(*command, "--out", small_disk.path / "khoa-2"), "ổ đĩa chỉ cho đọc")

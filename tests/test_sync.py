@@ -22,10 +22,15 @@ import yaml
 from feed_servers import MisbehavingServer, Nginx, closed_port, feed_text, make_feed, png
 from kiosk.delivery import signing
 from kiosk.delivery.manifest import FileEntry, Manifest, parse
-from kiosk.delivery.publish import expiry_moment, publish
+from kiosk.delivery.publish import publish
+from kiosk.feed.model import expiry_moment
 from kiosk.settings import DisplaySettings, default_state_dir, load_settings
 from kiosk.delivery.store import INSTALLED_MANIFEST, INSTALLED_SIGNATURE
-from kiosk.delivery.sync import Fetcher, Syncer, installed_feed, read_status, status_lines, trusted_now
+from kiosk.delivery.fetch import Fetcher
+from kiosk.delivery.sync import Syncer, installed_feed
+from kiosk.delivery.sync_state import read_status
+from kiosk.delivery.trusted_time import trusted_now
+from kiosk.ops.status import status_lines
 from kiosk.feed.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]

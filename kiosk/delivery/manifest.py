@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from kiosk.feed.yamlsource import FEED_FILE
+
 MANIFEST_FILE = "manifest.json"
 SIGNATURE_FILE = "manifest.json.sig"
-FEED_FILE = "feed.yaml"
 KIND = "ward-kiosk-manifest"
 FORMAT = 1
 
@@ -61,8 +62,8 @@ class Manifest:
             "type": KIND,
             "format": FORMAT,
             "version": self.version,
-            "issued": _moment_text(self.issued),
-            "expires": _moment_text(self.expires),
+            "issued": iso_utc(self.issued),
+            "expires": iso_utc(self.expires),
             "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in self.files],
         }
         return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
@@ -72,8 +73,23 @@ class Manifest:
         return sum(entry.size for entry in self.files)
 
 
-def _moment_text(moment: datetime) -> str:
+def iso_utc(moment: datetime) -> str:
+    """A moment as the signed files write it: UTC, to the second, `2026-12-01T08:00:00Z`."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_moment(text: object) -> datetime | None:
+    """The one reading of a moment in the files a display keeps or is sent: an ISO 8601 text with
+    its offset, as an aware UTC moment. A moment without an offset is refused (None), never guessed:
+    every file the kiosk writes carries one, so a naive time is a damaged or foreign file. None also
+    for what is no such text (too long, malformed, beyond what a datetime holds in UTC)."""
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+        return moment.astimezone(timezone.utc) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):  # 9999-12-31T23:59-23:00 is past what a datetime holds in UTC
+        return None
 
 
 def check_name(path: object) -> str:
@@ -90,11 +106,7 @@ def check_name(path: object) -> str:
 
 def _moment(data: dict, key: str) -> datetime:
     text = data.get(key)
-    try:
-        moment = datetime.fromisoformat(text) if isinstance(text, str) else None
-        moment = moment.astimezone(timezone.utc) if moment is not None and moment.tzinfo is not None else None
-    except (ValueError, OverflowError):  # 9999-12-31T23:59-23:00 is past what a datetime holds in UTC
-        moment = None
+    moment = parse_moment(text)
     if moment is None:
         raise ManifestProblem(f"bản kê thiếu hoặc sai thời điểm `{key}`")
     if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:

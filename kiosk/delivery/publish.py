@@ -20,7 +20,7 @@ import stat
 import tempfile
 from time import time as time_now
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -33,10 +33,10 @@ from kiosk.delivery.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, MAX_
                             SOFTWARE_DATE, FileEntry, Manifest, ManifestProblem, parse)
 from kiosk.feed.problems import Problem
 from kiosk.delivery.store import atomic_write, file_sha256
-from kiosk.feed.model import FEED_ZONE
-from kiosk.feed.validate import (MAX_MEDIA_BYTES, MEDIA_KEYS, MEDIA_KEYS_BY_TYPE, _media_type, _walk,
-                            load_feed, media_file)
-from kiosk.feed.yamlsource import MAX_YAML_BYTES, UnreadableFile, load_yaml, read_regular_file
+from kiosk.feed.model import FEED_ZONE, expiry_moment
+from kiosk.feed.validate import MAX_MEDIA_BYTES, load_feed, media_fields, media_file
+from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
+from kiosk.words import day_text, moment_text
 
 MEDIA_DIR = "media"
 _PUBLISHED_MEDIA = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,8}$")
@@ -73,18 +73,6 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
-def media_references(data):
-    """(mapping, key) for every media file name in parsed feed data, by the validator's rules."""
-    for _, node in _walk(data):
-        if not isinstance(node, dict):
-            continue
-        keys = [key for key in MEDIA_KEYS if isinstance(node.get(key), str)]
-        if _media_type(node) in MEDIA_KEYS_BY_TYPE and isinstance(node.get("file"), str):
-            keys.append("file")
-        for key in keys:
-            yield node, key
-
-
 def _previous(out: Path) -> Manifest | None:
     """The manifest already published in OUT; None for a new, empty folder."""
     manifest = out / MANIFEST_FILE
@@ -98,11 +86,6 @@ def _previous(out: Path) -> Manifest | None:
         raise PublishRefused([f"thư mục `{out}` đã có tệp khác mà không phải bản xuất bản cũ; "
                               f"hãy chọn một thư mục trống"])
     return None
-
-
-def expiry_moment(expires) -> datetime:
-    """The end of the feed's last day, Hanoi time."""
-    return datetime.combine(expires + timedelta(days=1), time(), tzinfo=FEED_ZONE).astimezone(timezone.utc)
 
 
 def _copy_media(root: Path, name: str, out: Path) -> FileEntry:
@@ -153,13 +136,13 @@ def _clock_problems(now: datetime, previous_issued: datetime | None) -> tuple[li
     """(refusals, warnings) about this computer's clock, which sets the signed issue time: a
     display never trusts a time before the newest issue time it has accepted, so a clock far
     ahead would make every later, correct feed look expired there."""
-    shown = f"{now.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    shown = moment_text(now, FEED_ZONE)
     if now < SOFTWARE_DATE:
         return [f"đồng hồ máy này đang là {shown}, trước cả ngày làm ra phần mềm: hãy chỉnh đồng hồ "
                 f"(ngày giờ Hà Nội) rồi xuất bản lại"], []
     if previous_issued is None:
         return [], []
-    before = f"{previous_issued.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    before = moment_text(previous_issued, FEED_ZONE)
     if now < previous_issued - LONG_GAP:  # months ahead: that publish had the wrong clock, not this one
         return [], [f"lần xuất bản trước ghi giờ {before}, ở tương lai: máy xuất bản lần đó chạy nhanh; bản này ghi "
                     f"giờ {shown}, màn hình có đồng hồ đúng sẽ nhận và xét hạn theo bản này"]
@@ -213,7 +196,7 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None, key_fo
     feed = result.feed
     expires = expiry_moment(feed.expires)
     if expires <= now:
-        raise PublishRefused([f"{folder / FEED_FILE}: bản tin đã hết hạn ngày {feed.expires:%d/%m/%Y}; "
+        raise PublishRefused([f"{folder / FEED_FILE}: bản tin đã hết hạn ngày {day_text(feed.expires)}; "
                               f"hãy sửa `expires` thành một ngày sau này"])
     previous = _previous(out)
     previous_mtime = int((out / MANIFEST_FILE).stat().st_mtime) if previous is not None else 0
@@ -228,18 +211,16 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None, key_fo
     key_files = _key_files(key, key_folder, out, now)
 
     feed_path = folder / FEED_FILE
-    try:
-        doc, _ = load_yaml(read_regular_file(feed_path, MAX_YAML_BYTES), str(feed_path))
-    except UnreadableFile as problem:
-        raise PublishRefused([f"{feed_path}: {problem}"]) from None
-    if doc is None:  # changed since it was checked a moment ago
-        raise PublishRefused([f"{feed_path}: tệp vừa bị sửa trong lúc xuất bản; hãy chạy lại"])
+    doc = result.document  # the very data that was checked: its media names are rewritten below
     (out / MEDIA_DIR).mkdir(parents=True, exist_ok=True)
     root = folder.resolve()
     entries: dict[str, FileEntry] = {}
     published_names: dict[str, str] = {}
-    for node, field_name in media_references(doc.data):
+    for path, node, _ in media_fields(doc):
+        field_name = path[-1]
         name = node[field_name]
+        if not isinstance(name, str):
+            continue
         if name not in published_names:
             entry = _copy_media(root, name, out)
             entries[entry.path] = entry

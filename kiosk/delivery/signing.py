@@ -15,6 +15,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
+
 CONTEXT = b"ward-kiosk feed manifest v1\n"
 PRIVATE_KEY_FILE = "kiosk-private-key.pem"
 PUBLIC_KEY_FILE = "kiosk-public-key.txt"
@@ -68,8 +70,6 @@ def write_key_pair(folder: Path, private_name: str = PRIVATE_KEY_FILE,
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
-    from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
-
     try:
         data = read_regular_file(path, MAX_KEY_FILE_BYTES)
     except UnreadableFile as problem:

@@ -30,8 +30,11 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.delivery import signing
-from kiosk.delivery.manifest import MAX_VERSION
-from kiosk.delivery.store import TRUST_FILE, read_json, write_json
+from kiosk.delivery.manifest import MAX_VERSION, iso_utc, parse_moment
+from kiosk.delivery.store import TRUST_FILE, atomic_write, read_json, write_json
+from kiosk.feed.model import FEED_ZONE
+from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
+from kiosk.words import moment_text
 
 KEYS_FILE = "keys.json"
 KEYS_SIGNATURE = "keys.json.sig"
@@ -60,14 +63,8 @@ def root_file(serial: int) -> str:
     return f"root-{serial}.json"
 
 
-def _moment_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _when(moment: datetime) -> str:
-    from kiosk.feed.model import FEED_ZONE
-
-    return f"{moment.astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+    return moment_text(moment, FEED_ZONE)
 
 
 # ---------------------------------------------------------------------------------- the files
@@ -83,8 +80,8 @@ class Delegation:
 
     def to_bytes(self) -> bytes:
         data = {"type": KEYS_KIND, "format": FORMAT, "serial": self.serial, "root_serial": self.root_serial,
-                "publishing_key": self.publishing_key, "valid_from": _moment_text(self.valid_from),
-                "expires": _moment_text(self.expires)}
+                "publishing_key": self.publishing_key, "valid_from": iso_utc(self.valid_from),
+                "expires": iso_utc(self.expires)}
         return (json.dumps(data, indent=1) + "\n").encode("ascii")
 
 
@@ -122,12 +119,7 @@ def _key_text(data: dict, key: str, name: str) -> str:
 
 
 def _moment(data: dict, key: str, name: str) -> datetime:
-    text = data.get(key)
-    try:
-        moment = datetime.fromisoformat(text) if isinstance(text, str) and len(text) < 40 else None
-        moment = moment.astimezone(timezone.utc) if moment is not None and moment.tzinfo is not None else None
-    except (ValueError, OverflowError):
-        moment = None
+    moment = parse_moment(data.get(key))
     if moment is None:
         raise TrustProblem(f"`{name}` thiếu hoặc sai thời điểm `{key}`")
     return moment
@@ -235,10 +227,11 @@ def _walk_roots(seen: _Remembered, target: int, fetch: Fetch) -> None:
         seen.root_serial, seen.root_key = serial, key
 
 
-def check_manifest_signature(root_key: str, state_dir: Path, raw: bytes, signature: bytes, fetch: Fetch,
-                             now: datetime) -> None:
-    """Raise TrustProblem unless signature is a valid signature of the manifest raw by the
-    publishing key that the newest delegation from root_key names, valid at now."""
+def check_manifest_signature(root_key: str, state_dir: Path, raw: bytes, signature: bytes,
+                             fetch: Fetch) -> Delegation:
+    """The newest delegation from root_key, whose publishing key made signature over the manifest
+    raw; TrustProblem otherwise. When the delegation holds is judge_delegation's: the time to judge
+    it by may be corrected by the very manifest this signature makes trustworthy."""
     state_file = Path(state_dir) / STATE_FILE
     seen = _Remembered.read(state_file, root_key)
     before = (seen.root_serial, seen.root_key, seen.serial)
@@ -262,6 +255,17 @@ def check_manifest_signature(root_key: str, state_dir: Path, raw: bytes, signatu
         seen.serial, seen.publishing_key = delegation.serial, delegation.publishing_key
     if (seen.root_serial, seen.root_key, seen.serial) != before:
         seen.write(state_file, root_key)  # a revocation holds even if this manifest is refused
+    if signing.verify(signing.parse_public_key(delegation.publishing_key), raw, signature):
+        return delegation
+    if any(signing.verify(signing.parse_public_key(old), raw, signature) for old in seen.revoked):
+        raise TrustProblem(f"bản tin được ký bằng khóa xuất bản đã bị thu hồi (khóa hiện hành là của ủy quyền số "
+                           f"{delegation.serial}): không nhận; giữ nguyên nội dung đang chiếu")
+    raise TrustProblem("chữ ký của bản tin không đúng: bản tin không do khóa xuất bản được ủy quyền ký, hoặc đã "
+                       "bị sửa sau khi ký; giữ nguyên nội dung đang chiếu")
+
+
+def judge_delegation(delegation: Delegation, now: datetime) -> None:
+    """Raise TrustProblem unless the delegation holds at now (the display's trusted time)."""
     if now < delegation.valid_from:
         raise TrustProblem(f"khóa xuất bản (ủy quyền số {delegation.serial}) chỉ có hiệu lực từ "
                            f"{_when(delegation.valid_from)}; kiểm tra đồng hồ của máy")
@@ -269,13 +273,6 @@ def check_manifest_signature(root_key: str, state_dir: Path, raw: bytes, signatu
         raise TrustProblem(f"khóa xuất bản (ủy quyền số {delegation.serial}) đã hết hạn lúc "
                            f"{_when(delegation.expires)}: văn phòng cần ủy quyền khóa mới bằng khóa gốc "
                            f"(`kiosk keygen --delegate`) rồi xuất bản lại")
-    if signing.verify(signing.parse_public_key(delegation.publishing_key), raw, signature):
-        return
-    if any(signing.verify(signing.parse_public_key(old), raw, signature) for old in seen.revoked):
-        raise TrustProblem(f"bản tin được ký bằng khóa xuất bản đã bị thu hồi (khóa hiện hành là của ủy quyền số "
-                           f"{delegation.serial}): không nhận; giữ nguyên nội dung đang chiếu")
-    raise TrustProblem("chữ ký của bản tin không đúng: bản tin không do khóa xuất bản được ủy quyền ký, hoặc đã "
-                       "bị sửa sau khi ký; giữ nguyên nội dung đang chiếu")
 
 
 # ---------------------------------------------------------------------------------- the office
@@ -288,8 +285,6 @@ def _root_serial_of(folder: Path) -> int:
 
 
 def _read_small(path: Path) -> bytes:
-    from kiosk.feed.yamlsource import UnreadableFile, read_regular_file
-
     try:
         return read_regular_file(path, MAX_KEY_FILE_BYTES)
     except UnreadableFile as problem:
@@ -303,8 +298,6 @@ def _root_files(folder: Path) -> list[Path]:
 
 
 def _copy_files(files: list[Path], folder: Path) -> None:
-    from kiosk.delivery.store import atomic_write
-
     for path in files:
         atomic_write(folder / path.name, _read_small(path))
 
@@ -351,8 +344,6 @@ def hand_over_root(old_private: Path, folder: Path) -> tuple[Path, str, int]:
     carried = _root_files(old_folder) + [old_folder / name for name in (KEYS_FILE, KEYS_SIGNATURE)
                                          if (old_folder / name).exists()]
     _copy_files(carried, folder)
-    from kiosk.delivery.store import atomic_write
-
     handover = _root_bytes(serial + 1, public)
     atomic_write(folder / root_file(serial + 1), handover)
     atomic_write(folder / (root_file(serial + 1) + ".sig"), signing.sign(old_key, handover, ROOT_CONTEXT))
@@ -380,8 +371,6 @@ def delegate(root_private: Path, folder: Path, days: int, now: datetime | None =
                             now + timedelta(days=days))
     raw = delegation.to_bytes()
     signature = signing.sign(root_key, raw, DELEGATION_CONTEXT)
-    from kiosk.delivery.store import atomic_write
-
     for target in (root_folder, folder):  # the root's record first: a serial once signed is never made again
         atomic_write(target / KEYS_FILE, raw)
         atomic_write(target / KEYS_SIGNATURE, signature)

@@ -6,7 +6,7 @@ exports them as JSON Schema for editors. Descriptions are in Vietnamese because 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated, Literal, Union
 from zoneinfo import ZoneInfo
 
@@ -147,6 +147,12 @@ def end_moment(value: date | datetime | None) -> datetime | None:
     if isinstance(value, datetime) or value is None:
         return value
     return datetime.combine(value + timedelta(days=1), time())
+
+
+def expiry_moment(expires: date) -> datetime:
+    """When a feed whose `expires` is that day stops being trusted: the end of the day in the feed's
+    own zone (Hanoi), whatever zone the display or the publishing PC is set to; aware, UTC."""
+    return end_moment(expires).replace(tzinfo=FEED_ZONE).astimezone(timezone.utc)
 
 
 Text = Annotated[str, Field(min_length=1)]

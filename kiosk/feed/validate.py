@@ -18,10 +18,9 @@ from kiosk.delivery.manifest import EARLIEST_MOMENT, LATEST_MOMENT, MAX_FILE_BYT
 from kiosk.feed.model import Feed
 from kiosk.feed.problems import Problem
 from kiosk.vietnamese import fold
-from kiosk.feed.yamlsource import (MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused, load_yaml,
-                              read_regular_file)
+from kiosk.feed.yamlsource import (FEED_FILE, MAX_YAML_BYTES, Document, UnreadableFile, cycle_collector_paused,
+                                   load_yaml, read_regular_file)
 
-FEED_FILE = "feed.yaml"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".webm", ".mkv"}
 IMAGE_SIGNATURES = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
@@ -37,6 +36,7 @@ FIRST_YEAR, LAST_YEAR = EARLIEST_MOMENT.year, LATEST_MOMENT.year - 1  # what a d
 class LoadResult:
     feed: Feed | None
     problems: list[Problem] = field(default_factory=list)
+    document: Document | None = None  # the data as read and checked, with where each value stands
 
     @property
     def errors(self) -> list[Problem]:
@@ -240,14 +240,24 @@ def _media_type(node: dict) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+def media_fields(doc: Document) -> list[tuple[tuple, dict, set[str]]]:
+    """(path, the group it is in, the suffixes allowed) of every field that names a media file:
+    the media keys, and a slide's `file` by its type. What publish copies and renames."""
+    found = []
+    for path, node in _fields_named(doc, MEDIA_KEYS.keys() | {"file"}):
+        suffixes = MEDIA_KEYS.get(path[-1]) or MEDIA_KEYS_BY_TYPE.get(_media_type(node))
+        if suffixes:
+            found.append((path, node, suffixes))
+    return found
+
+
 def _media_problems(doc: Document, folder: Path) -> list[Problem]:
     problems = []
     root = folder.resolve()
-    for path, node in _fields_named(doc, MEDIA_KEYS.keys() | {"file"}):
+    for path, node, suffixes in media_fields(doc):
         key = path[-1]
-        suffixes = MEDIA_KEYS.get(key) or MEDIA_KEYS_BY_TYPE.get(_media_type(node))
         name = node[key]
-        if not suffixes or not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+        if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
             continue  # missing or unsafe names are the schema's to report
         target, refused = media_file(root, name)
         if refused:
@@ -704,9 +714,8 @@ def _image_size_warnings(doc: Document, folder: Path) -> list[Problem]:
     """A photo with far more pixels than any screen shows (publishing downscales it)."""
     warnings = []
     root = folder.resolve()
-    for path, node in _fields_named(doc, MEDIA_KEYS.keys() | {"file"}):
+    for path, node, kinds in media_fields(doc):
         name = node[path[-1]]
-        kinds = MEDIA_KEYS.get(path[-1]) or MEDIA_KEYS_BY_TYPE.get(_media_type(node))
         if kinds is not IMAGE_SUFFIXES or not isinstance(name, str) or not name:
             continue
         target, refused = media_file(root, name)
@@ -730,11 +739,11 @@ def check_document(doc: Document, folder: Path, problems: list[Problem] = ()) ->
                 + _duplicate_ids(doc) + _residents_problems(doc) + _link_warnings(doc) + _look_warnings(doc, folder))
     if not isinstance(doc.data, dict):
         problems.append(doc.problem((), "tệp bản tin trống hoặc không phải một nhóm trường `tên: giá trị`"))
-        return LoadResult(None, sorted(problems))
+        return LoadResult(None, sorted(problems), doc)
     feed, schema_problems = validate_as(Feed, doc)
     if feed is None:
-        return LoadResult(None, sorted(problems + schema_problems))
-    return LoadResult(feed if not any(not p.warning for p in problems) else None, sorted(problems))
+        return LoadResult(None, sorted(problems + schema_problems), doc)
+    return LoadResult(feed if not any(not p.warning for p in problems) else None, sorted(problems), doc)
 
 
 def load_feed(folder: Path | str, display_name: str | None = None) -> LoadResult:

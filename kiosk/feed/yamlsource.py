@@ -22,7 +22,9 @@ import yaml
 
 from kiosk.feed.problems import Problem
 from kiosk.vietnamese import nfc
+from kiosk.words import os_error_text
 
+FEED_FILE = "feed.yaml"  # the feed in its folder, beside its media (and, published, in the manifest)
 MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 50
 # Brackets open at once, counted before parsing, quotes or not: PyYAML's pure-Python parser (the
@@ -50,7 +52,7 @@ def read_regular_file(path, limit: int) -> bytes:
     except OSError as error:
         if error.errno == errno.ENOENT:
             raise UnreadableFile(f"không thấy tệp `{path}`") from None
-        raise UnreadableFile(f"không đọc được tệp `{path}` ({error.strerror or error})") from None
+        raise UnreadableFile(f"không đọc được tệp `{path}` ({os_error_text(error)})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -62,7 +64,7 @@ def read_regular_file(path, limit: int) -> bytes:
             chunks.append(chunk)
             left -= len(chunk)
     except OSError as error:
-        raise UnreadableFile(f"không đọc được tệp `{path}` ({error.strerror or error})") from None
+        raise UnreadableFile(f"không đọc được tệp `{path}` ({os_error_text(error)})") from None
     finally:
         os.close(fd)
     data = b"".join(chunks)

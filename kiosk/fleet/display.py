@@ -361,8 +361,8 @@ class DisplayLink:
                 status.get("last_error"))
 
     def status(self) -> dict:
-        from kiosk.ops.health import inspect, staleness_warnings  # reads the feed: only when something changed
-        from kiosk.delivery.sync import read_status
+        from kiosk.ops.status import inspect, staleness_warnings  # reads the feed: only when something changed
+        from kiosk.delivery.sync_state import read_status
 
         sync = read_status(self.state_dir)
         seen = inspect(self.settings, self.settings_file)

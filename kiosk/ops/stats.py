@@ -24,6 +24,7 @@ from typing import Callable
 
 from kiosk.delivery.store import read_small
 from kiosk.vietnamese import fold_words
+from kiosk.words import day_text, duration_text, moment_text
 
 log = logging.getLogger(__name__)
 
@@ -225,25 +226,16 @@ def summarise_records(usage: list[dict], plays: list[dict], damaged: int = 0) ->
 
 def _day(iso: str) -> str:
     try:
-        return f"{date.fromisoformat(iso):%d/%m/%Y}"
+        return day_text(date.fromisoformat(iso))
     except ValueError:
         return iso
 
 
-def _moment(iso: str) -> str:
+def _moment(iso: str) -> str:  # the display's local time, as the play log writes it
     try:
-        return f"{datetime.fromisoformat(iso):%d/%m/%Y %H:%M}"
+        return moment_text(datetime.fromisoformat(iso))
     except ValueError:
         return iso
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{round(seconds)} giây"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} phút"
-    return f"{minutes // 60} giờ" + (f" {minutes % 60} phút" if minutes % 60 else "")
 
 
 def _counted(title: str, counts: Counter, top: int, shown=str) -> list[str]:
@@ -279,7 +271,7 @@ def format_summary(summary: Summary, top: int = 10) -> str:
         lines += [f"Lượt chiếu theo trang, từ {_moment(summary.play_starts[0])} đến {_moment(summary.play_starts[1])}"
                   f" (màn hình: {displays}):"]
         for slide, count in sorted(summary.plays.items(), key=lambda item: (-item[1], item[0])):
-            lines.append(f"  {count:6} lượt  {_duration(summary.play_seconds[slide]):>14}  {slide}")
+            lines.append(f"  {count:6} lượt  {duration_text(summary.play_seconds[slide]):>14}  {slide}")
         lines.append("")
     if summary.damaged:
         lines += [f"Đã bỏ qua {summary.damaged} dòng hỏng (thường do mất điện đúng lúc đang ghi).", ""]
