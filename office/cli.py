@@ -84,7 +84,7 @@ def _serve(args) -> int:
         print(f"không thấy `{args.feed / 'feed.yaml'}`", file=sys.stderr)
         return 1
     from kiosk.fleet.broker import BrokerProblem
-    from office.fleet import FleetOffice
+    from office.fleet_link import FleetOffice
 
     account = problem = None
     if args.broker:

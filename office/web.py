@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from office import forms
 from office.feedfile import FeedFile
+from office.fleet_link import FleetOffice
 from kiosk.delivery.store import atomic_write
 from office.state import PUBLISHED_COPY, ROLES, Audit, Throttle, Users, Workflow, check_apart
 
@@ -32,7 +33,7 @@ class Console:
     state: Path
     secure_cookies: bool = False
     hasher: PasswordHasher | None = None  # argon2's defaults unless given (tests use cheaper settings)
-    fleet: Any = None  # office.fleet.FleetOffice: the displays' store and broker; by default a store in `state`
+    fleet: Any = None  # FleetOffice: the displays' store and broker; by default a store in `state`
 
     def __post_init__(self):
         self.feed, self.out, self.state = Path(self.feed), Path(self.out), Path(self.state)
@@ -44,7 +45,6 @@ class Console:
         self.audit = Audit(self.state)
         self.workflow = Workflow(self.state)
         if self.fleet is None:
-            from office.fleet import FleetOffice  # it uses this module's helpers
             self.fleet = FleetOffice(self.state / "fleet.sqlite")
         self._keep_baseline()
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),

@@ -26,7 +26,7 @@ from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount
 from kiosk.delivery import signing
 from kiosk.fleet.office import SqliteFleetStore
-from office.fleet import FleetOffice
+from office.fleet_link import FleetOffice
 from office.state import store_key
 from office.web import Console
 
