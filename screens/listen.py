@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from kivy.clock import Clock
-from kivy.properties import OptionProperty, StringProperty
+from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
@@ -49,7 +49,9 @@ def speaker_for(settings) -> Speaker | None:
 
 
 class SpeakerIcon(Widget):
-    """A loudspeaker with sound waves, drawn from shapes (no picture file)."""
+    """A loudspeaker with sound waves, or a stop square, drawn from shapes (no picture file)."""
+
+    stop = BooleanProperty(False)
 
 
 class ListenButton(ButtonBehavior, BoxLayout):

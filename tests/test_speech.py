@@ -209,7 +209,7 @@ def played(raw: Path) -> list[float]:
 
 
 @pytest.fixture
-def run_with_sound(monkeypatch):
+def run_with_sound(tmp_path, monkeypatch):
     """run_display with SDL's disk audio driver; returns what was shown and the file of what was played."""
     raw = tmp_path / "played.raw"
     monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
