@@ -100,6 +100,10 @@ class Page(BoxLayout):
     def leave(self) -> None:
         """The page is closing (another page, or back to the loop): stop what it does."""
 
+    def busy(self) -> bool:
+        """A resident is using it without touching (listening): not idle."""
+        return False
+
 
 class ListPage(Page):
     """A scrollable column of buttons (topics, questions, delegates, resolutions, results)."""
@@ -147,6 +151,9 @@ class ReadingPage(Page):
     def leave(self) -> None:
         if self.listen:
             self.listen.stop()
+
+    def busy(self) -> bool:
+        return self.listen is not None and self.listen.phase in ("preparing", "playing")
 
     def _rescale(self, *_):
         for label in self.ids.blocks.children:
@@ -291,6 +298,9 @@ class CounterView(BoxLayout):
         self._idle_event = Clock.schedule_once(self._start_countdown, max(0, self.idle_seconds - COUNTDOWN_SECONDS))
 
     def _start_countdown(self, *_):
+        if self.page is not None and self.page.busy():
+            self.touched()
+            return
         self.countdown = COUNTDOWN_SECONDS
         self._tick_event = Clock.schedule_interval(self._tick, 1)
 

@@ -271,6 +271,16 @@ def test_stop_repeat_and_the_loop_silences_it(tmp_path, run_with_sound):
     assert heard and len(loudness) - heard[-1] > 15
 
 
+def test_a_resident_listening_is_not_idle(tmp_path, run_with_sound):
+    resolution = max((s for s in FEED.slides if s.type == "resolution"), key=lambda s: len(resolution_reading(s)))
+    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Nghị quyết"}, {"tap_text": f"{resolution.number} · {resolution.title}"},
+             {"tap_text": "Nghe", "wait": COUNTER["idle_seconds"] + 1}, {"look": True}]
+    shown, _ = run_with_sound(steps)
+    still = shown["actions"][-1]
+    assert still["overlay"] == "CounterView" and still["page"] == "ReadingPage" and still["countdown"] == 0
+    assert still["listen"][-1]["phase"] == "playing"
+
+
 @pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
 def test_nghe_on_answer_resolution_and_delegates_pages(tmp_path, run_with_sound, size):
     resolution = next(s for s in FEED.slides if s.type == "resolution")
