@@ -26,7 +26,8 @@ load_rules(__file__)
 log = logging.getLogger("kiosk.speech")
 
 LABELS = {"ready": ("Nghe", "Máy đọc to trang này"), "preparing": ("Dừng", "Đang chuẩn bị đọc…"),
-          "playing": ("Dừng", "Đang đọc…"), "finished": ("Nghe lại", "Chạm để nghe lại từ đầu")}
+          "playing": ("Dừng", "Đang đọc…"), "finished": ("Nghe lại", "Chạm để nghe lại từ đầu"),
+          "failed": ("Nghe", "Máy chưa đọc được, bà con nhờ cán bộ giúp")}
 
 
 class Speaker:
@@ -55,7 +56,8 @@ class SpeakerIcon(Widget):
 
 
 class ListenButton(ButtonBehavior, BoxLayout):
-    """Reads `words` aloud. `phase`: ready (Nghe), preparing or playing (Dừng), finished (Nghe lại)."""
+    """Reads `words` aloud. `phase`: ready (Nghe), preparing or playing (Dừng), finished (Nghe lại),
+    failed (no sound device, or the engine failed: logged, and said on the screen)."""
 
     phase = OptionProperty("ready", options=tuple(LABELS))
     label = StringProperty(LABELS["ready"][0])
@@ -106,7 +108,7 @@ class ListenButton(ButtonBehavior, BoxLayout):
         if not sound.length:
             log.warning("Không phát được tiếng đọc %s (không có thiết bị âm thanh?)", wav.name)
             sound.unload()
-            self.phase = "ready"
+            self.phase = "failed"
             return
         sound.volume = self.speaker.volume
         sound.bind(on_stop=self._ended)
@@ -117,7 +119,7 @@ class ListenButton(ButtonBehavior, BoxLayout):
     def _give_up(self, synthesis: Synthesis) -> None:
         if synthesis is self._synthesis:
             self._synthesis = None
-            self.phase = "ready"
+            self.phase = "failed"
 
     def _ended(self, sound) -> None:
         if sound is self.sound:  # played to the end

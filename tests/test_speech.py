@@ -311,3 +311,14 @@ def test_speech_off_means_no_button(tmp_path, run_with_sound):
     shown, _ = run_with_sound(to_answer(), settings={**COUNTER, "speech": False})
     answer = shown["actions"][-1]
     assert answer["page"] == "ReadingPage" and "Nghe" not in answer["texts"] and "listen" not in answer
+
+
+def test_when_speech_cannot_be_made_the_button_says_so(tmp_path, run_with_sound):
+    blocked = tmp_path / "state" / "ward-kiosk" / "cache"
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("a file where the cache folder should be")  # the WAV cannot be written
+    shown, _ = run_with_sound([*to_answer(), {"tap_text": "Nghe", "wait": 2}, {"look": True}])
+    answer = shown["actions"][-1]
+    assert answer["listen"] == [{"phase": "failed", "sound": False}]
+    assert "Máy chưa đọc được, bà con nhờ cán bộ giúp" in answer["texts"] and "Nghe" in answer["texts"]
+    assert any("Không đọc được trang" in line for line in shown["log"]), shown["log"]

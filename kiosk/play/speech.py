@@ -84,6 +84,11 @@ class Synthesis:
 
 def _prune(cache: Path) -> None:
     """Keep the most recently heard KEPT_FILES files."""
-    files = sorted(cache.glob("*.wav"), key=lambda f: f.stat().st_mtime, reverse=True)
-    for old in files[KEPT_FILES:]:
+    heard = []
+    for wav in cache.glob("*.wav"):
+        try:
+            heard.append((wav.stat().st_mtime, wav))
+        except FileNotFoundError:  # pruned meanwhile by another page's synthesis
+            continue
+    for _, old in sorted(heard, reverse=True)[KEPT_FILES:]:
         old.unlink(missing_ok=True)
