@@ -322,3 +322,15 @@ def test_when_speech_cannot_be_made_the_button_says_so(tmp_path, run_with_sound)
     assert answer["listen"] == [{"phase": "failed", "sound": False}]
     assert "Máy chưa đọc được, bà con nhờ cán bộ giúp" in answer["texts"] and "Nghe" in answer["texts"]
     assert any("Không đọc được trang" in line for line in shown["log"]), shown["log"]
+
+
+def test_every_reading_is_at_the_display_volume(tmp_path, run_with_sound):
+    levels = {}
+    for volume in (40, 80):
+        shown, raw = run_with_sound([*to_answer(), {"tap_text": "Nghe", "wait": 2.5}],
+                                    settings={**COUNTER, "speech_volume": volume})
+        heard = sorted(level for level in played(raw) if level > SILENCE_RMS / 4)
+        assert len(heard) > 10, "two seconds and more of speech"
+        levels[volume] = heard[len(heard) // 2]
+        raw.unlink()
+    assert 0.4 < levels[40] / levels[80] < 0.6, levels  # SDL's volume is linear: half the setting, half the level
