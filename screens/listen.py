@@ -1,8 +1,8 @@
 """"Nghe": a button that reads a counter page aloud in Vietnamese, for residents who cannot read
 the screen well. Nghe starts it, Dừng stops it, Nghe lại says it again.
 
-The speech is made by espeak-ng in a worker thread (kiosk.play.speech), handed to Kivy's thread
-with Clock.schedule_once and played through SDL. stop() (the button, or the page closing) kills a
+The speech is made by espeak-ng and loaded in a worker thread (kiosk.play.speech), handed to
+Kivy's thread with Clock.schedule_once and played through SDL. stop() (the button, or the page closing) kills a
 synthesis still running and stops and unloads the sound; every sound starts at the display's
 volume, so nothing a resident did carries over to the next."""
 
@@ -13,6 +13,9 @@ import threading
 from pathlib import Path
 
 from kivy.clock import Clock
+# SDL's own provider: Kivy's first choice, ffpyplayer, refuses espeak-ng's mono WAV. Imported here, on
+# Kivy's thread, because the import opens the audio device.
+from kivy.core.audio.audio_sdl2 import SoundSDL2
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -86,7 +89,8 @@ class ListenButton(ButtonBehavior, BoxLayout):
         threading.Thread(target=self._synthesise, args=(synthesis,), name="speech", daemon=True).start()
 
     def _synthesise(self, synthesis: Synthesis) -> None:
-        """In the worker thread: the WAV file, then back to Kivy's thread."""
+        """In the worker thread: the WAV file, read into a sound (file I/O stays off Kivy's thread),
+        then back to Kivy's thread."""
         try:
             wav = synthesis.run()
         except SpeechCancelled:
@@ -95,16 +99,14 @@ class ListenButton(ButtonBehavior, BoxLayout):
             log.warning("Không đọc được trang: %s", problem)
             Clock.schedule_once(lambda _: self._give_up(synthesis), 0)
             return
-        Clock.schedule_once(lambda _: self._start_sound(synthesis, wav), 0)
+        sound = SoundSDL2(source=str(wav))
+        Clock.schedule_once(lambda _: self._start_sound(synthesis, sound, wav), 0)
 
-    def _start_sound(self, synthesis: Synthesis, wav: Path) -> None:
+    def _start_sound(self, synthesis: Synthesis, sound, wav: Path) -> None:
         if synthesis is not self._synthesis:  # stopped, or the page closed, while it was being made
+            sound.unload()
             return
         self._synthesis = None
-        # SDL's own provider: Kivy's first choice, ffpyplayer, refuses espeak-ng's mono WAV.
-        from kivy.core.audio.audio_sdl2 import SoundSDL2
-
-        sound = SoundSDL2(source=str(wav))
         if not sound.length:
             log.warning("Không phát được tiếng đọc %s (không có thiết bị âm thanh?)", wav.name)
             sound.unload()
