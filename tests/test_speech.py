@@ -16,7 +16,7 @@ import pytest
 
 from kiosk.feed.validate import load_feed
 from kiosk.play.reading import ABBREVIATIONS, answer_reading, delegates_reading, resolution_reading, roman, speakable
-from kiosk.play.speech import PROGRAM, VOICE, WORDS_PER_MINUTE, SpeechCancelled, Synthesis
+from kiosk.play.speech import KEPT_FILES, PROGRAM, VOICE, WORDS_PER_MINUTE, SpeechCancelled, Synthesis
 from kiosk.settings import DisplaySettings
 from test_display_loop import run_display
 
@@ -46,6 +46,7 @@ SILENCE_RMS = 300  # of 32767: espeak-ng's speech is around 3000, a silent stret
     ("Ủy ban MTTQ Việt Nam", "Ủy ban Mặt trận Tổ quốc Việt Nam"),
     ("mang CCCD và thẻ BHYT", "mang căn cước công dân và thẻ bảo hiểm y tế"),
     ("tăng 12% so với", "tăng 12 phần trăm so với"),
+    ("nhóm Zalo của phường, ứng dụng iHanoi", "nhóm Da lô của phường, ứng dụng ai Hà Nội"),
     ("Xem tại https://dongda.hanoi.gov.vn/gop-y nhé", "Xem tại nhé"),
     ("•  Ý thứ nhất", "Ý thứ nhất"),
     ("Dữ liệu mẫu — không phải", "Dữ liệu mẫu, không phải"),
@@ -144,6 +145,21 @@ def test_the_cache_answers_again_without_the_engine(tmp_path):
     again = Synthesis(words, tmp_path)
     assert again.run() == first and first.stat().st_mtime_ns >= stamp and not again.running
     assert Synthesis("Một câu khác.", tmp_path).run() != first
+
+
+def test_the_cache_keeps_the_latest_and_drops_what_a_stopped_app_left(tmp_path):
+    old = time.time() - 3600
+    for i in range(KEPT_FILES + 5):
+        (tmp_path / f"heard-{i:03}.wav").write_bytes(b"")
+        os.utime(tmp_path / f"heard-{i:03}.wav", (old + i, old + i))
+    (tmp_path / "left.123.part").write_bytes(b"half")
+    os.utime(tmp_path / "left.123.part", (old, old))
+    (tmp_path / "running.456.part").write_bytes(b"being made now")
+    newest = Synthesis("Xin chào.", tmp_path).run()
+    kept = sorted(f.name for f in tmp_path.iterdir())
+    assert newest.name in kept and "running.456.part" in kept and "left.123.part" not in kept
+    assert len([k for k in kept if k.endswith(".wav")]) == KEPT_FILES
+    assert "heard-000.wav" not in kept and f"heard-{KEPT_FILES + 4:03}.wav" in kept, "the oldest heard go first"
 
 
 def espeak_children() -> list[int]:

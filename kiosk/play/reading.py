@@ -9,7 +9,7 @@ from datetime import date
 
 from kiosk.vietnamese import nfc
 
-# Official abbreviations as said aloud; only upper-case whole words are replaced.
+# Official abbreviations as said aloud, and a few names; only whole words, in their own case, are replaced.
 ABBREVIATIONS = {
     "HĐND": "Hội đồng nhân dân",
     "UBND": "Ủy ban nhân dân",
@@ -27,6 +27,9 @@ ABBREVIATIONS = {
     "THCS": "trung học cơ sở",
     "THPT": "trung học phổ thông",
     "VNeID": "vê en ê ai đi",
+    # Names the engine would say in English, as Hà Nội says them
+    "Zalo": "Da lô",
+    "iHanoi": "ai Hà Nội",
 }
 # Kinds of document and issuers that appear only inside a document's number (12/KH-UBND).
 DOCUMENT_PARTS = {**ABBREVIATIONS, "KH": "kế hoạch", "TB": "thông báo", "CT": "chỉ thị", "TTg": "Thủ tướng"}

@@ -11,12 +11,14 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 PROGRAM = "espeak-ng"
 VOICE = "vi"  # Northern Vietnamese; espeak-ng also has vi-vn-x-central and vi-vn-x-south
 WORDS_PER_MINUTE = 140  # espeak-ng's 175 is too fast for many older residents
 KEPT_FILES = 64  # the cache holds about this many pages' speech (each under a megabyte a minute)
+STALE_PART_SECONDS = 600  # a partial file this old was left by an app stopped while it spoke
 
 
 class SpeechFailed(Exception):
@@ -83,7 +85,7 @@ class Synthesis:
 
 
 def _prune(cache: Path) -> None:
-    """Keep the most recently heard KEPT_FILES files."""
+    """Keep the most recently heard KEPT_FILES files; remove partial files left behind."""
     heard = []
     for wav in cache.glob("*.wav"):
         try:
@@ -92,3 +94,10 @@ def _prune(cache: Path) -> None:
             continue
     for _, old in sorted(heard, reverse=True)[KEPT_FILES:]:
         old.unlink(missing_ok=True)
+    now = time.time()
+    for part in cache.glob("*.part"):
+        try:
+            if now - part.stat().st_mtime > STALE_PART_SECONDS:
+                part.unlink()
+        except FileNotFoundError:
+            continue
