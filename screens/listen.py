@@ -13,9 +13,6 @@ import threading
 from pathlib import Path
 
 from kivy.clock import Clock
-# SDL's own provider: Kivy's first choice, ffpyplayer, refuses espeak-ng's mono WAV. Imported here, on
-# Kivy's thread, because the import opens the audio device.
-from kivy.core.audio.audio_sdl2 import SoundSDL2
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -49,6 +46,10 @@ def speaker_for(settings) -> Speaker | None:
     if not engine_available():
         log.warning("Không có espeak-ng: nút \"Nghe\" không hiện (cài gói espeak-ng)")
         return None
+    # SDL's own audio provider: Kivy's first choice, ffpyplayer, refuses espeak-ng's mono WAV. Its
+    # import opens the audio device: here, on Kivy's thread, once.
+    import kivy.core.audio.audio_sdl2  # noqa: F401
+
     return Speaker(settings.state_path() / "cache" / "speech", settings.speech_volume / 100)
 
 
@@ -99,6 +100,8 @@ class ListenButton(ButtonBehavior, BoxLayout):
             log.warning("Không đọc được trang: %s", problem)
             Clock.schedule_once(lambda _: self._give_up(synthesis), 0)
             return
+        from kivy.core.audio.audio_sdl2 import SoundSDL2  # imported already by speaker_for
+
         sound = SoundSDL2(source=str(wav))
         Clock.schedule_once(lambda _: self._start_sound(synthesis, sound, wav), 0)
 
