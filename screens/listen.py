@@ -2,9 +2,9 @@
 the screen well. Nghe starts it, Dừng stops it, Nghe lại says it again.
 
 The speech is made by espeak-ng and loaded in a worker thread (kiosk.play.speech), handed to
-Kivy's thread with Clock.schedule_once and played through SDL. stop() (the button, or the page closing) kills a
-synthesis still running and stops and unloads the sound; every sound starts at the display's
-volume, so nothing a resident did carries over to the next."""
+Kivy's thread with Clock.schedule_once and played through SDL. stop() (the button, or the page
+closing) kills a synthesis still running and stops and unloads the sound; every sound starts at
+the display's volume, so nothing a resident did carries over to the next."""
 
 from __future__ import annotations
 

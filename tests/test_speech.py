@@ -350,3 +350,11 @@ def test_every_reading_is_at_the_display_volume(tmp_path, run_with_sound):
         levels[volume] = heard[len(heard) // 2]
         raw.unlink()
     assert 0.4 < levels[40] / levels[80] < 0.6, levels  # SDL's volume is linear: half the setting, half the level
+
+
+def test_without_espeak_ng_the_counter_works_on_without_the_button(tmp_path, run_with_sound, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    shown, _ = run_with_sound(to_answer())
+    answer = shown["actions"][-1]
+    assert answer["page"] == "ReadingPage" and "Nghe" not in answer["texts"]
+    assert any("Không có espeak-ng" in line for line in shown["log"]), shown["log"]
