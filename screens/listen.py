@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from kivy.clock import Clock
@@ -24,6 +25,9 @@ from screens.theme import load_rules
 load_rules(__file__)
 
 log = logging.getLogger("kiosk.speech")
+
+# Many older residents double-tap: a second tap this soon is the same press, not "Dừng".
+REPEAT_TAP_SECONDS = 0.5
 
 LABELS = {"ready": ("Nghe", "Máy đọc to trang này"), "preparing": ("Dừng", "Đang chuẩn bị đọc…"),
           "playing": ("Dừng", "Đang đọc…"), "finished": ("Nghe lại", "Chạm để nghe lại từ đầu"),
@@ -72,12 +76,17 @@ class ListenButton(ButtonBehavior, BoxLayout):
         self.words = words
         self.sound = None
         self._synthesis: Synthesis | None = None
+        self._tapped_at = -REPEAT_TAP_SECONDS
         super().__init__(**kwargs)
 
     def on_phase(self, _, phase):
         self.label, self.hint = LABELS[phase]
 
     def on_release(self):
+        now = time.monotonic()
+        if now - self._tapped_at < REPEAT_TAP_SECONDS:
+            return
+        self._tapped_at = now
         if self.phase in ("preparing", "playing"):
             self.stop()
         else:

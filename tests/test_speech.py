@@ -272,12 +272,14 @@ def test_nghe_plays_the_answer_and_stops_when_the_page_closes(tmp_path, run_with
 
 
 def test_stop_repeat_and_the_loop_silences_it(tmp_path, run_with_sound):
-    steps = [*to_answer(), {"tap_text": "Nghe", "wait": 2}, {"tap_text": "Dừng"}, {"tap_text": "Nghe lại", "wait": 2},
+    steps = [*to_answer(), {"tap_texts": ["Nghe", "Dừng"], "wait": 2}, {"tap_text": "Dừng", "wait": 0.6},
+             {"tap_text": "Nghe lại", "wait": 2},
              {"look": True}, {"tap_text": "Về màn hình chính"}, {"tap_text": "Quay lại", "wait": 2}, children_check()]
     shown, raw = run_with_sound(steps)
     states = [(a["did"], a.get("page"), a.get("listen", [{}])[-1].get("phase")) for a in shown["actions"]]
     assert states[4:9] == [
-        ("tap `Nghe`", "ReadingPage", "preparing"), ("tap `Dừng`", "ReadingPage", "finished"),
+        ("tap Nghe Dừng", "ReadingPage", "preparing"),  # a double tap is one press
+        ("tap `Dừng`", "ReadingPage", "finished"),
         ("tap `Nghe lại`", "ReadingPage", "preparing"), ("look", "ReadingPage", "playing"),
         ("tap `Về màn hình chính`", "HomePage", "finished")], states
     assert shown["actions"][9]["overlay"] is None, "back to the loop"
