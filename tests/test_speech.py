@@ -271,7 +271,7 @@ def test_nghe_plays_the_answer_and_stops_when_the_page_closes(tmp_path, run_with
     assert len(loudness) - heard[-1] > 20, "and stayed silent for the rest of the run (3 s waited)"
 
 
-def test_stop_repeat_and_the_loop_silences_it(tmp_path, run_with_sound):
+def test_stop_repeat_and_going_home_silences_it(tmp_path, run_with_sound):
     steps = [*to_answer(), {"tap_texts": ["Nghe", "Dừng"], "wait": 2}, {"tap_text": "Dừng", "wait": 0.6},
              {"tap_text": "Nghe lại", "wait": 2},
              {"look": True}, {"tap_text": "Về màn hình chính"}, {"tap_text": "Quay lại", "wait": 2}, children_check()]
