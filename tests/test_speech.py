@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from kiosk.feed.validate import load_feed
 from kiosk.play.reading import ABBREVIATIONS, answer_reading, delegates_reading, resolution_reading, roman, speakable
@@ -54,6 +55,16 @@ SILENCE_RMS = 300  # of 32767: espeak-ng's speech is around 3000, a silent stret
 ])
 def test_text_is_said_the_way_a_listener_expects(written, said):
     assert speakable(written) == said
+
+
+@given(st.text(alphabet=st.sampled_from(list("0123456789/-–:h.,%* IVXLCNQĐHDUBkhóa ngàyZalo")), max_size=60) | st.text())
+def test_any_text_is_said_without_an_error_and_keeps_its_words(text):
+    said = speakable(text)
+    assert isinstance(said, str)
+    # Every lower-case word stays (abbreviations are upper case), but for web addresses, left to the QR code.
+    kept = [w for w in re.findall(r"[^\W\d_]{3,}", text) if w not in ABBREVIATIONS and w.lower() == w
+            and "://" not in text]
+    assert all(word in said for word in kept), (text, said)
 
 
 def test_roman_numerals_of_terms():
