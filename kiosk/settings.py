@@ -111,6 +111,10 @@ class DisplaySettings(BaseModel):
         96, description="Chiều cao nút bấm nhỏ nhất (điểm ảnh trên màn hình 1080p); 96 ≈ 35 mm trên màn hình 32 inch")
     idle_seconds: Annotated[int, Field(ge=15, le=600)] = Field(
         60, description="Số giây không chạm thì trở về vòng chiếu")
+    speech: bool = Field(True, description="Màn hình Một cửa: nút \"Nghe\" đọc to trang hỏi đáp, nghị quyết, "
+                                           "đại biểu (cần gói espeak-ng); false: không có nút")
+    speech_volume: Annotated[int, Field(ge=0, le=100)] = Field(
+        80, description="Âm lượng tiếng đọc (phần trăm); mỗi lần đọc bắt đầu ở mức này")
 
     feed_url: Annotated[str, AfterValidator(check_feed_url)] = Field(
         "", description="Địa chỉ thư mục bản tin đã xuất bản trên máy chủ của phường (https://...); trống: không đồng bộ")

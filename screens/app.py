@@ -78,6 +78,7 @@ def build_app(display, start):
         player = None
         pin_guard = PinGuard()
         faq_index = None  # (feed, its FaqIndex)
+        speaker = None  # "Nghe" at the counter (screens.listen)
 
         def build(self):
             # A service manager's stop (SIGTERM) ends the app cleanly; a passer-by has no way to send one.
@@ -92,7 +93,9 @@ def build_app(display, start):
             counter = settings.mode == "counter"
             if counter:  # the loop says it can be touched: a band above the ticker
                 from screens.counter import TouchInvitation
+                from screens.listen import speaker_for
 
+                self.speaker = speaker_for(settings)
                 self.frame.add_widget(TouchInvitation(), index=self.frame.children.index(self.frame.ids.ticker) + 1)
             self.root_widget = KioskRoot(self.frame, on_staff_gesture=self.ask_pin,
                                          on_loop_touch=self.open_counter if counter else None)

@@ -21,6 +21,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.play.layout import largest_fitting, paragraphs
+from kiosk.play.reading import answer_reading, delegates_reading, resolution_reading
 from screens.slides import text_height, text_width
 from screens.theme import load_rules
 from screens.widgets import QrPanel, WrappedLabel, to_markup
@@ -96,6 +97,13 @@ class Page(BoxLayout):
     title = StringProperty("")
     scalable = BooleanProperty(False)  # the A+ button applies
 
+    def leave(self) -> None:
+        """The page is closing (another page, or back to the loop): stop what it does."""
+
+    def busy(self) -> bool:
+        """A resident is using it without touching (listening): not idle."""
+        return False
+
 
 class ListPage(Page):
     """A scrollable column of buttons (topics, questions, delegates, resolutions, results)."""
@@ -127,11 +135,25 @@ class ReadingPage(Page):
     text_scale = NumericProperty(1.0)
     scalable = BooleanProperty(True)
 
-    def __init__(self, blocks: list[str], **kwargs):
+    def __init__(self, blocks: list[str], spoken: str = "", **kwargs):
         super().__init__(**kwargs)
         for text in blocks:
             self.ids.blocks.add_widget(ReadingBlock(text=text, scale=self.text_scale))
         self.bind(text_scale=self._rescale)
+        self.listen = None  # "Nghe": on a counter display with speech, above the text
+        speaker = getattr(App.get_running_app(), "speaker", None)
+        if spoken and speaker:
+            from screens.listen import ListenButton
+
+            self.listen = ListenButton(speaker, spoken)
+            self.ids.reading.add_widget(self.listen, index=len(self.ids.reading.children))
+
+    def leave(self) -> None:
+        if self.listen:
+            self.listen.stop()
+
+    def busy(self) -> bool:
+        return self.listen is not None and self.listen.phase in ("preparing", "playing")
 
     def _rescale(self, *_):
         for label in self.ids.blocks.children:
@@ -276,6 +298,9 @@ class CounterView(BoxLayout):
         self._idle_event = Clock.schedule_once(self._start_countdown, max(0, self.idle_seconds - COUNTDOWN_SECONDS))
 
     def _start_countdown(self, *_):
+        if self.page is not None and self.page.busy():
+            self.touched()
+            return
         self.countdown = COUNTDOWN_SECONDS
         self._tick_event = Clock.schedule_interval(self._tick, 1)
 
@@ -291,11 +316,14 @@ class CounterView(BoxLayout):
             if event:
                 event.cancel()
         self._finish_search()
+        if self.page is not None:
+            self.page.leave()
         self.on_close()
 
     # --- navigation
     def show(self, page: Page, remember: bool = True) -> None:
         if self.page is not None:
+            self.page.leave()
             if remember:
                 self.history.append(self.page)
             self.ids.content.remove_widget(self.page)
@@ -350,7 +378,7 @@ class CounterView(BoxLayout):
         self.usage.record("question", topic=topic.topic, question=item.question)
         self.show(ReadingPage([f"[b]{to_markup(item.question)}[/b]", *map(to_markup, paragraphs(item.answer))], title=topic.topic,
                               link_url=item.link.url if item.link else "",
-                              link_label=item.link.label if item.link else ""))
+                              link_label=item.link.label if item.link else "", spoken=answer_reading(item)))
 
     def open_search(self) -> None:
         self.show(SearchPage(self))
@@ -367,7 +395,7 @@ class CounterView(BoxLayout):
             detail = f"\n      {to_markup(person.position)}" if person.position else ""
             people.append(f"{number}. [b]{to_markup(person.name)}[/b]{detail}")
         heading = " · ".join(filter(None, [slide.constituency, slide.note]))
-        self.show(ReadingPage([to_markup(heading), *people], title=slide.titled_list))
+        self.show(ReadingPage([to_markup(heading), *people], title=slide.titled_list, spoken=delegates_reading(slide)))
 
     def open_resolutions(self) -> None:
         rows = [(f"{s.number} · {s.title}", lambda s=s: self.open_resolution(s))
@@ -378,7 +406,7 @@ class CounterView(BoxLayout):
         blocks = [f"[b]{to_markup(slide.number)}[/b] · ngày {slide.date:%d/%m/%Y} · {to_markup(slide.issuer)}",
                   f"[b]{to_markup(slide.title)}[/b]", *(f"•  {to_markup(point)}" for point in slide.points)]
         self.show(ReadingPage(blocks, title="Nghị quyết", link_url=slide.link.url if slide.link else "",
-                              link_label=slide.link.label if slide.link else ""))
+                              link_label=slide.link.label if slide.link else "", spoken=resolution_reading(slide)))
 
     def open_links(self) -> None:
         self.show(LinksPage([self.feed.ward.website, *self.feed.ward.links]))

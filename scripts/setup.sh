@@ -15,6 +15,7 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || want python3-venv
 want libgl1            # OpenGL for Kivy's window
 want libegl1
 want libmtdev1         # touch screens
+want espeak-ng         # "Nghe" at the counter: reads a page aloud in Vietnamese, offline
 # ALSA for a video's sound (SDL opens an audio device even for a muted video); Debian 13 renamed it.
 if ! ldconfig -p | grep -q 'libasound\.so\.2'; then
     if apt-cache show libasound2t64 >/dev/null 2>&1; then want libasound2t64; else want libasound2; fi

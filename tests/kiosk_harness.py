@@ -5,8 +5,8 @@ The config names the feed, window size, clock speed and start moment, how long t
 seconds, or `stop_after` pages shown), and optional touches; the result file lists every page
 shown (real and feed time, how late after its deadline), the label texts on it, any text that
 leaves its box, and the warnings the app logged. Touches are `actions` at given seconds, or `steps`
-done one after another, each once the screen has settled from the one before (the run ends after
-the last): every touch record names the page, its buttons' sizes and any text drawn cut. For long
+done one after another, each once the screen has settled from the one before (and `wait` seconds
+more, if it says so; the run ends after the last): every touch record names the page, its buttons' sizes and any text drawn cut. For long
 runs (soak test, benchmarks): `record` "light" keeps the pages without texts and checks, "counts"
 only counts them by slide type; `sample_slide` names a slide at each appearance of which the process's resources are
 written down; `frames` lists every frame drawn (real time, whether a cross-fade was running);
@@ -356,6 +356,7 @@ def main(config_path: str, on_start=None) -> int:
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
     events, problems, actions, stopped_by, samples, frames, kivy_thread_loads = [], [], [], [], [], [], []
+    listens = []  # the pages' "Nghe" buttons, in the order they were shown
     shown = Counter()
     keep = config.get("record", "full")
     audit_report = {"problems": [], "slides": []}
@@ -449,6 +450,11 @@ def main(config_path: str, on_start=None) -> int:
             if page is not None:
                 record.update(page=type(page).__name__, title=page.title, texts=view_texts(page),
                               countdown=overlay.countdown)
+            listen = getattr(page, "listen", None)
+            if listen is not None and listen not in listens:
+                listens.append(listen)
+            if listens:  # every "Nghe" button shown so far: its phase, and whether it holds a sound
+                record["listen"] = [{"phase": b.phase, "sound": b.sound is not None} for b in listens]
             audit_as = action.get("audit") and (action["audit"] if isinstance(action["audit"], str) else done)
             actions.append(record)
             checks = lambda: inspect(overlay, page, record, again=settled is not None, audit_as=audit_as,  # noqa: E731
@@ -507,7 +513,7 @@ def main(config_path: str, on_start=None) -> int:
                 return
             # After a tap on the loop (it opens the menu), as long as a resident's second tap takes: the
             # counter ignores a tap this soon at the same place as the second of a double tap.
-            pause = STEP_SECONDS if "tap" in steps[index] else 0
+            pause = max(STEP_SECONDS if "tap" in steps[index] else 0, steps[index].get("wait", 0))
             act(steps[index], settled=lambda checks: settle(lambda: (
                 checks(), Clock.schedule_once(lambda *_: run_steps(index + 1), pause))))
 
