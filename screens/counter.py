@@ -145,32 +145,57 @@ class LinksPage(Page):
             self.ids.codes.add_widget(QrPanel(url=link.url, label=link.label))
 
 
-class SearchPage(Page):
+class OnScreenKeyboard(BoxLayout):
+    """The counter's keyboard, letters without tones; each key fires `on_key` with the letter,
+    "space", "back" or "clear" (see `typed`)."""
+
+    __events__ = ("on_key",)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        rows = [[(key, key, 1) for key in row.split()] for row in KEYBOARD_ROWS] + [KEYBOARD_ACTIONS]
+        for row in rows:
+            line = BoxLayout(spacing=self.spacing)
+            for label, key, width in row:
+                button = TouchButton(text=label, size_hint_x=width)
+                button.bind(on_release=lambda _, k=key: self.dispatch("on_key", k))
+                line.add_widget(button)
+            self.add_widget(line)
+
+    def on_key(self, key: str) -> None:
+        pass
+
+
+def typed(query: str, key: str) -> str:
+    """The query after one key of the OnScreenKeyboard."""
+    if key == "space":
+        return query + (" " if query and not query.endswith(" ") else "")
+    if key == "back":
+        return query[:-1]
+    if key == "clear":
+        return ""
+    return query + key
+
+
+class KeyboardPage(Page):
+    """A page of results beside (landscape) or over (portrait) the on-screen keyboard, the results
+    following each key: `show_results` fills `ids.results` for `query` and says what it found in `status`."""
+
     query = StringProperty("")
     status = StringProperty("")
 
+    def type(self, key: str) -> None:
+        self.query = typed(self.query, key)
+        self.show_results()
+
+    def show_results(self) -> None:
+        raise NotImplementedError
+
+
+class SearchPage(KeyboardPage):
     def __init__(self, view: "CounterView", **kwargs):
         self.view = view
         super().__init__(title="Tìm kiếm", **kwargs)
-        rows = [[(key, key, 1) for key in row.split()] for row in KEYBOARD_ROWS] + [KEYBOARD_ACTIONS]
-        for row in rows:
-            line = BoxLayout(spacing=self.ids.keyboard.spacing)
-            for label, key, width in row:
-                button = TouchButton(text=label, size_hint_x=width)
-                button.bind(on_release=lambda _, k=key: self.type(k))
-                line.add_widget(button)
-            self.ids.keyboard.add_widget(line)
-        self.show_results()
-
-    def type(self, key: str) -> None:
-        if key == "space":
-            self.query += " " if self.query and not self.query.endswith(" ") else ""
-        elif key == "back":
-            self.query = self.query[:-1]
-        elif key == "clear":
-            self.query = ""
-        else:
-            self.query += key
         self.show_results()
 
     def search_for(self, words: str) -> None:
