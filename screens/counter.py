@@ -48,6 +48,7 @@ HOME_ITEMS = (
     ("Đại biểu của bạn", "bodies"),
     ("Nghị quyết", "resolutions"),
     ("Liên kết", "links"),
+    ("Góp ý", "feedback"),
 )
 
 
@@ -261,7 +262,8 @@ class CounterView(BoxLayout):
         self._idle_event = None
         self._tick_event = None
         self._opened_at = time.monotonic()
-        self._opening_touch = opening_touch
+        self._opening_touch = self._last_touch = opening_touch
+        self.answered: set[str] = set()  # the "Góp ý" questions this resident has answered
         self.show(HomePage(self))
         self.touched()
         self.bind(size=self._place_title)
@@ -284,7 +286,13 @@ class CounterView(BoxLayout):
         self.touched()
         if self._second_of_a_double_tap(touch):
             return True
+        self._last_touch = (touch.x, touch.y)
         return super().on_touch_down(touch)
+
+    def guard_against_a_second_tap(self) -> None:
+        """The page the last touch opened ignores a second tap of a double tap, as the menu does."""
+        self._opened_at = time.monotonic()
+        self._opening_touch = self._last_touch
 
     def _second_of_a_double_tap(self, touch) -> bool:
         if time.monotonic() - self._opened_at >= OPENING_TAP_SECONDS:
@@ -381,6 +389,20 @@ class CounterView(BoxLayout):
         self.show(SearchPage(self))
 
     def open_bodies(self) -> None:
+        """By the resident's tổ dân phố when the feed names the areas; else the lists as they are."""
+        if self.feed.areas:
+            from screens.delegates_by_area import AreaPickerPage
+
+            self.show(AreaPickerPage(self))
+        else:
+            self.open_delegate_lists()
+
+    def open_area(self, area) -> None:
+        from screens.delegates_by_area import AreaDelegatesPage
+
+        self.show(AreaDelegatesPage(self, area))
+
+    def open_delegate_lists(self) -> None:
         lists = [s for s in self.feed.slides if s.type == "delegates"]
         rows = [(" · ".join(filter(None, [s.titled_list, s.constituency])),
                  lambda s=s: self.open_delegates(s)) for s in lists]
@@ -407,6 +429,22 @@ class CounterView(BoxLayout):
 
     def open_links(self) -> None:
         self.show(LinksPage([self.feed.ward.website, *self.feed.ward.links]))
+
+    def open_feedback(self) -> None:
+        from screens.feedback import FeedbackPage
+
+        self.show(FeedbackPage(self))
+
+    def answer_feedback(self, question: str, **answer) -> None:
+        """A "Góp ý" answer (kiosk.ops.stats "helpful" or "wanted"), counted once per resident: a
+        double tap, or coming back to change it, is still one answer; then the next page."""
+        from screens.feedback import ThanksPage, WantedPage
+
+        if question not in self.answered:
+            self.answered.add(question)
+            self.usage.record(question, **answer)
+        self.guard_against_a_second_tap()
+        self.show(WantedPage(self) if question == "helpful" else ThanksPage(self))
 
 
 class HandIcon(Widget):

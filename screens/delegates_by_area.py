@@ -1,0 +1,134 @@
+"""The counter's "Đại biểu của bạn": the resident picks their tổ dân phố (big buttons in natural
+order, or a tone-free search over area and street names on the on-screen keyboard), then sees on
+one page their delegates at the three levels and the meetings those delegates hold for that area,
+each with a QR code that puts the meeting into a phone's calendar.
+
+Which delegates and which meetings are the core's (kiosk.play.residents); the meetings are judged
+with the display's clock, as the loop's schedule is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.play import residents
+from kiosk.vietnamese import format_date, format_time
+from screens.counter import KeyboardPage, ListButton, Page, SuggestionButton
+from screens.theme import load_rules
+from screens.widgets import to_markup
+
+if TYPE_CHECKING:
+    from screens.counter import CounterView
+
+load_rules(__file__)
+
+ALL_LISTS = "Xem mọi danh sách đại biểu của phường"
+
+
+def display_now() -> datetime:
+    """Now on the display's clock (the one the loop plays by); the system's when no loop runs."""
+    player = App.get_running_app().player
+    return player.clock.now() if player is not None else datetime.now()
+
+
+class AreaButton(ListButton):
+    """An area: its name in bold, its streets under it in the small size."""
+
+
+class AreaPickerPage(KeyboardPage):
+    """"Bà con ở tổ dân phố nào?": every area while nothing is typed, the matches after each key."""
+
+    def __init__(self, view: "CounterView", **kwargs):
+        self.view = view
+        super().__init__(title="Bà con ở tổ dân phố nào?", **kwargs)
+        self.show_results()
+
+    def show_results(self) -> None:
+        rows = self.ids.results
+        rows.clear_widgets()
+        typed = self.query.strip()
+        areas = residents.search_areas(self.view.feed.areas, typed) if typed else residents.natural_areas(
+            self.view.feed.areas)
+        if not typed:
+            self.status = "Chạm vào tổ dân phố của bà con, hoặc gõ tên phố, không cần dấu"
+        elif areas:
+            self.status = f"Có {len(areas)} tổ dân phố. Chạm vào tổ của bà con:"
+        else:
+            self.status = "Không thấy tổ dân phố hay phố nào như vậy. Bà con bấm “Xóa” để gõ lại."
+        small = App.get_running_app().theme.small
+        for area in areas:
+            streets = f"\n[size={small:.0f}]{to_markup(', '.join(area.streets))}[/size]" if area.streets else ""
+            button = AreaButton(text=f"[b]{to_markup(area.name)}[/b]{streets}")
+            button.bind(on_release=lambda _, a=area: self.view.open_area(a))
+            rows.add_widget(button)
+        if not typed or not areas:  # for a resident who does not know their tổ dân phố
+            button = SuggestionButton(text=ALL_LISTS)
+            button.bind(on_release=lambda _: self.view.open_delegate_lists())
+            rows.add_widget(button)
+
+
+class LevelHeading(BoxLayout):
+    """A body's heading over its delegates: the list's name, and the area's constituency."""
+
+    text = StringProperty("")
+    detail = StringProperty("")
+
+
+class DelegateCard(BoxLayout):
+    """One delegate: photo (or initial), name, position; as tall as its words need."""
+
+    name = StringProperty("")
+    position = StringProperty("")
+    photo = StringProperty("")
+
+
+class MeetingPanel(BoxLayout):
+    """The area's coming meetings, one at a time with its calendar QR code, and buttons to the others."""
+
+    count = NumericProperty(0)
+    index = NumericProperty(0)
+    heading = StringProperty("")
+    when = StringProperty("")
+    place = StringProperty("")
+    who = StringProperty("")
+    note = StringProperty("")
+    calendar = StringProperty("")  # the iCalendar text in the QR code
+    portrait = BooleanProperty(False)
+    meetings = ObjectProperty([], rebind=True)
+
+    def on_meetings(self, *_):
+        self.count = len(self.meetings)
+        self.show(0)
+
+    def show(self, index: int) -> None:
+        if not self.meetings:
+            return
+        self.index = index % len(self.meetings)
+        meeting = self.meetings[self.index]
+        self.heading = meeting.heading
+        self.when = f"{format_date(meeting.date)}\nTừ {format_time(meeting.starts_at)} đến {format_time(meeting.ends_at)}"
+        self.place = meeting.place
+        self.who = ", ".join(meeting.delegates)
+        self.note = meeting.note or ""
+        self.calendar = residents.meeting_calendar(meeting)
+
+
+class AreaDelegatesPage(Page):
+    """One page: the area's delegates at the three levels, beside (landscape) or over (portrait)
+    the meetings they hold for it."""
+
+    def __init__(self, view: "CounterView", area, **kwargs):
+        super().__init__(title=f"Đại biểu của {area.name}", **kwargs)
+        folder: Path = view.folder
+        blocks = self.ids.levels
+        for level in residents.area_delegates(view.feed, area):
+            blocks.add_widget(LevelHeading(text=level.titled_list, detail=level.constituency or ""))
+            for person in level.people:
+                blocks.add_widget(DelegateCard(name=person.name, position=person.position or "",
+                                               photo=str(folder / person.photo) if person.photo else ""))
+        self.ids.meetings.meetings = residents.upcoming_meetings(view.feed, area, display_now())
