@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.play import residents
 from kiosk.vietnamese import format_date, format_time
-from screens.counter import KeyboardPage, ListButton, Page, SuggestionButton
+from screens.counter import KeyboardPage, Page, SuggestionButton
 from screens.theme import load_rules
-from screens.widgets import to_markup
 
 if TYPE_CHECKING:
     from screens.counter import CounterView
@@ -36,8 +36,11 @@ def display_now() -> datetime:
     return player.clock.now() if player is not None else datetime.now()
 
 
-class AreaButton(ListButton):
-    """An area: its name in bold, its streets under it in the small size."""
+class AreaButton(ButtonBehavior, BoxLayout):
+    """An area: its name in bold, its streets under it in the small size; as tall as they need."""
+
+    name = StringProperty("")
+    streets = StringProperty("")
 
 
 class AreaPickerPage(KeyboardPage):
@@ -60,10 +63,8 @@ class AreaPickerPage(KeyboardPage):
             self.status = f"Có {len(areas)} tổ dân phố. Chạm vào tổ của bà con:"
         else:
             self.status = "Không thấy tổ dân phố hay phố nào như vậy. Bà con bấm “Xóa” để gõ lại."
-        small = App.get_running_app().theme.small
         for area in areas:
-            streets = f"\n[size={small:.0f}]{to_markup(', '.join(area.streets))}[/size]" if area.streets else ""
-            button = AreaButton(text=f"[b]{to_markup(area.name)}[/b]{streets}")
+            button = AreaButton(name=area.name, streets=", ".join(area.streets))
             button.bind(on_release=lambda _, a=area: self.view.open_area(a))
             rows.add_widget(button)
         if not typed or not areas:  # for a resident who does not know their tổ dân phố

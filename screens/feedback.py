@@ -66,10 +66,12 @@ class Face(Widget):
 
 
 class FaceButton(ButtonBehavior, BoxLayout):
-    """One answer: its face over its words, the whole card one large button."""
+    """One answer, the whole card one large button: its face over its words in a row of faces
+    (landscape), beside them in a column (portrait)."""
 
     text = StringProperty("")
     mood = NumericProperty(0.0)
+    words_height = NumericProperty(0)  # the tallest words of the row: the faces stand in line
 
 
 class FeedbackPage(Page):
@@ -83,7 +85,14 @@ class FeedbackPage(Page):
         for answer, mood in zip(rating.faces, moods(len(rating.faces))):
             button = FaceButton(text=answer, mood=mood)
             button.bind(on_release=lambda _, a=answer: view.answer_feedback("helpful", answer=a))
+            button.ids.words.bind(texture_size=self._line_up)
             self.ids.faces.add_widget(button)
+
+    def _line_up(self, *_):
+        buttons = self.ids.faces.children
+        tallest = max(button.ids.words.texture_size[1] for button in buttons)
+        for button in buttons:
+            button.words_height = tallest
 
 
 class TopicButton(TouchButton):

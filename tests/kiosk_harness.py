@@ -182,7 +182,8 @@ def perform(app, action: dict) -> str:
         widget = find_by_text(app.root, action["tap_text"])
         if widget is None:
             return f"not found: {action['tap_text']}"
-        tap(*widget.to_window(*widget.center))
+        for _ in range(action.get("times", 1)):  # a double tap: both where the button was
+            tap(*widget.to_window(*widget.center))
         return f"tap `{action['tap_text']}`"
     if "tap_texts" in action:  # keys of a keyboard, one after another
         for text in action["tap_texts"]:
