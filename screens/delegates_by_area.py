@@ -3,21 +3,21 @@ order, or a tone-free search over area and street names on the on-screen keyboar
 one page their delegates at the three levels and the meetings those delegates hold for that area,
 each with a QR code that puts the meeting into a phone's calendar.
 
-Which delegates and which meetings are the core's (kiosk.play.residents); the meetings are judged
-with the display's clock, as the loop's schedule is."""
+Which areas, delegates and meetings, and the calendar text, are the core's (kiosk.play.areas,
+kiosk.play.meetings); the meetings are judged with the display's clock, as the loop's schedule is."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.play import residents
+from kiosk.play.areas import my_delegates, search_areas
+from kiosk.play.meetings import calendar_event, upcoming_meetings
 from kiosk.vietnamese import format_date, format_time
 from screens.counter import KeyboardPage, Page, SuggestionButton
 from screens.theme import load_rules
@@ -55,8 +55,7 @@ class AreaPickerPage(KeyboardPage):
         rows = self.ids.results
         rows.clear_widgets()
         typed = self.query.strip()
-        areas = residents.search_areas(self.view.feed.areas, typed) if typed else residents.natural_areas(
-            self.view.feed.areas)
+        areas = [match.area for match in search_areas(self.view.feed.areas, typed)]
         if not typed:
             self.status = "Chạm vào tổ dân phố của bà con, hoặc gõ tên phố, không cần dấu"
         elif areas:
@@ -99,8 +98,9 @@ class MeetingPanel(BoxLayout):
     who = StringProperty("")
     note = StringProperty("")
     calendar = StringProperty("")  # the iCalendar text in the QR code
-    portrait = BooleanProperty(False)
     meetings = ObjectProperty([], rebind=True)
+    ward = ObjectProperty(None)  # for the calendar event's UID
+    now = ObjectProperty(None)  # the display's time: the calendar event's DTSTAMP
 
     def on_meetings(self, *_):
         self.count = len(self.meetings)
@@ -116,7 +116,7 @@ class MeetingPanel(BoxLayout):
         self.place = meeting.place
         self.who = ", ".join(meeting.delegates)
         self.note = meeting.note or ""
-        self.calendar = residents.meeting_calendar(meeting)
+        self.calendar = calendar_event(meeting, self.ward, self.now)
 
 
 class AreaDelegatesPage(Page):
@@ -125,11 +125,17 @@ class AreaDelegatesPage(Page):
 
     def __init__(self, view: "CounterView", area, **kwargs):
         super().__init__(title=f"Đại biểu của {area.name}", **kwargs)
-        folder: Path = view.folder
+        feed, folder = view.feed, view.folder
         blocks = self.ids.levels
-        for level in residents.area_delegates(view.feed, area):
-            blocks.add_widget(LevelHeading(text=level.titled_list, detail=level.constituency or ""))
+        for level in my_delegates(feed, area):
+            heading = level.lists[0].titled_list if level.lists else level.body_name
+            blocks.add_widget(LevelHeading(text=heading, detail=level.constituency or ""))
+            if not level.people:
+                blocks.add_widget(LevelHeading(detail="Chưa có danh sách đại biểu cho tổ dân phố này."))
             for person in level.people:
                 blocks.add_widget(DelegateCard(name=person.name, position=person.position or "",
                                                photo=str(folder / person.photo) if person.photo else ""))
-        self.ids.meetings.meetings = residents.upcoming_meetings(view.feed, area, display_now())
+        now = display_now()
+        panel = self.ids.meetings
+        panel.ward, panel.now = feed.ward, now
+        panel.meetings = upcoming_meetings(feed.meetings, now, area, feed.slides)
