@@ -62,13 +62,13 @@ class AreaPickerPage(KeyboardPage):
             self.status = f"Có {len(areas)} tổ dân phố. Chạm vào tổ của bà con:"
         else:
             self.status = "Không thấy tổ dân phố hay phố nào như vậy. Bà con bấm “Xóa” để gõ lại."
+        if not typed or not areas:  # first, for a resident who does not know their tổ dân phố
+            button = SuggestionButton(text=ALL_LISTS)
+            button.bind(on_release=lambda _: self.view.open_delegate_lists())
+            rows.add_widget(button)
         for area in areas:
             button = AreaButton(name=area.name, streets=", ".join(area.streets))
             button.bind(on_release=lambda _, a=area: self.view.open_area(a))
-            rows.add_widget(button)
-        if not typed or not areas:  # for a resident who does not know their tổ dân phố
-            button = SuggestionButton(text=ALL_LISTS)
-            button.bind(on_release=lambda _: self.view.open_delegate_lists())
             rows.add_widget(button)
 
 
