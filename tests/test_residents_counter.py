@@ -14,6 +14,8 @@ import zxingcpp
 from PIL import Image
 
 from kiosk.feed.validate import load_feed
+from kiosk.fleet.display import day_reports
+from kiosk.ops.stats import UsageLog
 from kiosk.play.areas import my_delegates, search_areas, sorted_areas
 from kiosk.play.meetings import upcoming_meetings
 from kiosk.vietnamese import fold
@@ -188,3 +190,15 @@ def test_the_areas_come_in_natural_order_and_the_lists_of_the_whole_ward_stay_wi
     assert listed.index("Tổ dân phố số 2") < listed.index("Tổ dân phố số 10")
     assert shown["actions"][2]["page"] == "ListPage" and shown["actions"][2]["title"] == "Đại biểu của bạn"
     readable(shown)
+
+
+def test_the_daily_report_over_the_fleet_link_carries_the_feedback_counts(tmp_path):
+    day = datetime(2026, 12, 1).date()
+    usage = UsageLog(tmp_path, today=lambda: day)
+    for face in (RATING.faces[-1], RATING.faces[-1], RATING.faces[0]):
+        usage.record("helpful", answer=face)
+    usage.record("wanted", topic=CHOICES[-1])
+    report = day_reports(tmp_path, "mot-cua-1", {day.isoformat()})[day.isoformat()]
+    assert report["helpful"] == {RATING.faces[-1]: 2, RATING.faces[0]: 1}
+    assert report["wanted"] == {CHOICES[-1]: 1}
+    assert set(report["helpful"]) <= set(RATING.faces), "only the feed's own words, nothing typed"
