@@ -443,8 +443,8 @@ class CounterView(BoxLayout):
         if question not in self.answered:
             self.answered.add(question)
             self.usage.record(question, **answer)
-        self.guard_against_a_second_tap()
         self.show(WantedPage(self) if question == "helpful" else ThanksPage(self))
+        self.guard_against_a_second_tap()  # from when the page is there: building it takes a moment
 
 
 class HandIcon(Widget):

@@ -61,7 +61,7 @@ def feedback_visit(face, topic, times=2):
 @size_ids
 def test_feedback_double_taps_count_once_each_and_kiosk_stats_shows_them(size, tmp_path):
     thanks = tmp_path / "thanks.png"
-    first, second = RATING.faces[-1], RATING.faces[0]
+    first, second = RATING.faces[0], RATING.faces[-1]  # the first: where a topic will be on the next page
     steps = [*feedback_visit(first, CHOICES[0]), {"screenshot": str(thanks)},
              # the same resident goes back and taps another face: still one answer
              {"tap_text": "Quay lại"}, {"tap_text": "Quay lại"}, {"tap_text": second}, {"tap_text": "Về màn hình chính"},
