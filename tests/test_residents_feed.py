@@ -11,15 +11,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import icalendar
+import jsonschema
 import pytest
+import yaml
 import zxingcpp
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 from PIL import Image
 
 from kiosk.feed.model import Feed, Meeting, OTHER_TOPIC
 from kiosk.feed.validate import load_feed
 from kiosk.play.areas import area_order_key, my_delegates, search_areas, sorted_areas
-from kiosk.play.meetings import (ICS_MAX_BYTES, LINE_OCTETS, calendar_event, escape_text, fold_line, invites,
+from kiosk.play.meetings import (ICS_MAX_BYTES, calendar_event, escape_text, fold_line, invites,
                                  meeting_uid, next_change, upcoming_meetings)
 from kiosk.play.qr import qr_matrix
 from kiosk.vietnamese import fold
@@ -53,7 +55,9 @@ slides:
     people: [{name: Ngô Quang Đạt}]
 faq:
   - topic: Bầu cử năm 2026
-    questions: [{question: Năm 2026 có cuộc bầu cử nào?, answer: Bầu đại biểu Quốc hội.}]
+    questions:
+      - question: Năm 2026 có cuộc bầu cử nào?
+        answer: Bầu đại biểu Quốc hội.
 areas:
   - name: Tổ dân phố số 10
     streets: [Ngõ 91 Thái Hà]
@@ -156,6 +160,9 @@ CASES = {
     "unknown delegate second in the list": (
         "    delegates: [Tạ Đình Hải]", "    delegates: [Tạ Đình Hải, Ngô Quang Dat, Bùi Minh Đức]",
         "delegates: [Tạ", "Bùi", ["không có `Bùi Minh Đức` trong các danh sách đại biểu"], False),
+    "a middle name left out": (
+        "    delegates: [Tạ Đình Hải]", "    delegates: [Hà Mỹ Linh]",
+        "delegates: [Hà", "Hà", ["không có `Hà Mỹ Linh`", "có phải ý bạn là `Hà Thị Mỹ Linh`?"], False),
     "unknown area": (
         "    areas: [Tổ dân phố số 2]", "    areas: [Tổ dân phố số 2, To dan pho so 12]",
         "areas: [Tổ", "To dan", ["không có tổ dân phố `To dan pho so 12` trong mục `areas`",
@@ -198,6 +205,13 @@ def test_each_mistake_is_reported_where_it_stands(tmp_path, case):
         assert result.feed is None, "a feed with an error must not be taken"
 
 
+def test_no_far_fetched_name_is_offered(tmp_path):
+    text = changed("    delegates: [Tạ Đình Hải]", "    delegates: [Nguyễn Văn Tèo]")
+    (problem,) = load(tmp_path, text).problems
+    assert problem.message == ("không có `Nguyễn Văn Tèo` trong các danh sách đại biểu (họ tên ghi đúng như trong "
+                               "danh sách)"), "no guess is better than a stranger's name"
+
+
 def test_meeting_names_match_without_tones_or_case(tmp_path):
     text = changed("    delegates: [Tạ Đình Hải]", "    delegates: [ta dinh hai, NGÔ QUANG ĐẠT]")
     text = changed("    areas: [Tổ dân phố số 2]", "    areas: [to dan pho so 2]\n    constituencies:\n"
@@ -220,6 +234,13 @@ def test_a_broken_meeting_does_not_hide_the_wrong_names_of_another(tmp_path):
     text = changed('    start: "08:00"', "    start: sáng") + second
     messages = [p.message for p in load(tmp_path, text).problems]
     assert any("sáng" in m for m in messages) and any("`Tạ Đình Hà`" in m for m in messages), messages
+
+
+def test_a_list_with_a_mistake_elsewhere_still_holds_its_names(tmp_path):
+    text = changed("    constituency: Đơn vị bầu cử số 1\n    people: [{name: Tạ",
+                   "    constituency: Đơn vị bầu cử số 1\n    duration: lâu\n    people: [{name: Tạ")
+    messages = [p.message for p in load(tmp_path, text).problems]
+    assert len(messages) == 1 and "`duration` cần là một con số" in messages[0], messages
 
 
 def test_the_sections_are_optional_and_feedback_has_defaults(tmp_path):
@@ -249,6 +270,66 @@ def test_the_sample_feed_has_the_sections_for_residents():
         assert link.url.startswith("https://dongda.hanoi.gov.vn/") or link.url.startswith("https://zalo.me/")
     for area in feed.areas:
         assert all(level.people for level in my_delegates(feed, area)), area.name
+
+
+def _as_editor_reads(text: str):
+    """The feed as an editor's YAML extension checks it: dates are the text typed."""
+    def typed(node):
+        if isinstance(node, dict):
+            return {key: typed(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [typed(value) for value in node]
+        return node.isoformat() if hasattr(node, "isoformat") else node
+    return typed(yaml.safe_load(text))
+
+
+@pytest.fixture(scope="module")
+def schema_check():
+    schema = (REPO / "schema" / "feed.schema.json").read_text(encoding="utf-8")
+    return jsonschema.Draft202012Validator(__import__("json").loads(schema))
+
+
+def test_the_schema_accepts_the_sample_sections_and_underlines_mistakes(schema_check):
+    sample = _as_editor_reads((REPO / "config" / "feed.yaml").read_text(encoding="utf-8"))
+    assert {"areas", "meetings", "feedback"} <= set(sample)
+    assert list(schema_check.iter_errors(sample)) == []
+    assert list(schema_check.iter_errors(_as_editor_reads(BASE))) == []
+    for case in ("area field misspelt", "body key misspelt", "meeting kind misspelt", "meeting without a place",
+                 "too few faces", "too many faces", "meeting time not a time", "meeting time unquoted"):
+        old, new, *_ = CASES[case]
+        assert list(schema_check.iter_errors(_as_editor_reads(changed(old, new)))), f"the schema accepts: {case}"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=12) | st.integers(-5, 5000) | st.sampled_from(["8h", "08:60", "7H05", "23:59", "24:00", "", "h"]))
+def test_any_meeting_time_is_read_or_refused_in_words_at_its_place(tmp_path_factory, written):
+    text = changed('    start: "08:00"', f"    start: {__import__('json').dumps(written, ensure_ascii=False)}")
+    result = load(tmp_path_factory.mktemp("time"), text)
+    start, end = where(text, "    start: ", "start")[0], where(text, "    end: ", "end")[0]
+    if result.feed is not None:
+        assert result.feed.meetings[0].start < result.feed.meetings[0].end
+    else:  # at the start, or at the end when it is not after the start
+        assert result.errors and {p.line for p in result.errors} <= {start, end}, [str(p) for p in result.problems]
+        assert all(p.message and "Traceback" not in p.message for p in result.errors)
+
+
+_SCALARS = st.none() | st.booleans() | st.integers(-3, 3000) | st.sampled_from(
+    ["", "Tổ dân phố số 2", "Đơn vị bầu cử số 1", "Tạ Đình Hải", "08:00", "tiep-cong-dan", "2026-12-12", "quoc-hoi"])
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["name", "streets", "constituencies", "quoc-hoi", "hdnd-phuong", "kind", "date", "start", "end",
+                     "place", "delegates", "areas", "note", "rating", "faces", "more_about", "options", "links"]),
+    inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["areas", "meetings", "feedback"]), _VALUES)
+def test_any_residents_section_gets_located_words_never_a_traceback(tmp_path_factory, section, value):
+    import json
+    data = _as_editor_reads(BASE)
+    data[section] = value
+    result = load(tmp_path_factory.mktemp("any"), json.dumps(data, ensure_ascii=False, indent=1))
+    assert all(p.file == "feed.yaml" and p.line >= 1 and p.column >= 1 and p.message for p in result.problems)
+    assert (result.feed is None) == bool(result.errors)
 
 
 # ------------------------------------------------------------------------------------- areas
@@ -388,7 +469,7 @@ def test_who_a_meeting_invites(feed):
 def test_meeting_times_as_people_write_them():
     assert _meeting(start="7h30", end="9h").start.strftime("%H:%M") == "07:30"
     assert _meeting(start="7h30", end="9h").end.strftime("%H:%M") == "09:00"
-    assert _meeting(start=" 14 : 05 ", end="15:00").starts_at == datetime(2026, 12, 12, 14, 5)
+    assert _meeting(start=" 14:05 ", end="15H").starts_at == datetime(2026, 12, 12, 14, 5)
 
 
 # ------------------------------------------------------------------------------------- iCalendar
@@ -417,34 +498,38 @@ def test_the_event_parses_back_with_the_right_time_and_place(feed):
 
 
 def test_the_event_is_strict_rfc5545_text(feed):
-    meeting = _meeting(title="Tiếp công dân; hỏi đáp, góp ý", place="Phòng 2, trụ sở HĐND; UBND phường\\tầng 1",
+    meeting = _meeting(title="Tiếp công dân; hỏi đáp, góp ý", place="Phòng 2, trụ sở HĐND; UBND phường\\tầng 1, số 10 phố Đặng Tiến Đông",
                        note="Dòng một\nDòng hai, có dấu phẩy; chấm phẩy", delegates=["Tạ Đình Hải"])
     text = calendar_event(meeting, feed.ward, STAMP)
     assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     lines = text.split("\r\n")[:-1]
     assert lines[:4] == ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//ward-kiosk//VI", "BEGIN:VEVENT"]
     assert lines[-2:] == ["END:VEVENT", "END:VCALENDAR"]
-    assert all(len(line.encode("utf-8")) <= LINE_OCTETS for line in lines)
+    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
     unfolded = text.replace("\r\n ", "")
     assert "SUMMARY:Tiếp công dân\\; hỏi đáp\\, góp ý\r\n" in unfolded
-    assert "LOCATION:Phòng 2\\, trụ sở HĐND\\; UBND phường\\\\tầng 1\r\n" in unfolded
+    assert "LOCATION:Phòng 2\\, trụ sở HĐND\\; UBND phường\\\\tầng 1\\, số 10 phố Đặng Tiến Đông\r\n" in unfolded
+    assert "\r\n " in text, "the long place is folded"
     for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "LOCATION"):
         assert sum(line.startswith(name + ":") for line in lines) == 1, name
     assert re.search(r"\r\nDTSTART:20261212T010000Z\r\n", text) and re.search(r"\r\nDTEND:20261212T033000Z\r\n", text)
     (event,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
     assert str(event["SUMMARY"]) == "Tiếp công dân; hỏi đáp, góp ý"
-    assert str(event["LOCATION"]) == "Phòng 2, trụ sở HĐND; UBND phường\\tầng 1"
+    assert str(event["LOCATION"]) == "Phòng 2, trụ sở HĐND; UBND phường\\tầng 1, số 10 phố Đặng Tiến Đông"
     assert "DESCRIPTION" not in event or str(event["DESCRIPTION"]).startswith("Đại biểu: Tạ Đình Hải.")
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("aăâđêôơư ÁẮẤÉẾÍÓỐỚÚỨÝạặậẹệịọộợụựỵ,;:\\\n\"'x9")) | st.characters(),
-               min_size=1, max_size=120))
+@given(st.text(alphabet=st.sampled_from(list("aăâđêôơư ÁẮẤÉẾÍÓỐỚÚỨÝạặậẹệịọộợụựỵ,;:\\\n\"'x9")) | st.characters(exclude_categories=("Cs",)),
+               min_size=1, max_size=200))
+@example("a" * 200)
+@example("ệ" * 70 + "a")
+@example(",;\\\n" * 40)
 def test_folding_and_escaping_give_back_any_text(text):
     line = "LOCATION:" + escape_text(text)
     folded = fold_line(line)
     pieces = folded.split("\r\n")
-    assert all(len(piece.encode("utf-8")) <= LINE_OCTETS for piece in pieces)
+    assert all(len(piece.encode("utf-8")) <= 75 for piece in pieces)
     assert all(piece.startswith(" ") for piece in pieces[1:])
     assert folded.replace("\r\n ", "") == line
     assert "\n" not in escape_text(text) and "\r" not in escape_text(text)
