@@ -202,3 +202,15 @@ def test_the_daily_report_over_the_fleet_link_carries_the_feedback_counts(tmp_pa
     assert report["helpful"] == {RATING.faces[-1]: 2, RATING.faces[0]: 1}
     assert report["wanted"] == {CHOICES[-1]: 1}
     assert set(report["helpful"]) <= set(RATING.faces), "only the feed's own words, nothing typed"
+
+
+def test_with_every_meeting_over_the_page_says_so_and_shows_no_code(tmp_path):
+    after_all = max(meeting.ends_at for meeting in FEED.meetings) + timedelta(minutes=1)
+    shot = tmp_path / "none.png"
+    shown = run_display(tmp_path, REPO / "config", size=(1080, 1920), speed=1.0, seconds=60, settings=COUNTER,
+                        start_at=after_all.isoformat(), steps=to_my_delegates(AREA, {"screenshot": str(shot)}))
+    texts = shown["actions"][2]["texts"]
+    assert "Chưa có buổi gặp đại biểu nào sắp tới cho tổ dân phố này." in texts
+    assert not any(meeting.heading in texts for meeting in FEED.meetings)
+    assert zxingcpp.read_barcodes(Image.open(shot).convert("RGB")) == []
+    readable(shown)
