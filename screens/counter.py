@@ -49,6 +49,7 @@ HOME_ITEMS = (
     ("Đại biểu của bạn", "bodies"),
     ("Nghị quyết", "resolutions"),
     ("Liên kết", "links"),
+    ("Góp ý", "feedback"),
 )
 
 
@@ -167,32 +168,57 @@ class LinksPage(Page):
             self.ids.codes.add_widget(QrPanel(url=link.url, label=link.label))
 
 
-class SearchPage(Page):
+class OnScreenKeyboard(BoxLayout):
+    """The counter's keyboard, letters without tones; each key fires `on_key` with the letter,
+    "space", "back" or "clear" (see `typed`)."""
+
+    __events__ = ("on_key",)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        rows = [[(key, key, 1) for key in row.split()] for row in KEYBOARD_ROWS] + [KEYBOARD_ACTIONS]
+        for row in rows:
+            line = BoxLayout(spacing=self.spacing)
+            for label, key, width in row:
+                button = TouchButton(text=label, size_hint_x=width)
+                button.bind(on_release=lambda _, k=key: self.dispatch("on_key", k))
+                line.add_widget(button)
+            self.add_widget(line)
+
+    def on_key(self, key: str) -> None:
+        pass
+
+
+def typed(query: str, key: str) -> str:
+    """The query after one key of the OnScreenKeyboard."""
+    if key == "space":
+        return query + (" " if query and not query.endswith(" ") else "")
+    if key == "back":
+        return query[:-1]
+    if key == "clear":
+        return ""
+    return query + key
+
+
+class KeyboardPage(Page):
+    """A page of results beside (landscape) or over (portrait) the on-screen keyboard, the results
+    following each key: `show_results` fills `ids.results` for `query` and says what it found in `status`."""
+
     query = StringProperty("")
     status = StringProperty("")
 
+    def type(self, key: str) -> None:
+        self.query = typed(self.query, key)
+        self.show_results()
+
+    def show_results(self) -> None:
+        raise NotImplementedError
+
+
+class SearchPage(KeyboardPage):
     def __init__(self, view: "CounterView", **kwargs):
         self.view = view
         super().__init__(title="Tìm kiếm", **kwargs)
-        rows = [[(key, key, 1) for key in row.split()] for row in KEYBOARD_ROWS] + [KEYBOARD_ACTIONS]
-        for row in rows:
-            line = BoxLayout(spacing=self.ids.keyboard.spacing)
-            for label, key, width in row:
-                button = TouchButton(text=label, size_hint_x=width)
-                button.bind(on_release=lambda _, k=key: self.type(k))
-                line.add_widget(button)
-            self.ids.keyboard.add_widget(line)
-        self.show_results()
-
-    def type(self, key: str) -> None:
-        if key == "space":
-            self.query += " " if self.query and not self.query.endswith(" ") else ""
-        elif key == "back":
-            self.query = self.query[:-1]
-        elif key == "clear":
-            self.query = ""
-        else:
-            self.query += key
         self.show_results()
 
     def search_for(self, words: str) -> None:
@@ -258,7 +284,8 @@ class CounterView(BoxLayout):
         self._idle_event = None
         self._tick_event = None
         self._opened_at = time.monotonic()
-        self._opening_touch = opening_touch
+        self._opening_touch = self._last_touch = opening_touch
+        self.answered: set[str] = set()  # the "Góp ý" questions this resident has answered
         self.show(HomePage(self))
         self.touched()
         self.bind(size=self._place_title)
@@ -281,7 +308,13 @@ class CounterView(BoxLayout):
         self.touched()
         if self._second_of_a_double_tap(touch):
             return True
+        self._last_touch = (touch.x, touch.y)
         return super().on_touch_down(touch)
+
+    def guard_against_a_second_tap(self) -> None:
+        """The page the last touch opened ignores a second tap of a double tap, as the menu does."""
+        self._opened_at = time.monotonic()
+        self._opening_touch = self._last_touch
 
     def _second_of_a_double_tap(self, touch) -> bool:
         if time.monotonic() - self._opened_at >= OPENING_TAP_SECONDS:
@@ -384,6 +417,20 @@ class CounterView(BoxLayout):
         self.show(SearchPage(self))
 
     def open_bodies(self) -> None:
+        """By the resident's tổ dân phố when the feed names the areas; else the lists as they are."""
+        if self.feed.areas:
+            from screens.delegates_by_area import AreaPickerPage
+
+            self.show(AreaPickerPage(self))
+        else:
+            self.open_delegate_lists()
+
+    def open_area(self, area) -> None:
+        from screens.delegates_by_area import AreaDelegatesPage
+
+        self.show(AreaDelegatesPage(self, area))
+
+    def open_delegate_lists(self) -> None:
         lists = [s for s in self.feed.slides if s.type == "delegates"]
         rows = [(" · ".join(filter(None, [s.titled_list, s.constituency])),
                  lambda s=s: self.open_delegates(s)) for s in lists]
@@ -410,6 +457,22 @@ class CounterView(BoxLayout):
 
     def open_links(self) -> None:
         self.show(LinksPage([self.feed.ward.website, *self.feed.ward.links]))
+
+    def open_feedback(self) -> None:
+        from screens.feedback import FeedbackPage
+
+        self.show(FeedbackPage(self))
+
+    def answer_feedback(self, question: str, **answer) -> None:
+        """A "Góp ý" answer (kiosk.ops.stats "helpful" or "wanted"), counted once per resident: a
+        double tap, or coming back to change it, is still one answer; then the next page."""
+        from screens.feedback import ThanksPage, WantedPage
+
+        if question not in self.answered:
+            self.answered.add(question)
+            self.usage.record(question, **answer)
+        self.show(WantedPage(self) if question == "helpful" else ThanksPage(self))
+        self.guard_against_a_second_tap()  # from when the page is there: building it takes a moment
 
 
 class HandIcon(Widget):

@@ -170,6 +170,13 @@ def tap(x: float, y: float) -> None:
     touch.touch_up()
 
 
+def again_after_frames(frames: int, then) -> None:
+    """then() once the window has drawn `frames` more frames (a page just opened is laid out)."""
+    from kivy.clock import Clock
+
+    Clock.schedule_once(lambda *_: then() if frames <= 1 else again_after_frames(frames - 1, then), 0)
+
+
 def perform(app, action: dict) -> str:
     """Do one scripted action in the window; return what it did, or why it could not."""
     from kivy.core.window import Window
@@ -183,7 +190,10 @@ def perform(app, action: dict) -> str:
         widget = find_by_text(app.root, action["tap_text"])
         if widget is None:
             return f"not found: {action['tap_text']}"
-        tap(*widget.to_window(*widget.center))
+        place = widget.to_window(*widget.center)
+        tap(*place)
+        if action.get("times", 1) > 1:  # a double tap: the second where the button was, on the page the first opened
+            again_after_frames(2, lambda: [tap(*place) for _ in range(action["times"] - 1)])
         return f"tap `{action['tap_text']}`"
     if "tap_texts" in action:  # keys of a keyboard, one after another
         for text in action["tap_texts"]:

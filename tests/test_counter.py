@@ -84,7 +84,8 @@ def test_search_typed_without_tones_finds_the_accented_question(tmp_path):
 def test_delegates_lookup_lists_the_ward_council_in_official_order(tmp_path):
     slide = next(s for s in FEED.slides if s.type == "delegates" and s.body == "hdnd-phuong")
     row = f"Đại biểu HĐND phường {slide.term} · {slide.constituency}"
-    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Đại biểu của bạn"}, {"tap_text": row}]
+    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Đại biểu của bạn"}, {"tap_text": "Xem mọi danh sách đại biểu của phường"},
+             {"tap_text": row}]
     shown = run_display(tmp_path, REPO / "config", size=(1080, 1920), speed=1.0, seconds=60, steps=steps,
                         settings=COUNTER)
     page = shown["actions"][-1]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kiosk.play.areas import my_delegates, sorted_areas
 from kiosk.play.search import FaqIndex
 from kiosk.settings import load_settings
 from kiosk.feed.validate import load_feed
@@ -19,7 +20,7 @@ SIZES = [(1920, 1080), (1080, 1920), (1280, 720), (3840, 2160)]
 TOUCH_TARGET = 110  # not the default: every button follows the display's setting
 LARGEST_TOUCH_TARGET = 160  # the settings accept no more: tried at 1280x720, the smallest screen
 PIN = "2468"
-MENU = ["Hỏi đáp chính sách", "Tìm kiếm", "Đại biểu của bạn", "Nghị quyết", "Liên kết"]
+MENU = ["Hỏi đáp chính sách", "Tìm kiếm", "Đại biểu của bạn", "Nghị quyết", "Liên kết", "Góp ý"]
 INVITATION = "Chạm vào màn hình để tra cứu"
 KEYS = set("abcdeghiklmnopqrstuvxyfjwz1234567890") | {"Dấu cách", "Xóa", "Xóa hết"}
 
@@ -34,6 +35,11 @@ RESOLUTION_ROW = f"{RESOLUTION.number} · {RESOLUTION.title}"
 LINKS = [FEED.ward.website, *FEED.ward.links]
 HOME = "Về màn hình chính"
 SUGGESTION = f"Có phải bạn muốn tìm: “{NOT_FOUND.did_you_mean}”?"
+ALL_LISTS = "Xem mọi danh sách đại biểu của phường"
+AREA = next(area for area in sorted_areas(FEED.areas) if all(level.people for level in my_delegates(FEED, area)))
+MINE = [text for level in my_delegates(FEED, AREA) for text in (
+    level.lists[0].titled_list, *(p.name for p in level.people), *(p.position or "" for p in level.people))]
+RATING, MORE_ABOUT = FEED.feedback.rating, FEED.feedback.more_about
 
 
 def typed(word):
@@ -64,12 +70,22 @@ def walk():
         audited("search, nothing found", [SUGGESTION, *(t.topic for t in NOT_FOUND.topics)],
                 tap_texts=["Xóa hết", *typed("nghi quyt")["tap_texts"]]),
         audited("search, the suggestion", [hit.question for hit in FOUND.hits], tap_text=SUGGESTION),
-        audited("delegate lists", [DELEGATES_ROW], tap_texts=[HOME, "Đại biểu của bạn"]),
+        audited("areas", ["Bà con ở tổ dân phố nào?", *(area.name for area in FEED.areas)],
+                tap_texts=[HOME, "Đại biểu của bạn"]),
+        audited("my delegates", MINE, tap_text=AREA.name),
+        audited("areas found", [area.name for area in FEED.areas if "Trung Liệt" in " ".join(area.streets)],
+                tap_texts=["Quay lại", *typed("trung liet")["tap_texts"]]),
+        {"tap_texts": [HOME, "Đại biểu của bạn"]},  # a new page: laid out before its buttons are tapped
+        audited("delegate lists", [DELEGATES_ROW], tap_text=ALL_LISTS),
         audited("delegates A+", [DELEGATES.titled_list, *(p.name for p in DELEGATES.people),
                                  *(p.position or "" for p in DELEGATES.people)], tap_text=DELEGATES_ROW),
         audited("resolutions", [RESOLUTION_ROW], tap_texts=[HOME, "Nghị quyết"]),
         audited("resolution A+", [RESOLUTION.number, RESOLUTION.title, *RESOLUTION.points], tap_text=RESOLUTION_ROW),
         audited("links", [link.label for link in LINKS], tap_texts=[HOME, "Liên kết"]),
+        audited("feedback", [RATING.question, *RATING.faces], tap_texts=[HOME, "Góp ý"]),
+        audited("feedback, more about", [MORE_ABOUT.question, *MORE_ABOUT.choices(FEED.faq)], tap_text=RATING.faces[-1]),
+        audited("feedback, thanks", [FEED.feedback.thanks, *(link.label for link in FEED.feedback.channel_links(FEED.ward))],
+                tap_text=MORE_ABOUT.choices(FEED.faq)[0]),
     ]
 
 

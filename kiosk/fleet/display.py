@@ -87,6 +87,7 @@ def day_reports(state_dir: Path, display: str, days: set[str]) -> dict[str, dict
             "menu": dict(summary.menu), "topics": dict(summary.topics),
             "questions": [[topic, question, count] for (topic, question), count in summary.questions.items()],
             "searches": summary.searches, "not_found": dict(summary.not_found),
+            "helpful": dict(summary.helpful), "wanted": dict(summary.wanted),  # the counter's "Góp ý"
             "plays": {slide: [count, round(summary.play_seconds[slide], 1)] for slide, count in summary.plays.items()},
         }
     return reports
@@ -302,7 +303,7 @@ class DisplayLink:
             day = today.isoformat()
             report = day_reports(self.state_dir, self.settings.id, {day}).get(day) or {
                 "display": self.settings.id, "day": day, "menu": {}, "topics": {}, "questions": [],
-                "searches": 0, "not_found": {}, "plays": {}}
+                "searches": 0, "not_found": {}, "helpful": {}, "wanted": {}, "plays": {}}
             self._spool_report(report, final=False)
 
     def _spool_report(self, report: dict, final: bool) -> None:

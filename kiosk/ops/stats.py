@@ -3,7 +3,8 @@
 Nothing here leaves the machine and nothing names a resident: a usage event carries the day (not
 the time, which could be matched with the counter's queue), what was opened (a menu button, an FAQ
 topic or question, all feed text), and for a search how many entries it found and, only when it
-found none, its folded words cut to 40 characters.
+found none, its folded words cut to 40 characters; for the counter's "Góp ý", which of the
+feed's answers was chosen (a face, a topic), never anything typed.
 
 Storage: one append-only JSON-lines file per kind in the state folder, rotated by size (the file
 and one older file are kept). Each event is one short append, so a power cut can at worst tear or
@@ -41,6 +42,8 @@ USAGE_FIELDS = {
     "topic": ("topic",),  # an FAQ topic opened
     "question": ("topic", "question"),  # an FAQ answer opened
     "search": ("query", "hits"),  # one finished search: what was typed, how many entries it found
+    "helpful": ("answer",),  # "Góp ý": the face chosen for "did the information here help?"
+    "wanted": ("topic",),  # "Góp ý": what the resident wants to know more about (an FAQ topic or "other")
 }
 
 
@@ -121,6 +124,8 @@ class UsageLog:
         usage.record("topic", topic=topic.topic)
         usage.record("question", topic=topic.topic, question=item.question)
         usage.record("search", query=typed, hits=result.total)
+        usage.record("helpful", answer="Có")
+        usage.record("wanted", topic="Điều khác")
 
     Record a search once it is finished (a result opened, or the search screen left), not at
     every key; one left with nothing typed is not counted. An unknown event or field is a
@@ -167,6 +172,8 @@ class Summary:
     questions: Counter = field(default_factory=Counter)  # (topic, question) -> times opened
     searches: int = 0
     not_found: Counter = field(default_factory=Counter)  # folded term -> searches that found nothing
+    helpful: Counter = field(default_factory=Counter)  # the "Góp ý" face chosen -> residents
+    wanted: Counter = field(default_factory=Counter)  # the "Góp ý" topic chosen -> residents
     plays: Counter = field(default_factory=Counter)  # slide id -> times shown
     play_seconds: Counter = field(default_factory=Counter)  # slide id -> seconds shown
     play_starts: list[str] = field(default_factory=list)  # first and last start, when any
@@ -204,6 +211,10 @@ def summarise_records(usage: list[dict], plays: list[dict], damaged: int = 0) ->
             summary.topics[texts[0]] += 1
         elif event == "question":
             summary.questions[tuple(texts)] += 1
+        elif event == "helpful":
+            summary.helpful[texts[0]] += 1
+        elif event == "wanted":
+            summary.wanted[texts[0]] += 1
         else:
             summary.searches += 1
             if not record.get("hits"):
@@ -266,6 +277,10 @@ def format_summary(summary: Summary, top: int = 10) -> str:
     if summary.not_found:
         lines += _counted("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", summary.not_found, top,
                           lambda term: f"“{term}”")
+    if summary.helpful:
+        lines += _counted("Góp ý – thông tin ở đây có giúp ích cho bà con không?", summary.helpful, top)
+    if summary.wanted:
+        lines += _counted("Góp ý – bà con muốn biết thêm về:", summary.wanted, top)
     if summary.plays:
         displays = ", ".join(sorted(summary.displays))
         lines += [f"Lượt chiếu theo trang, từ {_moment(summary.play_starts[0])} đến {_moment(summary.play_starts[1])}"
