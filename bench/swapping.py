@@ -38,7 +38,7 @@ def run_swap(tmp: Path, quiet: float, seconds: float) -> dict:
         site, url = nginx.site("kiosk")
         publish(large_feed(tmp / "feed", DELEGATES, 2_000), tmp / "upload", key)
         # Uploaded only at `quiet`: the sync thread's first cycle finds nothing and waits for its retry.
-        actions = [{"at": quiet, "run": ["cp", "-r", f"{tmp / 'upload'}/.", str(site)], "checks": False},
+        actions = [{"at": quiet - 1, "spawn": ["cp", "-r", f"{tmp / 'upload'}/.", str(site)], "checks": False},
                    {"at": quiet, "sync_now": True, "checks": False}]
         settings = {"feed_url": url, "public_key": signing.public_key_text(key), "state_dir": str(tmp / "state"),
                     "poll_seconds": 3600}
