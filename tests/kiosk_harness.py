@@ -11,8 +11,12 @@ runs (soak test, benchmarks): `record` "light" keeps the pages without texts and
 only counts them by slide type; `sample_slide` names a slide at each appearance of which the process's resources are
 written down; `frames` lists every frame drawn (real time, whether a cross-fade was running);
 `no_feed_loading` makes load_feed fail on the Kivy thread once the frame is on screen (the calls
-are listed in the result's `kivy_thread_loads`). Actions `sync_now` (wakes the display's sync
-thread) and `staff_panel` (opens it, as the right PIN does) act on the app itself.
+are listed in the result's `kivy_thread_loads`); `feed_changes` lists when the frame took a new
+feed (real time, its version). Actions `sync_now` (wakes the display's sync
+thread) and `staff_panel` (opens it, as the right PIN does) act on the app itself; an action
+with `"checks": false` records only what it did and when (no walk over the widgets afterwards);
+`spawn` starts a program beside the display (`run` waits for it on the Kivy thread), its exit code
+and errors listed in the result's `spawned`.
 
 `"audit": true` runs no player: every page of every slide of the feed (scheduled or not) is put in
 the slide area in turn and checked with tests/layout_audit.py, then the PIN pad and the staff
@@ -170,6 +174,9 @@ def tap(x: float, y: float) -> None:
     touch.touch_up()
 
 
+spawned: list[subprocess.Popen] = []  # the `spawn` actions' programs: their exit is in the result
+
+
 def again_after_frames(frames: int, then) -> None:
     """then() once the window has drawn `frames` more frames (a page just opened is laid out)."""
     from kivy.clock import Clock
@@ -217,6 +224,9 @@ def perform(app, action: dict) -> str:
     if action.get("staff_panel"):  # as the right PIN does
         app.open_staff_panel()
         return "staff panel"
+    if "spawn" in action:  # another program started beside the display, not waited for
+        spawned.append(subprocess.Popen(action["spawn"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        return f"spawn {action['spawn'][-1]}"
     if "run" in action:  # another program, e.g. `kiosk sync`, while the display runs
         done = subprocess.run(action["run"], capture_output=True, text=True, timeout=120)
         return f"run exit {done.returncode}: {(done.stdout + done.stderr).strip()[-300:]}"
@@ -323,6 +333,13 @@ def resources() -> dict:
             "textures": sum(issubclass(type(o), Texture) for o in gc.get_objects())}
 
 
+def longest_gap(frames, after: float, before: float) -> tuple[float, float]:
+    """The longest wait between two frames drawn within [after, before] (a `frames` record's real
+    times): (seconds, when the frame that ended it was drawn)."""
+    times = [t for t, _ in frames if after <= t <= before]
+    return max(((b - a, b) for a, b in zip(times, times[1:])), default=(0.0, after))
+
+
 def refuse_feed_loading_on_this_thread(calls: list) -> None:
     """From now on kiosk.feed.validate.load_feed, called on this thread (Kivy's), fails and is written
     down in `calls` (where from); on any other thread it works as ever. Every module that imported
@@ -365,7 +382,8 @@ def main(config_path: str, on_start=None) -> int:
     width, height = config.get("size", (1280, 720))
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
-    events, problems, actions, stopped_by, samples, frames, kivy_thread_loads = [], [], [], [], [], [], []
+    events, problems, actions, stopped_by, samples, frames = [], [], [], [], [], []
+    kivy_thread_loads, feed_changes = [], []
     listens = []  # the pages' "Nghe" buttons, in the order they were shown
     shown = Counter()
     keep = config.get("record", "full")
@@ -379,6 +397,7 @@ def main(config_path: str, on_start=None) -> int:
 
         if config.get("no_feed_loading"):
             refuse_feed_loading_on_this_thread(kivy_thread_loads)
+        app.frame.fbind("feed", lambda _, feed: feed_changes.append((round(time.monotonic() - began, 4), feed.version)))
         if config.get("staff_panel_idle"):  # minutes in production; seconds in a test
             import screens.staff
 
@@ -467,6 +486,8 @@ def main(config_path: str, on_start=None) -> int:
                 record["listen"] = [{"phase": b.phase, "sound": b.sound is not None} for b in listens]
             audit_as = action.get("audit") and (action["audit"] if isinstance(action["audit"], str) else done)
             actions.append(record)
+            if action.get("checks") is False:  # the frames are measured: no walk over the widgets
+                return
             checks = lambda: inspect(overlay, page, record, again=settled is not None, audit_as=audit_as,  # noqa: E731
                                      expect=action.get("expect"))
             if settled:
@@ -543,7 +564,8 @@ def main(config_path: str, on_start=None) -> int:
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
            "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height],
            "shown": shown, "samples": samples, "frames": frames, "audit": audit_report,
-           "kivy_thread_loads": kivy_thread_loads}
+           "kivy_thread_loads": kivy_thread_loads, "feed_changes": feed_changes,
+           "spawned": [{"exit": p.wait(timeout=60), "stderr": p.stderr.read()[-2000:]} for p in spawned]}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
