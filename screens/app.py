@@ -20,6 +20,8 @@ from kiosk.delivery.sync import SyncLoop, status_lines
 
 log = logging.getLogger("kiosk.app")
 
+STATUS_LOADING = "Đang tải trạng thái đồng bộ..."
+
 
 def configure_kivy(settings: DisplaySettings, windowed: bool, size: tuple[int, int] | None) -> None:
     """Settings that must be in place before Kivy opens the window."""
@@ -90,7 +92,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             self.theme.resize(*Window.size)
             Window.bind(size=lambda _, size: self.theme.resize(*size))
             Window.bind(on_request_close=lambda *_: True)  # the close button does not quit
-            self.frame = KioskFrame(feed=feed, folder=folder)
+            self.frame = KioskFrame(feed=feed, folder=folder, theme=self.theme, pace=self.pace)
             self.usage = UsageLog(settings.state_path(), today=lambda: clock.now().date())
             counter = settings.mode == "counter"
             if counter:  # the loop says it can be touched: a band above the ticker
@@ -128,14 +130,26 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
                                                  on_cancel=self.root_widget.close_overlay))
 
         def open_staff_panel(self):
+            """The panel opens at once; the sync and health status (files to read, the installed feed
+            to check) is gathered in a worker thread and fills it when ready."""
             shown = self.frame.feed
-            lines = [
+            known = [
                 f"Màn hình: {settings.id} ({', '.join(settings.tags) or 'không nhãn'}), chế độ {settings.mode}",
                 f"Đang chiếu: bản tin phiên bản {shown.version}, hết hạn {shown.expires:%d/%m/%Y}, "
                 f"{len(shown.slides)} trang chiếu, thư mục {self.frame.folder}",
-                *status_lines(settings, settings_file)[0],
             ]
-            self.root_widget.open_overlay(StaffPanel(lines, on_back=self.root_widget.close_overlay))
+            panel = StaffPanel([*known, STATUS_LOADING], on_back=self.root_widget.close_overlay, loading=True)
+            self.root_widget.open_overlay(panel)
+
+            def gather():
+                try:
+                    status = status_lines(settings, settings_file)[0]
+                except Exception:  # a bug must not leave the panel saying it is loading
+                    log.exception("không lập được trạng thái cho bảng của nhân viên")
+                    status = ["Không đọc được trạng thái đồng bộ: xem nhật ký (journalctl)"]
+                Clock.schedule_once(lambda _: panel.fill([*known, *status]), 0)
+
+            threading.Thread(target=gather, name="staff-status", daemon=True).start()
 
         def _screenshot(self, *_):
             save_screenshot(Window, screenshot)
@@ -165,12 +179,12 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
 
 
 class SyncThread(threading.Thread):
-    """Polls the ward's server in the background (kiosk.delivery.sync.SyncLoop); the player notices what it
-    installs. wake() runs a cycle now (from any thread)."""
+    """Polls the ward's server in the background (kiosk.delivery.sync.SyncLoop); each feed it installs
+    goes to on_installed(feed, folder), on this thread. wake() runs a cycle now (from any thread)."""
 
-    def __init__(self, settings: DisplaySettings):
+    def __init__(self, settings: DisplaySettings, on_installed):
         super().__init__(name="sync", daemon=True)
-        self.loop = SyncLoop(settings)
+        self.loop = SyncLoop(settings, on_installed=on_installed)
 
     def run(self) -> None:
         self.loop.run()
@@ -190,8 +204,11 @@ def main(args, loaded) -> int:
 
     clock = DisplayClock(settings.zone())
 
-    content = InstalledContent(settings.state_path(), folder)
-    sync = SyncThread(settings) if settings.feed_url else None
+    from screens.display import FeedHandoff
+
+    handoff = FeedHandoff(InstalledContent(settings.state_path(), folder),
+                          install=lambda feed, folder: app.player.install_feed(feed, folder))
+    sync = SyncThread(settings, handoff.from_sync) if settings.feed_url else None
     live = Liveness(settings.state_path())
     fleet = None
     if settings.fleet_url:
@@ -201,9 +218,10 @@ def main(args, loaded) -> int:
     def start_player(app):
         from screens.frame import Player
 
-        app.player = Player(app.frame, Loop(feed, settings.identity()), clock, content=content,
+        app.player = Player(app.frame, Loop(feed, settings.identity()), clock,
                             plays=PlayLog(settings.state_path(), settings.id))
         app.player.start()
+        handoff.watch()
         if sync:
             sync.start()
         if fleet:
@@ -214,8 +232,9 @@ def main(args, loaded) -> int:
         Clock.schedule_interval(lambda _: live.tick(), live.interval)
         Clock.schedule_once(lambda _: live.ready(f"phiên bản {feed.version}"), 0)
 
-    build_app(feed, folder, settings, clock, start_player, screenshot=args.screenshot,
-              settings_file=args.config).run()
+    app = build_app(feed, folder, settings, clock, start_player, screenshot=args.screenshot,
+                    settings_file=args.config)
+    app.run()
     live.stopping()
     if fleet:
         fleet.stop()

@@ -265,6 +265,8 @@ def audit_steps(app, feed, settings, size, report, screenshot_slides=(), screens
         opener()
         yield AUDIT_SETTLE_SECONDS
         overlay = app.root_widget.overlay
+        while getattr(overlay, "loading", False):  # the staff panel still gathers its status
+            yield AUDIT_SETTLE_SECONDS
         report["problems"].extend(str(p) for p in audit(overlay, name, size, settings))
         app.root_widget.close_overlay()
     report["window"] = list(Window.size)
@@ -397,9 +399,13 @@ def main(config_path: str) -> int:
             step()
             return
 
-        content = InstalledContent(settings.state_path(), folder) if config.get("follow_sync") else None
         app.player = Player(app.frame, Loop(result.feed, settings.identity()), clock, on_show=on_show,
-                            content=content, plays=PlayLog(settings.state_path(), settings.id))
+                            plays=PlayLog(settings.state_path(), settings.id))
+        if config.get("follow_sync"):
+            from screens.display import FeedHandoff
+
+            app.handoff = FeedHandoff(InstalledContent(settings.state_path(), folder), app.player.install_feed)
+            app.handoff.watch()  # kept: Kivy's clock holds its callbacks weakly
         if config.get("frames"):
             host = app.frame.ids.host
             Window.bind(on_flip=lambda *_: frames.append((round(time.monotonic() - began, 4), host.fading)))
