@@ -69,7 +69,8 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
     from kivy.core.window import Window
 
     from kiosk.ops.stats import UsageLog
-    from screens.frame import KioskFrame, KioskRoot
+    from screens.frame import KioskFrame
+    from screens.touch import KioskRoot
     from screens.pace import FramePace
     from screens.staff import PinGuard, PinPad, StaffPanel
     from screens.theme import Theme, register_fonts
@@ -102,8 +103,8 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             self.root_widget = KioskRoot(self.frame, on_staff_gesture=self.ask_pin,
                                          on_loop_touch=self.open_counter if counter else None)
             Clock.schedule_once(lambda *_: start(self), 0)
-            if screenshot:
-                Clock.schedule_once(self._screenshot, 2.5)
+            if screenshot:  # of the first slide, once it is drawn
+                self.frame.ids.host.bind(on_drawn=self._screenshot)
             return self.root_widget
 
         def open_counter(self, touched_at):
@@ -152,9 +153,10 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             threading.Thread(target=gather, name="staff-status", daemon=True).start()
 
         def _screenshot(self, *_):
+            self.frame.ids.host.unbind(on_drawn=self._screenshot)
             save_screenshot(Window, screenshot)
             log.info("Đã chụp màn hình vào %s", screenshot)
-            self.stop()
+            Clock.schedule_once(lambda *_: self.stop(), 0)  # after the host's other handlers of this frame
 
         def take_fleet_screenshot(self, deliver):
             """The office asked what the loop shows (any thread): answered from Kivy's thread, never
@@ -216,7 +218,7 @@ def main(args, loaded) -> int:
         fleet = DisplayLink(settings, on_sync_now=sync.wake if sync else lambda: None, settings_file=args.config)
 
     def start_player(app):
-        from screens.frame import Player
+        from screens.player import Player
 
         app.player = Player(app.frame, Loop(feed, settings.identity()), clock,
                             plays=PlayLog(settings.state_path(), settings.id))

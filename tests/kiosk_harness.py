@@ -9,7 +9,8 @@ done one after another, each once the screen has settled from the one before (th
 the last): every touch record names the page, its buttons' sizes and any text drawn cut. For long
 runs (soak test, benchmarks): `record` "light" keeps the pages without texts and checks, "counts"
 only counts them by slide type; `sample_slide` names a slide at each appearance of which the process's resources are
-written down; `frames` lists every frame drawn (real time, whether a cross-fade was running).
+written down; `frames` lists every frame drawn (real time, whether a cross-fade was running), and
+`host_events` the slide host's events (name, slide id, real time).
 
 `"audit": true` runs no player: every page of every slide of the feed (scheduled or not) is put in
 the slide area in turn and checked with tests/layout_audit.py, then the PIN pad and the staff
@@ -328,7 +329,7 @@ def main(config_path: str) -> int:
         screens.staff.PANEL_IDLE_SECONDS = config["staff_panel_idle"]
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
-    events, problems, actions, stopped_by, samples, frames = [], [], [], [], [], []
+    events, problems, actions, stopped_by, samples, frames, host_events = [], [], [], [], [], [], []
     shown = Counter()
     keep = config.get("record", "full")
     audit_report = {"problems": [], "slides": []}
@@ -338,7 +339,7 @@ def main(config_path: str) -> int:
         from kivy.clock import Clock
         from kivy.core.window import Window
 
-        from screens.frame import Player
+        from screens.player import Player
 
         scale = min(Window.size) / 1080
 
@@ -409,6 +410,9 @@ def main(config_path: str) -> int:
         if config.get("frames"):
             host = app.frame.ids.host
             Window.bind(on_flip=lambda *_: frames.append((round(time.monotonic() - began, 4), host.fading)))
+            for name in ("on_drawn", "on_settled"):
+                host.fbind(name, lambda _, view, name=name: host_events.append(
+                    (name, view.entry.id if view.entry else "welcome", round(time.monotonic() - began, 4))))
         app.player.start()
 
         def act(action, settled=None):
@@ -496,7 +500,8 @@ def main(config_path: str) -> int:
     app.run()
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
            "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height],
-           "shown": shown, "samples": samples, "frames": frames, "audit": audit_report}
+           "shown": shown, "samples": samples, "frames": frames, "host_events": host_events,
+           "audit": audit_report}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
