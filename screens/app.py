@@ -1,4 +1,5 @@
-"""The kiosk app: locked down for a wall, our own Kivy settings, the frame and the player."""
+"""The kiosk app: locked down for a wall, our own Kivy settings, the frame and its overlays.
+The pieces it shows and runs are built by the composition root (screens/display.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,9 @@ import signal
 import threading
 from pathlib import Path
 
-import screens  # noqa: F401  (pins KIVY_HOME before Kivy loads)
-from kivy.config import Config
-
-from kiosk.play.clock import DisplayClock
-from kiosk.play.content import InstalledContent
-from kiosk.ops.health import Liveness
-from kiosk.play.schedule import Loop
+from kiosk.delivery.sync import status_lines
 from kiosk.settings import DisplaySettings
-from kiosk.ops.stats import PlayLog
-from kiosk.delivery.sync import SyncLoop, status_lines
+from screens import pin_kivy_environment
 
 log = logging.getLogger("kiosk.app")
 
@@ -24,7 +18,10 @@ STATUS_LOADING = "Đang tải trạng thái đồng bộ..."
 
 
 def configure_kivy(settings: DisplaySettings, windowed: bool, size: tuple[int, int] | None) -> None:
-    """Settings that must be in place before Kivy opens the window."""
+    """The environment and settings Kivy must have before it is first imported and opens the window."""
+    pin_kivy_environment(settings.state_path())
+    from kivy.config import Config
+
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("kivy", "log_level", "info")
@@ -59,27 +56,26 @@ def save_screenshot(window, target: Path) -> None:
     window.children[0].export_as_image().save(str(target))
 
 
-def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock, start,
-              screenshot: Path | None = None, settings_file: Path | None = None):
-    """The app showing `feed`; start(app) runs once the frame is on screen (the player, a preview).
-    settings_file is where the settings came from, for the staff panel's status."""
+def build_app(display, start):
+    """The app showing display.feed (a screens.display.Display); start(app) runs once the frame is on
+    screen (the player, a preview)."""
     # Kivy's window and widgets are imported only after configure_kivy has run.
     from kivy.app import App
     from kivy.clock import Clock
     from kivy.core.window import Window
 
-    from kiosk.ops.stats import UsageLog
     from screens.frame import KioskFrame
-    from screens.touch import KioskRoot
-    from screens.pace import FramePace
     from screens.staff import PinGuard, PinPad, StaffPanel
-    from screens.theme import Theme, register_fonts
+    from screens.theme import register_fonts
+    from screens.touch import KioskRoot
 
+    settings, screenshot = display.settings, display.screenshot
     register_fonts()
 
     class KioskApp(App):
         title = "Màn hình thông tin phường"
         use_kivy_settings = False
+        display = None  # the screens.display.Display this app shows
         player = None
         pin_guard = PinGuard()
         faq_index = None  # (feed, its FaqIndex)
@@ -87,14 +83,13 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
         def build(self):
             # A service manager's stop (SIGTERM) ends the app cleanly; a passer-by has no way to send one.
             signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda *_: self.stop(), 0))
-            self.pace = FramePace()
-            self.theme = Theme()
-            self.theme.touch_reference = settings.touch_target
+            self.pace = display.pace
+            self.theme = display.theme
             self.theme.resize(*Window.size)
             Window.bind(size=lambda _, size: self.theme.resize(*size))
             Window.bind(on_request_close=lambda *_: True)  # the close button does not quit
-            self.frame = KioskFrame(feed=feed, folder=folder, theme=self.theme, pace=self.pace)
-            self.usage = UsageLog(settings.state_path(), today=lambda: clock.now().date())
+            self.frame = KioskFrame(feed=display.feed, folder=display.folder, theme=self.theme, pace=self.pace)
+            self.usage = display.usage
             counter = settings.mode == "counter"
             if counter:  # the loop says it can be touched: a band above the ticker
                 from screens.counter import TouchInvitation
@@ -144,7 +139,7 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
 
             def gather():
                 try:
-                    status = status_lines(settings, settings_file)[0]
+                    status = status_lines(settings, display.settings_file)[0]
                 except Exception:  # a bug must not leave the panel saying it is loading
                     log.exception("không lập được trạng thái cho bảng của nhân viên")
                     status = ["Không đọc được trạng thái đồng bộ: xem nhật ký (journalctl)"]
@@ -177,69 +172,6 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             if self.player:
                 self.player.stop()
 
-    return KioskApp()
-
-
-class SyncThread(threading.Thread):
-    """Polls the ward's server in the background (kiosk.delivery.sync.SyncLoop); each feed it installs
-    goes to on_installed(feed, folder), on this thread. wake() runs a cycle now (from any thread)."""
-
-    def __init__(self, settings: DisplaySettings, on_installed):
-        super().__init__(name="sync", daemon=True)
-        self.loop = SyncLoop(settings, on_installed=on_installed)
-
-    def run(self) -> None:
-        self.loop.run()
-
-    def wake(self) -> None:
-        self.loop.wake.set()
-
-    def stop(self) -> None:
-        self.loop.stop()
-
-
-def main(args, loaded) -> int:
-    """Run the display on what kiosk.play.content.load_display returned."""
-    settings, feed, folder = loaded
-    configure_kivy(settings, args.windowed or args.screenshot is not None, args.size)
-    from kivy.clock import Clock  # Kivy's modules only after configure_kivy
-
-    clock = DisplayClock(settings.zone())
-
-    from screens.display import FeedHandoff
-
-    handoff = FeedHandoff(InstalledContent(settings.state_path(), folder),
-                          install=lambda feed, folder: app.player.install_feed(feed, folder))
-    sync = SyncThread(settings, handoff.from_sync) if settings.feed_url else None
-    live = Liveness(settings.state_path())
-    fleet = None
-    if settings.fleet_url:
-        from kiosk.fleet.display import DisplayLink
-        fleet = DisplayLink(settings, on_sync_now=sync.wake if sync else lambda: None, settings_file=args.config)
-
-    def start_player(app):
-        from screens.player import Player
-
-        app.player = Player(app.frame, Loop(feed, settings.identity()), clock,
-                            plays=PlayLog(settings.state_path(), settings.id))
-        app.player.start()
-        handoff.watch()
-        if sync:
-            sync.start()
-        if fleet:
-            fleet.on_screenshot = app.take_fleet_screenshot
-            fleet.start()
-        # The watchdog is pinged from Kivy's clock, so a frozen main loop stops the pings and
-        # systemd restarts the app; ready once the first slide is drawn.
-        Clock.schedule_interval(lambda _: live.tick(), live.interval)
-        Clock.schedule_once(lambda _: live.ready(f"phiên bản {feed.version}"), 0)
-
-    app = build_app(feed, folder, settings, clock, start_player, screenshot=args.screenshot,
-                    settings_file=args.config)
-    app.run()
-    live.stopping()
-    if fleet:
-        fleet.stop()
-    if sync:
-        sync.stop()
-    return 0
+    app = KioskApp()
+    app.display = display
+    return app
