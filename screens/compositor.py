@@ -5,7 +5,6 @@ puts views on screen and says when a view's first frame is drawn and when its fa
 from __future__ import annotations
 
 from kivy.animation import Animation
-from kivy.app import App
 from kivy.graphics import (BindTexture, Callback, ClearBuffers, ClearColor, Color, Fbo, InstructionGroup, PopMatrix,
                            PushMatrix, Rectangle, RenderContext, Translate)
 from kivy.graphics.opengl import GL_BLEND, glDisable, glEnable
@@ -141,6 +140,7 @@ class SlideHost(FloatLayout):
     current = ObjectProperty(None, allownone=True)
     fading = BooleanProperty(False)
     progress = NumericProperty(1.0)
+    pace = ObjectProperty(None)  # the frame's screens.pace.FramePace: full rate while a fade runs
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -216,7 +216,7 @@ class SlideHost(FloatLayout):
         self._composite.mix(progress)
 
     def on_fading(self, _, fading) -> None:
-        App.get_running_app().pace.hold_while("fade", fading)
+        self.pace.hold_while("fade", fading)
 
     def _layer(self, view: SlideView) -> Layer:
         if view not in self._layers:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.animation import Animation
-from kivy.app import App
 from kivy.properties import ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
@@ -39,6 +38,7 @@ class Ticker(Widget):
     clear of the whole screen at every frame."""
 
     lines = ListProperty([])
+    pace = ObjectProperty(None)  # the frame's screens.pace.FramePace: the rate a moving line needs
     text = StringProperty("")
     moving_text = True  # its line crosses the window's edges on purpose (tests/layout_audit.py)
     _next = 0  # the line that crosses next
@@ -46,8 +46,12 @@ class Ticker(Widget):
 
     def on_lines(self, *_):
         self._next = 0
-        App.get_running_app().pace.hold_while("ticker", bool(self.lines), TICKER_FPS)
+        self.on_pace()
         self._start()
+
+    def on_pace(self, *_):
+        if self.pace is not None:  # the frame's rule may give the lines first
+            self.pace.hold_while("ticker", bool(self.lines), TICKER_FPS)
 
     def on_size(self, *_):
         """Laid out, or the screen turned: the line on its way starts again across the new width."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from kivy.app import App
 from kivy.properties import ObjectProperty
 from kivy.uix.floatlayout import FloatLayout
 
@@ -39,13 +38,13 @@ class KioskRoot(FloatLayout):
         self.close_overlay()
         self.overlay = widget
         self.add_widget(widget)
-        App.get_running_app().pace.hold("overlay")  # scrolling and pressed buttons at the full rate
+        self.pace.hold("overlay")  # scrolling and pressed buttons at the full rate
 
     def close_overlay(self) -> None:
         if self.overlay is not None:
             self.remove_widget(self.overlay)
             self.overlay = None
-            App.get_running_app().pace.release("overlay")
+            self.pace.release("overlay")
 
     def on_touch_down(self, touch):
         if self.overlay is not None:
@@ -67,7 +66,7 @@ class KioskRoot(FloatLayout):
 
     def _in_corner(self, touch) -> bool:
         """The top-left corner (the logo) belongs to staff: a resident's tap there does nothing."""
-        corner = App.get_running_app().theme.px(160)
+        corner = self.theme.px(160)
         return touch.x <= self.x + corner and touch.y >= self.top - corner
 
     def _count_corner_tap(self) -> bool:
