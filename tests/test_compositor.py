@@ -8,6 +8,7 @@ from __future__ import annotations
 from PIL import Image
 
 from screens.compositor import FADE_SECONDS
+from screens.pace import TICKER_FPS
 from tests.test_display_loop import make_feed, run_display
 from tests.test_window import run_kiosk
 
@@ -51,3 +52,14 @@ def test_the_screenshot_is_the_first_frame_drawn_and_the_ticker_line_enters_from
     lit = [x for x in range(width) if any(band.getpixel((x, y)) > 200 for y in range(band.height))]
     assert not lit or min(lit) > width * 0.75, \
         f"a line starts at the band's right edge (laid out at the window's width), not at x={min(lit)}"
+
+
+def test_the_ticker_holds_its_rate_through_the_frames_pace_and_a_fade_the_full_rate(tmp_path):
+    feed = make_feed(tmp_path, [
+        {"type": "text", "id": "mot", "title": "Một", "body": "Nội dung.", "duration": 40},
+        {"type": "text", "id": "hai", "title": "Hai", "body": "Nội dung.", "duration": 40},
+    ])  # the minimal feed's ticker lines stay
+    # at speed 10 the first change is at 4 s; its fade lasts 0.6 s
+    shown = run_display(tmp_path, feed, speed=10.0, seconds=6, actions=[{"at": 3.0, "look": True},
+                                                                        {"at": 4.3, "look": True}])
+    assert [a["fps"] for a in shown["actions"]] == [TICKER_FPS, 60], shown["actions"]
