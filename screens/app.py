@@ -64,9 +64,10 @@ def build_app(display, start):
     from kivy.clock import Clock
     from kivy.core.window import Window
 
-    from screens.frame import KioskFrame, KioskRoot
+    from screens.frame import KioskFrame
     from screens.staff import PinGuard, PinPad, StaffPanel
     from screens.theme import register_fonts
+    from screens.touch import KioskRoot
 
     settings, screenshot = display.settings, display.screenshot
     register_fonts()
@@ -100,8 +101,8 @@ def build_app(display, start):
             self.root_widget = KioskRoot(self.frame, on_staff_gesture=self.ask_pin,
                                          on_loop_touch=self.open_counter if counter else None)
             Clock.schedule_once(lambda *_: start(self), 0)
-            if screenshot:
-                Clock.schedule_once(self._screenshot, 2.5)
+            if screenshot:  # of the first slide, once it is drawn
+                self.frame.ids.host.bind(on_drawn=self._screenshot)
             return self.root_widget
 
         def open_counter(self, touched_at):
@@ -150,9 +151,10 @@ def build_app(display, start):
             threading.Thread(target=gather, name="staff-status", daemon=True).start()
 
         def _screenshot(self, *_):
+            self.frame.ids.host.unbind(on_drawn=self._screenshot)
             save_screenshot(Window, screenshot)
             log.info("Đã chụp màn hình vào %s", screenshot)
-            self.stop()
+            Clock.schedule_once(lambda *_: self.stop(), 0)  # after the host's other handlers of this frame
 
         def take_fleet_screenshot(self, deliver):
             """The office asked what the loop shows (any thread): answered from Kivy's thread, never

@@ -146,7 +146,7 @@ class Display:
         from kivy.clock import Clock
 
         if self.play:
-            from screens.frame import Player
+            from screens.player import Player
 
             app.player = Player(app.frame, Loop(self.feed, self.settings.identity()), self.clock, plays=self.plays)
         if self.on_start:

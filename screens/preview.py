@@ -18,7 +18,6 @@ from kiosk.words import format_clock
 from screens.app import save_screenshot
 from screens.display import Display
 
-SETTLE_SECONDS = 0.35  # layout, pagination and textures settle within a few frames
 VIDEO_WAIT_SECONDS = 8.0
 
 log = logging.getLogger("kiosk.preview")
@@ -60,7 +59,10 @@ class PreviewRunner:
             self._write_index()
             self.app.stop()
             return
-        self.Clock.schedule_once(self._step, wait)
+        if callable(wait):  # a step that waits for an event (the host's next drawn frame), not a time
+            wait(self._step)
+        else:
+            self.Clock.schedule_once(self._step, wait)
 
     def _run(self):
         from kivy.core.window import Window
@@ -68,14 +70,14 @@ class PreviewRunner:
         from screens.slides import make_view
 
         host = self.app.frame.ids.host
-        yield SETTLE_SECONDS
+        yield host.when_drawn
         for number, entry in enumerate(self.entries, start=1):
             host.clear_widgets()
             view = make_view(entry, self.folder)
             view.pos_hint = {"x": 0, "y": 0}
             host.add_widget(view)
             host.current = view
-            yield SETTLE_SECONDS
+            yield host.when_drawn
             if entry.slide.type == "video":
                 view.enter(lambda: None)
                 waited = 0.0
@@ -83,11 +85,11 @@ class PreviewRunner:
                     yield 0.1
                     waited += 0.1
                 view.ids.video.state = "pause"
-                yield SETTLE_SECONDS
+                yield host.when_drawn
             problem = view.failure
             for page in range(view.page_count):
                 view.show_page(page)
-                yield SETTLE_SECONDS
+                yield host.when_drawn
                 name = f"{number:02d}-{entry.id}" + (f"-trang-{page + 1}" if view.page_count > 1 else "") + ".png"
                 save_screenshot(Window, self.out / name)
                 self.shots.append(Shot(name, entry.id, entry.slide.type, page + 1, view.page_count,

@@ -9,7 +9,8 @@ done one after another, each once the screen has settled from the one before (an
 more, if it says so; the run ends after the last): every touch record names the page, its buttons' sizes and any text drawn cut. For long
 runs (soak test, benchmarks): `record` "light" keeps the pages without texts and checks, "counts"
 only counts them by slide type; `sample_slide` names a slide at each appearance of which the process's resources are
-written down; `frames` lists every frame drawn (real time, whether a cross-fade was running);
+written down; `frames` lists every frame drawn (real time, whether a cross-fade was running), and
+`host_events` the slide host's events (name, slide id, real time);
 `no_feed_loading` makes load_feed fail on the Kivy thread once the frame is on screen (the calls
 are listed in the result's `kivy_thread_loads`); `feed_changes` lists when the frame took a new
 feed (real time, its version). Actions `sync_now` (wakes the display's sync
@@ -383,7 +384,7 @@ def main(config_path: str, on_start=None) -> int:
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
     events, problems, actions, stopped_by, samples, frames = [], [], [], [], [], []
-    kivy_thread_loads, feed_changes = [], []
+    kivy_thread_loads, feed_changes, host_events = [], [], []
     listens = []  # the pages' "Nghe" buttons, in the order they were shown
     shown = Counter()
     keep = config.get("record", "full")
@@ -465,6 +466,9 @@ def main(config_path: str, on_start=None) -> int:
         if config.get("frames"):
             host = app.frame.ids.host
             Window.bind(on_flip=lambda *_: frames.append((round(time.monotonic() - began, 4), host.fading)))
+            for name in ("on_drawn", "on_settled"):
+                host.fbind(name, lambda _, view, name=name: host_events.append(
+                    (name, view.entry.id if view.entry else "welcome", round(time.monotonic() - began, 4))))
 
         def act(action, settled=None):
             """Do one action and record what the screen shows; the checks run once it has settled:
@@ -563,8 +567,8 @@ def main(config_path: str, on_start=None) -> int:
         windowed=True, size=(width, height))
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
            "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height],
-           "shown": shown, "samples": samples, "frames": frames, "audit": audit_report,
-           "kivy_thread_loads": kivy_thread_loads, "feed_changes": feed_changes,
+           "shown": shown, "samples": samples, "frames": frames, "host_events": host_events,
+           "audit": audit_report, "kivy_thread_loads": kivy_thread_loads, "feed_changes": feed_changes,
            "spawned": [{"exit": p.wait(timeout=60), "stderr": p.stderr.read()[-2000:]} for p in spawned]}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

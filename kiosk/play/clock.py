@@ -29,6 +29,10 @@ class DisplayClock:
             return self._system_now()
         return self._origin_wall + timedelta(seconds=(self._monotonic() - self._origin_real) * self.speed)
 
+    def monotonic(self) -> float:
+        """Real seconds from an arbitrary start, never set back: what deadlines are measured in."""
+        return self._monotonic()
+
     def real_seconds(self, feed_seconds: float) -> float:
         return feed_seconds / self.speed
 

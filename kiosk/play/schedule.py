@@ -104,15 +104,17 @@ class Loop:
     def has_urgent(self, now: datetime) -> bool:
         return any(entry.slide.urgent for entry in self.active(now))
 
-    def peek(self, now: datetime) -> Entry | None:
-        """The next active entry after the one shown last (in feed order), or None if none is active."""
+    def peek(self, now: datetime, passed_over=lambda entry: False) -> Entry | None:
+        """The next active entry after the one shown last (in feed order, round to the start), not
+        one `passed_over` names; None if no such entry is active."""
         active = self.active(now)
         following = [entry for entry in active if entry.index > self._last_index]
-        return following[0] if following else (active[0] if active else None)
+        before = [entry for entry in active if entry.index <= self._last_index]
+        return next((entry for entry in following + before if not passed_over(entry)), None)
 
-    def advance(self, now: datetime) -> Entry | None:
+    def advance(self, now: datetime, passed_over=lambda entry: False) -> Entry | None:
         """Like peek, and remember the entry as the one shown last."""
-        chosen = self.peek(now)
+        chosen = self.peek(now, passed_over)
         if chosen is not None:
             self._last_index = chosen.index
         return chosen
