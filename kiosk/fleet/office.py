@@ -306,6 +306,8 @@ class InterestReport:
     searches: int = 0
     not_found: Counter = field(default_factory=Counter)
     menu: Counter = field(default_factory=Counter)
+    helpful: Counter = field(default_factory=Counter)  # the counter's "Góp ý": face chosen -> residents
+    wanted: Counter = field(default_factory=Counter)  # the counter's "Góp ý": topic chosen -> residents
     plays: dict = field(default_factory=dict)  # display -> Counter(slide -> times shown)
 
 
@@ -324,6 +326,8 @@ def interest_report(reports: list[dict]) -> InterestReport:
         total.topics.update(counts(report.get("topics")))
         total.menu.update(counts(report.get("menu")))
         total.not_found.update(counts(report.get("not_found")))
+        total.helpful.update(counts(report.get("helpful")))
+        total.wanted.update(counts(report.get("wanted")))
         searches = report.get("searches")
         total.searches += searches if topics.whole_number(searches) else 0
         for entry in report.get("questions") or []:
@@ -336,6 +340,13 @@ def interest_report(reports: list[dict]) -> InterestReport:
     total.days = sorted(days)
     total.displays = sorted(displays)
     return total
+
+
+def in_order(counts: Counter, known=()) -> list[tuple[str, int]]:
+    """The counts with the `known` items first, in that order (a feed's faces, from least to most
+    pleased: the scale reads as residents saw it), those not chosen at 0; then the rest by count."""
+    known = list(dict.fromkeys(known))
+    return [(item, counts[item]) for item in known] + [pair for pair in counts.most_common() if pair[0] not in known]
 
 
 def _day(iso: str) -> str:
@@ -375,7 +386,7 @@ def interest_between(store: FleetStore, display: str | None = None, first: date 
     return interest_report(store.reports(display or None, first and first.isoformat(), last and last.isoformat()))
 
 
-def format_interest(report: InterestReport, top: int = 10) -> str:
+def format_interest(report: InterestReport, top: int = 10, faces=()) -> str:
     from kiosk.ops.stats import _counted  # the same tables as `kiosk stats` prints for one display
 
     if not report.days:
@@ -392,6 +403,11 @@ def format_interest(report: InterestReport, top: int = 10) -> str:
                           lambda term: f"“{term}”")
     if report.menu:
         lines += _counted("Nút trên màn hình chính:", report.menu, top)
+    if report.helpful:
+        lines += ["Góp ý – thông tin ở đây có giúp ích cho bà con không?"]
+        lines += [f"  {count:6}  {face}" for face, count in in_order(report.helpful, faces)] + [""]
+    if report.wanted:
+        lines += _counted("Góp ý – bà con muốn biết thêm về:", report.wanted, top)
     for display, plays in sorted(report.plays.items()):
         if plays:
             lines += _counted(f"Lượt chiếu theo trang, màn hình {display}:", plays, top)
@@ -400,7 +416,8 @@ def format_interest(report: InterestReport, top: int = 10) -> str:
 
 CSV_HEADER = ["Mục", "Màn hình", "Nội dung", "Số lần"]
 CSV_SECTIONS = {"topics": "Chủ đề hỏi đáp", "questions": "Câu hỏi", "searches": "Lượt tìm kiếm",
-                "not_found": "Tìm không thấy", "menu": "Nút màn hình chính", "plays": "Lượt chiếu"}
+                "not_found": "Tìm không thấy", "menu": "Nút màn hình chính", "helpful": "Góp ý: có giúp ích không",
+                "wanted": "Góp ý: muốn biết thêm về", "plays": "Lượt chiếu"}
 
 
 def _cell(text: str) -> str:
@@ -413,7 +430,8 @@ def write_interest_csv(report: InterestReport, sink: TextIO) -> None:
     UTF-8 with a BOM (encoding utf-8-sig) so that Excel reads the Vietnamese right."""
     writer = csv.writer(sink)
     writer.writerow(CSV_HEADER)
-    for key, counts in (("topics", report.topics), ("menu", report.menu), ("not_found", report.not_found)):
+    for key, counts in (("topics", report.topics), ("menu", report.menu), ("not_found", report.not_found),
+                        ("helpful", report.helpful), ("wanted", report.wanted)):
         for item, count in counts.most_common():
             writer.writerow([CSV_SECTIONS[key], "", _cell(item), count])
     for (topic, question), count in report.questions.most_common():
