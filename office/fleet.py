@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kiosk.fleet import topics
-from kiosk.fleet.office import InterestReport, hanoi_time, in_order, interest_between, parse_day, write_interest_csv
+from kiosk.fleet.office import InterestReport, hanoi_time, interest_between, parse_day, write_interest_csv
+from kiosk.ops.stats import in_order
 from office.fleet_link import CONNECT_WAIT, FleetOffice, sentence
 from office.web import console_of, flash, go, posted, render, user_of
 

@@ -328,13 +328,6 @@ def test_the_faq_page_takes_the_words_residents_did_not_find(console):
 # ------------------------------------------------------------------ the buttons on the real broker
 
 
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), BROKER_PASSWORDS)
-    yield server
-    server.stop()
-
-
 class DisplayClient:
     """A display's account on the broker, listening to its commands; it answers a screenshot
     request with `answer` (a JPEG, or a refusal's reason)."""

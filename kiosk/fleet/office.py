@@ -24,6 +24,8 @@ from paho.mqtt.properties import Properties
 
 from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount, new_client
+from kiosk.ops.stats import counted_lines  # the same tables as `kiosk stats` prints for one display
+from kiosk.words import day_text, iso_day_text, moment_text
 
 LISTENER_SESSION = 14 * 86400  # seconds the broker keeps reports for a listener that is away
 SCREENSHOT_WAIT = 20.0  # seconds: a display takes the picture on its own loop, then sends ~100 KB
@@ -342,20 +344,6 @@ def interest_report(reports: list[dict]) -> InterestReport:
     return total
 
 
-def in_order(counts: Counter, known=()) -> list[tuple[str, int]]:
-    """The counts with the `known` items first, in that order (a feed's faces, from least to most
-    pleased: the scale reads as residents saw it), those not chosen at 0; then the rest by count."""
-    known = list(dict.fromkeys(known))
-    return [(item, counts[item]) for item in known] + [pair for pair in counts.most_common() if pair[0] not in known]
-
-
-def _day(iso: str) -> str:
-    try:
-        return f"{datetime.fromisoformat(iso):%d/%m/%Y}"
-    except ValueError:
-        return iso
-
-
 def hanoi_time(iso: str | None) -> str:
     """A moment as the ward reads it: Hanoi time, whatever the server's own time zone."""
     from kiosk.feed.model import FEED_ZONE
@@ -363,7 +351,7 @@ def hanoi_time(iso: str | None) -> str:
     if not iso:
         return "chưa có"
     try:
-        return f"{datetime.fromisoformat(iso).astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+        return moment_text(datetime.fromisoformat(iso), FEED_ZONE)
     except ValueError:
         return iso
 
@@ -382,35 +370,33 @@ def interest_between(store: FleetStore, display: str | None = None, first: date 
                      last: date | None = None) -> InterestReport:
     """The interest report for one display or all, from `first` to `last` (each may be open)."""
     if first and last and first > last:
-        raise ValueError(f"ngày bắt đầu {first:%d/%m/%Y} sau ngày kết thúc {last:%d/%m/%Y}")
+        raise ValueError(f"ngày bắt đầu {day_text(first)} sau ngày kết thúc {day_text(last)}")
     return interest_report(store.reports(display or None, first and first.isoformat(), last and last.isoformat()))
 
 
 def format_interest(report: InterestReport, top: int = 10, faces=()) -> str:
-    from kiosk.ops.stats import _counted  # the same tables as `kiosk stats` prints for one display
-
     if not report.days:
         return "Chưa có số liệu nào từ các màn hình cho khoảng thời gian này.\n"
-    lines = [f"Quan tâm của người dân từ {_day(report.days[0])} đến {_day(report.days[-1])}, "
+    lines = [f"Quan tâm của người dân từ {iso_day_text(report.days[0])} đến {iso_day_text(report.days[-1])}, "
              f"{len(report.displays)} màn hình ({', '.join(report.displays)}); số liệu ẩn danh.", ""]
     if report.topics:
-        lines += _counted("Chủ đề hỏi đáp được mở nhiều nhất:", report.topics, top)
+        lines += counted_lines("Chủ đề hỏi đáp được mở nhiều nhất:", report.topics, top)
     if report.questions:
-        lines += _counted("Câu hỏi được mở nhiều nhất:", report.questions, top, lambda pair: " › ".join(pair))
+        lines += counted_lines("Câu hỏi được mở nhiều nhất:", report.questions, top, lambda pair: " › ".join(pair))
     lines += [f"Tìm kiếm: {report.searches} lượt, {sum(report.not_found.values())} lượt không tìm thấy.", ""]
     if report.not_found:
-        lines += _counted("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", report.not_found, top,
+        lines += counted_lines("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", report.not_found, top,
                           lambda term: f"“{term}”")
     if report.menu:
-        lines += _counted("Nút trên màn hình chính:", report.menu, top)
+        lines += counted_lines("Nút trên màn hình chính:", report.menu, top)
     if report.helpful:
-        lines += ["Góp ý – thông tin ở đây có giúp ích cho bà con không?"]
-        lines += [f"  {count:6}  {face}" for face, count in in_order(report.helpful, faces)] + [""]
+        lines += counted_lines("Góp ý – thông tin ở đây có giúp ích cho bà con không?", report.helpful, top,
+                               known=faces)
     if report.wanted:
-        lines += _counted("Góp ý – bà con muốn biết thêm về:", report.wanted, top)
+        lines += counted_lines("Góp ý – bà con muốn biết thêm về:", report.wanted, top)
     for display, plays in sorted(report.plays.items()):
         if plays:
-            lines += _counted(f"Lượt chiếu theo trang, màn hình {display}:", plays, top)
+            lines += counted_lines(f"Lượt chiếu theo trang, màn hình {display}:", plays, top)
     return "\n".join(lines).rstrip() + "\n"
 
 
