@@ -290,21 +290,36 @@ def test_nghe_plays_the_answer_and_stops_when_the_page_closes(tmp_path, run_with
     by_did = {a["did"]: a for a in shown["actions"]}
     assert "Nghe" in shown["actions"][3]["texts"], "the answer page has the button"
     assert by_did["tap `Nghe`"]["listen"][-1]["phase"] == "preparing"
+    heard_seconds = played_until_left(shown, raw, "ListPage")
+    wav_seconds = wav_facts(next((tmp_path / "state").rglob("*.wav")))[0]  # the one page's speech, cached
+    assert wav_seconds > 6 and 1 < heard_seconds < wav_seconds - 2, (heard_seconds, wav_seconds)
+
+
+def played_until_left(shown, raw: Path, back_to: str) -> float:
+    """Checks a run of: to the page, Nghe, look, Quay lại (to `back_to`), children_check(): it
+    played, stopped and unloaded on leaving, the engine gone, silence after; the seconds heard."""
+    by_did = {a["did"]: a for a in shown["actions"]}
     listening = by_did["look"]
     assert listening["listen"] == [{"phase": "playing", "sound": True}] and "Dừng" in listening["texts"]
     left = by_did["tap `Quay lại`"]
-    assert left["page"] == "ListPage"
+    assert left["page"] == back_to
     assert left["listen"] == [{"phase": "finished", "sound": False}], "stopped and unloaded on leaving"
     assert shown["actions"][-1]["did"].endswith(": 0"), shown["actions"][-1]["did"]
-
     loudness = played(raw)
     heard = [i for i, level in enumerate(loudness) if level > SILENCE_RMS]
     assert heard, "SDL played the speech"
-    wav_seconds = wav_facts(next((tmp_path / "state").rglob("*.wav")))[0]  # the one page's speech, cached
-    heard_seconds = (heard[-1] - heard[0]) / 10
-    assert wav_seconds > 6 and 1 < heard_seconds < wav_seconds - 2, (heard_seconds, wav_seconds)
     assert all(level <= SILENCE_RMS for level in loudness[heard[-1] + 1:]), "silent after the page closed"
     assert len(loudness) - heard[-1] > 20, "and stayed silent for the rest of the run (3 s waited)"
+    return (heard[-1] - heard[0]) / 10
+
+
+def keep_shots(shots, size) -> None:
+    """To look at them: SPEECH_SHOTS=folder."""
+    if os.environ.get("SPEECH_SHOTS"):
+        for shot in shots:
+            target = Path(os.environ["SPEECH_SHOTS"]) / f"{size[0]}x{size[1]}-{shot.name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(shot.read_bytes())
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
@@ -317,24 +332,10 @@ def test_nghe_reads_my_delegates_and_stops_when_the_page_closes(tmp_path, run_wi
     shown, raw = run_with_sound(steps, size=size, start_at=BEFORE_THE_MEETINGS.isoformat())
     by_did = {a["did"]: a for a in shown["actions"]}
     assert shown["actions"][2]["page"] == "AreaDelegatesPage" and "Nghe" in shown["actions"][2]["texts"]
-    listening = by_did["look"]
-    assert listening["page"] == "AreaDelegatesPage"
-    assert listening["listen"] == [{"phase": "playing", "sound": True}] and "Dừng" in listening["texts"]
+    assert by_did["look"]["page"] == "AreaDelegatesPage"
     assert by_did[f"screenshot {shot}"]["problems"] == [] and by_did[f"screenshot {shot}"]["cut"] == []
-    if os.environ.get("SPEECH_SHOTS"):
-        target = Path(os.environ["SPEECH_SHOTS"]) / f"{size[0]}x{size[1]}-{shot.name}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(shot.read_bytes())
-    left = by_did["tap `Quay lại`"]
-    assert left["page"] == "AreaPickerPage"
-    assert left["listen"] == [{"phase": "finished", "sound": False}], "stopped and unloaded on leaving"
-    assert shown["actions"][-1]["did"].endswith(": 0"), shown["actions"][-1]["did"]
-    loudness = played(raw)
-    heard = [i for i, level in enumerate(loudness) if level > SILENCE_RMS]
-    assert heard, "SDL played the speech"
-    assert (heard[-1] - heard[0]) / 10 < 10, "stopped at the page's closing: the reading itself lasts minutes"
-    assert all(level <= SILENCE_RMS for level in loudness[heard[-1] + 1:]), "silent after the page closed"
-    assert len(loudness) - heard[-1] > 20, "and stayed silent for the rest of the run (3 s waited)"
+    keep_shots([shot], size)
+    assert played_until_left(shown, raw, "AreaPickerPage") < 10, "stopped on leaving: the reading lasts minutes"
 
 
 def test_stop_repeat_and_going_home_silences_it(tmp_path, run_with_sound):
@@ -384,11 +385,7 @@ def test_nghe_on_answer_resolution_and_delegates_pages(tmp_path, run_with_sound,
         assert button, "a button a quarter taller than the touch target"
         assert action["problems"] == [] and action["cut"] == [], (action["problems"], action["cut"])
     assert "Dừng" in reading[1]["texts"]
-    if os.environ.get("SPEECH_SHOTS"):  # to look at them: SPEECH_SHOTS=folder
-        for shot in shots.iterdir():
-            target = Path(os.environ["SPEECH_SHOTS"]) / f"{size[0]}x{size[1]}-{shot.name}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(shot.read_bytes())
+    keep_shots(shots.iterdir(), size)
 
 
 def test_speech_off_means_no_button(tmp_path, run_with_sound):
