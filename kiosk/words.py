@@ -31,6 +31,14 @@ def day_text(day: date) -> str:
     return f"{day:%d/%m/%Y %H:%M}" if isinstance(day, datetime) else f"{day:%d/%m/%Y}"
 
 
+def iso_day_text(iso: str) -> str:
+    """A day kept as ISO text ('2026-11-26') as staff read it; as written when it is not a day."""
+    try:
+        return day_text(date.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
 def moment_text(moment: datetime, zone: tzinfo | None = None) -> str:
     """'26/11/2026 09:41', in zone when given (an aware moment is shown in the zone staff live in)."""
     return f"{moment.astimezone(zone) if zone is not None else moment:%d/%m/%Y %H:%M}"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kiosk.delivery.signing import KeyProblem
 from kiosk.fleet.cli import connection_options, office_account
+from kiosk.words import os_error_text
 from office.state import ROLES, StateProblem, Users, check_apart, default_state, store_delegation, store_key
 
 
@@ -155,5 +156,5 @@ def main(argv: list[str]) -> int:
         print(problem, file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"không ghi được: {error.strerror or error}", file=sys.stderr)
+        print(f"không ghi được: {os_error_text(error)}", file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from kiosk.fleet import topics
 from kiosk.fleet.office import InterestReport, hanoi_time, interest_between, parse_day, write_interest_csv
+from kiosk.ops.stats import in_order
 from office.fleet_link import CONNECT_WAIT, FleetOffice, sentence
 from office.web import console_of, flash, go, posted, render, user_of
 
@@ -123,17 +124,27 @@ def _bars(counts, shown=str, limit: int = CHART_ROWS) -> list[tuple[str, int]]:
     return [(shown(item), count) for item, count in counts.most_common(limit)]
 
 
-def _slide_titles(request: Request) -> dict[str, str]:
-    """Slide id -> its title in the feed as it is now (a slide shown once may since be gone)."""
+def _feed_names(request: Request) -> tuple[dict[str, str], list[str]]:
+    """From the feed as it is now: slide id -> its title (a slide shown once may since be gone), and
+    the "Góp ý" faces in their order (none when the feed's feedback section does not read)."""
+    from pydantic import ValidationError
+
+    from kiosk.feed.model import Feedback
     from office.forms import slide_title
 
     data = console_of(request).file.read().data
-    slides = data.get("slides") if isinstance(data, dict) else None
-    return {str(slide["id"]): slide_title(slide) for slide in slides or []
-            if isinstance(slide, dict) and slide.get("id")}
+    data = data if isinstance(data, dict) else {}
+    slides = data.get("slides")
+    titles = {str(slide["id"]): slide_title(slide) for slide in slides if isinstance(slide, dict) and slide.get("id")} \
+        if isinstance(slides, list) else {}
+    try:
+        faces = Feedback.model_validate(data.get("feedback") or {}).rating.faces
+    except ValidationError:
+        faces = []
+    return titles, faces
 
 
-def _sections(report: InterestReport, titles: dict[str, str]) -> list[dict]:
+def _sections(report: InterestReport, titles: dict[str, str], faces: list[str]) -> list[dict]:
     """Each part of the report: a title, what it counts, the chart's rows and the table's."""
     question = " › ".join
 
@@ -151,6 +162,11 @@ def _sections(report: InterestReport, titles: dict[str, str]) -> list[dict]:
          "more": len(report.not_found), "write_faq": True},
         {"key": "nut", "title": "Các nút bà con bấm trên màn hình chính", "what": "Nút", "unit": "lượt bấm",
          "chart": _bars(report.menu), "table": _bars(report.menu, limit=TABLE_ROWS), "more": len(report.menu)},
+        {"key": "giup-ich", "title": "Góp ý: thông tin ở đây có giúp ích cho bà con không?", "what": "Bà con chọn",
+         "unit": "người chọn", "more": len(report.helpful),
+         **dict.fromkeys(("chart", "table"), in_order(report.helpful, faces) if report.helpful else [])},
+        {"key": "muon-biet", "title": "Góp ý: bà con muốn biết thêm về", "what": "Chủ đề", "unit": "người chọn",
+         "chart": _bars(report.wanted), "table": _bars(report.wanted, limit=TABLE_ROWS), "more": len(report.wanted)},
     ]
     for display, plays in sorted(report.plays.items()):
         if plays:
@@ -188,7 +204,7 @@ async def interest_page(request: Request) -> Response:
         return render(request, "interest.html", 400, asked=asked, problems=problems, known=known, report=None)
     query = "&".join(f"{k}={quote(v)}" for k, v in asked.items() if v)
     return render(request, "interest.html", asked=asked, problems=[], known=known, report=report,
-                  sections=_sections(report, await run_in_threadpool(_slide_titles, request)), not_found_count=sum(report.not_found.values()),
+                  sections=_sections(report, *await run_in_threadpool(_feed_names, request)), not_found_count=sum(report.not_found.values()),
                   first_day=_date(report.days[0]) if report.days else None,
                   last_day=_date(report.days[-1]) if report.days else None,
                   csv_url="/interest.csv" + (f"?{query}" if query else ""))

@@ -22,6 +22,7 @@ from kiosk.delivery import publish as kiosk_publish
 from kiosk.delivery.signing import KeyProblem
 from kiosk.delivery.store import atomic_write
 from kiosk.feed.yamlsource import load_yaml
+from kiosk.words import day_text, os_error_text
 from office import forms
 from office.previews import preview_context
 from office.state import KEY_FILE, PUBLISHED_COPY, StateProblem, delegation_folder, unlock_key
@@ -190,7 +191,7 @@ async def publish(request: Request) -> Response:
     except kiosk_publish.PublishRefused as refused:
         return await review_page(request, 422, "Chưa xuất bản: " + "; ".join(refused.lines))
     except OSError as error:
-        return await review_page(request, 500, f"Không ghi được vào thư mục xuất bản: {error.strerror or error}")
+        return await review_page(request, 500, f"Không ghi được vào thư mục xuất bản: {os_error_text(error)}")
     finally:
         key = passphrase = None  # the key lives for this one publication only
     atomic_write(console.state / PUBLISHED_COPY, snapshot.raw, mode=0o600)
@@ -198,7 +199,7 @@ async def publish(request: Request) -> Response:
     console.audit.add(user["name"], "xuất bản", f"{done.media_files} tệp ảnh, video vào {done.out}",
                       done.version, snapshot.token)
     told = await run_in_threadpool(console.fleet.announce, done.version)
-    flash(request, f"Đã xuất bản phiên bản {done.version}, dùng đến hết ngày {done.last_day:%d/%m/%Y}. {told}")
+    flash(request, f"Đã xuất bản phiên bản {done.version}, dùng đến hết ngày {day_text(done.last_day)}. {told}")
     return go("/review")
 
 

@@ -16,9 +16,9 @@ from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.play.areas import my_delegates, search_areas
+from kiosk.play.areas import NO_LIST, my_delegates, search_areas
 from kiosk.play.meetings import calendar_event, upcoming_meetings
-from kiosk.vietnamese import format_date, format_time
+from kiosk.words import format_date, format_time
 from screens.counter import KeyboardPage, Page, SuggestionButton
 from screens.theme import load_rules
 
@@ -127,15 +127,31 @@ class AreaDelegatesPage(Page):
         super().__init__(title=f"Đại biểu của {area.name}", **kwargs)
         feed, folder = view.feed, view.folder
         blocks = self.ids.levels
-        for level in my_delegates(feed, area):
-            heading = level.lists[0].titled_list if level.lists else level.body_name
-            blocks.add_widget(LevelHeading(text=heading, detail=level.constituency or ""))
+        levels = my_delegates(feed, area)
+        now = display_now()
+        meetings = upcoming_meetings(feed.meetings, now, area, feed.slides)
+        self.listen = None  # "Nghe": on a counter display with speech, above the delegates
+        speaker = getattr(App.get_running_app(), "speaker", None)
+        if speaker:
+            from kiosk.play.reading import my_delegates_reading
+            from screens.listen import ListenButton
+
+            self.listen = ListenButton(speaker, my_delegates_reading(levels, meetings[0] if meetings else None))
+            blocks.add_widget(self.listen)
+        for level in levels:
+            blocks.add_widget(LevelHeading(text=level.heading, detail=level.constituency or ""))
             if not level.people:
-                blocks.add_widget(LevelHeading(detail="Chưa có danh sách đại biểu cho tổ dân phố này."))
+                blocks.add_widget(LevelHeading(detail=NO_LIST))
             for person in level.people:
                 blocks.add_widget(DelegateCard(name=person.name, position=person.position or "",
                                                photo=str(folder / person.photo) if person.photo else ""))
-        now = display_now()
         panel = self.ids.meetings
         panel.ward, panel.now = feed.ward, now
-        panel.meetings = upcoming_meetings(feed.meetings, now, area, feed.slides)
+        panel.meetings = meetings
+
+    def leave(self) -> None:
+        if self.listen:
+            self.listen.stop()
+
+    def busy(self) -> bool:
+        return self.listen is not None and self.listen.phase in ("preparing", "playing")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from feed_servers import Nginx
+from fleet_servers import Mosquitto
 from kiosk.delivery import signing
 
 
@@ -14,6 +15,15 @@ from kiosk.delivery import signing
 def nginx(tmp_path_factory):
     """A real nginx on a free 127.0.0.1 port, one per test module."""
     server = Nginx(tmp_path_factory.mktemp("nginx"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def broker(request, tmp_path_factory):
+    """A real Mosquitto (TLS, accounts, ACLs) on 127.0.0.1, one per test module, with the accounts
+    of the module's BROKER_PASSWORDS (name -> password)."""
+    server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), request.module.BROKER_PASSWORDS)
     yield server
     server.stop()
 

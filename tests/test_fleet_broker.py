@@ -8,6 +8,8 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -16,14 +18,7 @@ from fleet_servers import DEPLOY, Mosquitto
 
 NOT_AUTHORIZED = 135
 NO_SUBSCRIBERS = 16  # accepted, nobody listens yet
-PASSWORDS = {"office": "office-secret", "nha-van-hoa-1": "display-one", "mot-cua": "display-two"}
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), PASSWORDS)
-    yield server
-    server.stop()
+BROKER_PASSWORDS = {"office": "office-secret", "nha-van-hoa-1": "display-one", "mot-cua": "display-two"}
 
 
 class Client:
@@ -34,7 +29,7 @@ class Client:
         self.acks: queue.Queue = queue.Queue()
         self.connected: queue.Queue = queue.Queue()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{name}", protocol=mqtt.MQTTv5)
-        self.client.username_pw_set(name, PASSWORDS[name] if password is None else password)
+        self.client.username_pw_set(name, BROKER_PASSWORDS[name] if password is None else password)
         if tls:
             self.client.tls_set(ca_certs=str(broker.ca))
         self.client.on_connect = lambda c, u, flags, code, props: self.connected.put(code.value)
@@ -131,10 +126,29 @@ def test_tls_only(broker):
             context.wrap_socket(raw, server_hostname="127.0.0.1")
 
 
+@pytest.mark.parametrize("ca", [b"", b"not a certificate\n", bytes(range(256)) * 4,
+                                b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"],
+                         ids=["empty", "text", "binary", "broken-pem"])
+def test_a_ca_file_that_cannot_be_read_is_said_in_one_vietnamese_line(broker, tmp_path, ca):
+    (tmp_path / "ca.pem").write_bytes(ca)
+    (tmp_path / "password").mkdir()  # and a password "file" that is a folder
+    repo = Path(__file__).resolve().parents[1]
+    for options, said in ((["--ca", str(tmp_path / "ca.pem")], f"tệp chứng chỉ CA `{tmp_path / 'ca.pem'}`"),
+                          (["--password-file", str(tmp_path / "password")], "đây là thư mục, không phải tệp")):
+        done = subprocess.run([sys.executable, "-m", "kiosk", "fleet", "--broker", broker.url, "--db",
+                               str(tmp_path / "fleet.sqlite"), *options, "list"],
+                              capture_output=True, text=True, timeout=60, cwd=repo,
+                              env={"PATH": "/usr/bin:/bin", "WARD_FLEET_PASSWORD": "" if "--password-file" in options
+                                   else BROKER_PASSWORDS["office"]})
+        assert done.returncode == 1 and said in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert not any(english in done.stderr for english in ("certificate", "No such", "Is a directory", "_ssl.c"))
+
+
 def test_a_new_display_account_works_after_a_reload(broker, clients):
     broker.add_account("truong-hoc", "display-three")
     broker.reload()
-    PASSWORDS["truong-hoc"] = "display-three"
+    BROKER_PASSWORDS["truong-hoc"] = "display-three"
     display = clients("truong-hoc")
     assert display.publish("ward/display/truong-hoc/status", b"{}") == NO_SUBSCRIBERS
     assert display.publish("ward/display/mot-cua/status", b"{}") == NOT_AUTHORIZED

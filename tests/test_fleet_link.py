@@ -26,21 +26,14 @@ from kiosk.delivery.publish import publish
 from kiosk.delivery.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
-PASSWORDS = {"office": "office-secret", "to-5": "pw-five", "to-6": "pw-six", "to-7": "pw-seven", "to-8": "pw-eight"}
+BROKER_PASSWORDS = {"office": "office-secret", "to-5": "pw-five", "to-6": "pw-six", "to-7": "pw-seven", "to-8": "pw-eight"}
 HANOI = dt.timezone(dt.timedelta(hours=7))
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), PASSWORDS)
-    yield server
-    server.stop()
 
 
 @pytest.fixture
 def office(broker, tmp_path):
     store = SqliteFleetStore(tmp_path / "office.sqlite")
-    link = OfficeLink(BrokerAccount(broker.url, "office", PASSWORDS["office"], str(broker.ca)), store, listener=True)
+    link = OfficeLink(BrokerAccount(broker.url, "office", BROKER_PASSWORDS["office"], str(broker.ca)), store, listener=True)
     assert link.wait_connected(10)
     yield link
     link.close()
@@ -67,7 +60,7 @@ class Display:
         self.state = self.folder / "state"
         self.state.mkdir(parents=True)
         self.site, url = nginx.site(f"{name}-{tmp_path.name}")
-        (self.folder / "password").write_text(PASSWORDS[name] + "\n")
+        (self.folder / "password").write_text(BROKER_PASSWORDS[name] + "\n")
         self.config = self.folder / "display.yaml"
         self.config.write_text(yaml.safe_dump({
             "id": name, "tags": ["nha-van-hoa"], "feed_url": url, "public_key": signing.public_key_text(key),
@@ -128,7 +121,7 @@ def displays(tmp_path, broker, nginx, key):
 def fleet_cli(broker: Mosquitto, office: OfficeLink, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kiosk", "fleet", *args, "--broker", broker.url,
                            "--ca", str(broker.ca), "--db", str(office.store.path)],
-                          env={**os.environ, "WARD_FLEET_PASSWORD": PASSWORDS["office"]},
+                          env={**os.environ, "WARD_FLEET_PASSWORD": BROKER_PASSWORDS["office"]},
                           capture_output=True, text=True, timeout=60, cwd=REPO)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from feed_servers import closed_port
-from fleet_servers import Mosquitto
+
 from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount, new_client
 from kiosk.fleet.display import DisplayLink, day_reports
@@ -24,7 +24,7 @@ from kiosk.settings import DisplaySettings, load_settings
 from kiosk.ops.stats import UsageLog
 
 REPO = Path(__file__).resolve().parents[1]
-PASSWORDS = {"office": "office-secret", "to-9": "pw-nine"}
+BROKER_PASSWORDS = {"office": "office-secret", "to-9": "pw-nine"}
 
 
 @pytest.mark.parametrize("line, said", [
@@ -106,23 +106,16 @@ def test_hostile_report_fields_are_passed_over_in_the_interest_report():
     assert "từ 01/12/2026 đến 02/12/2026" in text and "Hộ tịch" in text
 
 
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), PASSWORDS)
-    yield server
-    server.stop()
-
-
 def test_messages_that_are_not_what_they_claim_are_ignored(broker, tmp_path):
     woken = []
     shots = []
     settings = DisplaySettings(id="to-9", state_dir=str(tmp_path / "state"), fleet_url=broker.url,
-                               fleet_password=PASSWORDS["to-9"], fleet_ca_file=str(broker.ca))
+                               fleet_password=BROKER_PASSWORDS["to-9"], fleet_ca_file=str(broker.ca))
     link = DisplayLink(settings, on_sync_now=lambda: woken.append(time.monotonic()),
                        on_screenshot=lambda deliver: shots.append(deliver), heartbeat=1.0, sync_spread=0)
     assert link.start()
     store = SqliteFleetStore(tmp_path / "office.sqlite")
-    office = OfficeLink(BrokerAccount(broker.url, "office", PASSWORDS["office"], str(broker.ca)), store)
+    office = OfficeLink(BrokerAccount(broker.url, "office", BROKER_PASSWORDS["office"], str(broker.ca)), store)
     try:
         assert office.wait_connected(10)
         deadline = time.monotonic() + 10
@@ -147,7 +140,7 @@ def test_messages_that_are_not_what_they_claim_are_ignored(broker, tmp_path):
         assert office.wait_for(lambda: store.displays()[0].status["uptime_seconds"] > first, 5)
         # The office keeps the display's name from the topic, whatever the message says.
         link.stop()
-        forger = new_client(BrokerAccount(broker.url, "to-9", PASSWORDS["to-9"], str(broker.ca)), "forger")
+        forger = new_client(BrokerAccount(broker.url, "to-9", BROKER_PASSWORDS["to-9"], str(broker.ca)), "forger")
         forger.connect("127.0.0.1", broker.port)
         forger.loop_start()
         forger.publish(topics.display_topic("to-9", topics.REPORT), topics.encode(
@@ -195,7 +188,7 @@ def test_the_office_commands_say_in_one_line_what_is_wrong(broker, tmp_path):
         assert time.monotonic() - started < 8
     # A display's last will, retained by the broker: a new office learns it is offline, and that it
     # cannot know since when.
-    will = new_client(BrokerAccount(broker.url, "to-9", PASSWORDS["to-9"], str(broker.ca)), "will")
+    will = new_client(BrokerAccount(broker.url, "to-9", BROKER_PASSWORDS["to-9"], str(broker.ca)), "will")
     will.connect("127.0.0.1", broker.port)
     will.loop_start()
     will.publish(topics.display_topic("to-9", topics.STATUS), b'{"display": "to-9", "online": false}', qos=1,
@@ -215,7 +208,7 @@ def test_a_broker_the_display_cannot_trust_is_said_once_and_stopping_stays_quick
     from fleet_servers import make_certificates
     wrong, _, _ = make_certificates(other_ca)
     settings = DisplaySettings(id="to-9", state_dir=str(tmp_path / "state"), fleet_url=broker.url,
-                               fleet_password=PASSWORDS["to-9"], fleet_ca_file=str(wrong))
+                               fleet_password=BROKER_PASSWORDS["to-9"], fleet_ca_file=str(wrong))
     link = DisplayLink(settings, on_sync_now=lambda: None)
     with caplog.at_level("INFO", logger="kiosk.fleet"):
         assert link.start()

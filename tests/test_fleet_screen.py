@@ -15,7 +15,7 @@ import yaml
 from PIL import Image, ImageStat
 
 from feed_servers import make_feed
-from test_fleet_link import REPO, Display, broker, fleet_cli, office, row, wait_until  # noqa: F401
+from test_fleet_link import BROKER_PASSWORDS, REPO, Display, fleet_cli, office, row, wait_until  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a screen: run under xvfb-run (./test.sh)")
 

@@ -87,6 +87,9 @@ def fill_sample(store: SqliteFleetStore, hostile: bool = False, today: dt.date =
                                                        **({HOSTILE: 1, "=HYPERLINK(\"http://x\")": 1} if hostile else {})},
                 "menu": {"Hỏi đáp chính sách": 10 * share, "Lịch tiếp công dân": 4 * share, "Tìm kiếm": 6 * share,
                          "Thủ tục hành chính": 3 * share},
+                # The counter's "Góp ý": "Bình thường" is a face of an older feed (config/feed.yaml has four others).
+                "helpful": {"Có ích": 5 * share, "Chưa giúp được": share, "Bình thường": 1},
+                "wanted": {"Hộ tịch": 3 * share, "Điều khác": 1, **({HOSTILE: 2} if hostile else {})},
                 "plays": {"lich-tiep-dan": [40, 480.0], "dai-bieu-hdnd-phuong": [38, 456.0],
                           "anh-ket-qua-bau-cu": [20, 300.0], **({HOSTILE: [5, 10.0]} if hostile else {})},
             }
@@ -189,6 +192,8 @@ def test_a_hostile_display_id_and_hostile_words_are_escaped_everywhere(console):
     # A spreadsheet formula typed at the counter stays text in Excel.
     rows = list(csv.reader(io.StringIO(web.get("/interest.csv").content.decode("utf-8-sig"))))
     assert ["Tìm không thấy", "", "'=HYPERLINK(\"http://x\")", "14"] in rows
+    assert ["Góp ý: muốn biết thêm về", "", HOSTILE, "28"] in rows
+    assert ["&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;amp;", "28"] in _rows(report, "muon-biet")
 
 
 def test_the_buttons_need_a_session_and_the_forms_csrf_token(console):
@@ -231,6 +236,13 @@ def test_the_report_adds_up_every_display_and_day_and_filters_by_display_and_dat
     assert not_found == [["giay phep nuoi cho", "28", "Viết câu hỏi"], ["lam can cuoc cho tre em", "28", "Viết câu hỏi"]]
     assert 'href="/faq?hoi=giay%20phep%20nuoi%20cho#chu-de-moi"' in html
     assert _rows(html, "nut")[0] == ["Hỏi đáp chính sách", str(7 * 40)]
+    # "Góp ý": the faces as the feed orders them (one nobody chose at 0), then a face it no longer has.
+    assert _rows(html, "giup-ich") == [["Chưa giúp được", str(7 * 4)], ["Giúp được một phần", "0"],
+                                       ["Có ích", str(7 * 20)], ["Rất có ích", "0"], ["Bình thường", str(7 * 2)]]
+    assert _rows(html, "muon-biet") == [["Hộ tịch", str(7 * 12)], ["Điều khác", str(7 * 2)]]
+    faces = html[html.index('id="giup-ich"'):]
+    faces = faces[faces.index("<svg"):faces.index("</svg>")]
+    assert re.findall(r'<rect x="430" y="[\d.]+" width="([\d.]+)"', faces) == ["120.0", "2", "600.0", "2", "60.0"]
     # Slides by their title in the feed as it is now; one since removed by its id only.
     assert _rows(html, "chieu-mot-cua")[:2] == [["lich-tiep-dan", str(7 * 40)],
                                             ["Đại biểu HĐND phường · Đơn vị bầu cử số 1 đến số 5 (dai-bieu-hdnd-phuong)",
@@ -247,6 +259,8 @@ def test_the_report_adds_up_every_display_and_day_and_filters_by_display_and_dat
     assert "Từ <strong>30/11/2026</strong> đến <strong>01/12/2026</strong> (2 ngày có số liệu)" in one
     assert "1 màn hình (nha-van-hoa-to-5)" in one and 'id="chieu-mot-cua"' not in one
     assert _rows(one, "nut")[0] == ["Hỏi đáp chính sách", "20"]
+    assert _rows(one, "giup-ich")[:3] == [["Chưa giúp được", "2"], ["Giúp được một phần", "0"], ["Có ích", "10"]]
+    assert _rows(one, "muon-biet") == [["Hộ tịch", "6"], ["Điều khác", "2"]]
     assert '<option value="nha-van-hoa-to-5" selected>' in one and 'value="2026-11-30"' in one
     empty = web.get("/interest", params={"from": "2027-01-01"})
     assert empty.status_code == 200 and "Chưa có số liệu nào" in empty.text
@@ -289,6 +303,10 @@ def test_the_csv_is_utf8_with_a_bom_one_table_with_a_section_column_and_follows_
     assert ["Lượt tìm kiếm", "", "", "36"] in rows and ["Tìm không thấy", "", "giay phep nuoi cho", "2"] in rows
     assert ["Nút màn hình chính", "", "Hỏi đáp chính sách", "30"] in rows
     assert ["Lượt chiếu", "mot-cua", "lich-tiep-dan", "40"] in rows
+    assert [row for row in rows if row[0].startswith("Góp ý")] == [
+        ["Góp ý: có giúp ích không", "", "Có ích", "15"], ["Góp ý: có giúp ích không", "", "Chưa giúp được", "3"],
+        ["Góp ý: có giúp ích không", "", "Bình thường", "1"],
+        ["Góp ý: muốn biết thêm về", "", "Hộ tịch", "9"], ["Góp ý: muốn biết thêm về", "", "Điều khác", "1"]]
     assert not any(row[1] == "nha-van-hoa-to-5" for row in rows)
     assert len({len(row) for row in rows}) == 1
     whole = list(csv.reader(io.StringIO(web.get("/interest.csv").content.decode("utf-8-sig"))))
@@ -308,13 +326,6 @@ def test_the_faq_page_takes_the_words_residents_did_not_find(console):
 
 
 # ------------------------------------------------------------------ the buttons on the real broker
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    server = Mosquitto(tmp_path_factory.mktemp("mosquitto"), BROKER_PASSWORDS)
-    yield server
-    server.stop()
 
 
 class DisplayClient:
@@ -464,6 +475,8 @@ def test_kiosk_fleet_report_and_the_console_give_the_same_numbers(console, tmp_p
                           capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 0, done.stderr
     assert "Quan tâm của người dân từ 28/11/2026 đến 30/11/2026, 1 màn hình (mot-cua)" in done.stdout
+    assert "Góp ý – thông tin ở đây có giúp ích cho bà con không?\n      45  Có ích\n       9  Chưa giúp được\n" in done.stdout
+    assert "Góp ý – bà con muốn biết thêm về:\n      27  Hộ tịch\n       6  " in done.stdout
     assert out.read_bytes() == from_console
     for args, said in ((["--from", "2026-12-05", "--to", "2026-12-01"], "ngày bắt đầu 05/12/2026 sau ngày kết thúc"),
                        (["--from", "31/02/2026"], "ngày “31/02/2026” không đúng")):

@@ -51,7 +51,7 @@ def test_a_clerk_reads_the_fleet_and_the_report(console, server, browser, tmp_pa
         browser.find_element(By.LINK_TEXT, "Bà con quan tâm gì").click()
         _wait_for(browser, "lượt tìm kiếm")
         charts = browser.find_elements(By.CSS_SELECTOR, "svg.chart")
-        assert len(charts) == 6  # topics, questions, not found, buttons, slides shown on two displays
+        assert len(charts) == 8  # topics, questions, not found, buttons, the two "Góp ý", slides on two displays
         first = charts[0].find_elements(By.TAG_NAME, "rect")
         assert first[0].size["width"] > first[-1].size["width"] > 0  # the bars, drawn, longest first
         assert all(chart.size["width"] <= browser.execute_script("return innerWidth") for chart in charts)

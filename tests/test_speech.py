@@ -16,10 +16,14 @@ import pytest
 from hypothesis import given, strategies as st
 
 from kiosk.feed.validate import load_feed
-from kiosk.play.reading import ABBREVIATIONS, answer_reading, delegates_reading, resolution_reading, roman, speakable
+from kiosk.play.areas import my_delegates, sorted_areas
+from kiosk.play.meetings import upcoming_meetings
+from kiosk.play.reading import (ABBREVIATIONS, answer_reading, delegates_reading, my_delegates_reading,
+                                resolution_reading, roman, speakable)
 from kiosk.play.speech import KEPT_FILES, PROGRAM, VOICE, WORDS_PER_MINUTE, SpeechCancelled, Synthesis
 from kiosk.settings import DisplaySettings
 from test_display_loop import run_display
+from test_residents_counter import ALL_LISTS, BEFORE_THE_MEETINGS
 
 REPO = Path(__file__).resolve().parents[1]
 FEED = load_feed(REPO / "config").feed
@@ -105,6 +109,27 @@ def test_pages_say_what_they_show():
     assert speakable(delegates.constituency) in said
     question = FEED.faq[0].questions[0]
     assert answer_reading(question).startswith(question.question)
+
+
+@pytest.mark.parametrize("area", sorted_areas(FEED.areas), ids=lambda area: area.name)
+def test_my_delegates_says_every_level_and_the_next_meeting_in_words(area):
+    levels = my_delegates(FEED, area)
+    meetings = upcoming_meetings(FEED.meetings, BEFORE_THE_MEETINGS, area, FEED.slides)
+    said = my_delegates_reading(levels, meetings[0] if meetings else None)
+    lines = said.splitlines()
+    for level in levels:
+        assert speakable(level.heading) + "." in lines
+        assert all(any(line.startswith(f"{i}. {person.name}") for line in lines)
+                   for i, person in enumerate(level.people, start=1)) if level.people else \
+            "Chưa có danh sách đại biểu cho tổ dân phố này." in lines
+    if meetings:
+        meeting = meetings[0]
+        day = f"ngày {meeting.date.day} tháng {meeting.date.month} năm {meeting.date.year}"
+        assert lines[-3] == f"Lịch gặp đại biểu sắp tới: {speakable(meeting.heading)}."
+        assert day in lines[-2] and lines[-2].startswith("Thứ ") and f"từ {meeting.start.hour} giờ" in lines[-2]
+        assert lines[-1] == f"Tại {speakable(meeting.place)}."
+    assert not re.search(r"\d:\d|\d/\d", said), said
+    assert all(line.rstrip()[-1] in ".!?:;" for line in lines)
 
 
 # --- the engine
@@ -242,9 +267,9 @@ def run_with_sound(tmp_path, monkeypatch):
     monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
     monkeypatch.setenv("SDL_DISKAUDIOFILE", str(raw))
 
-    def run(steps, size=(1920, 1080), settings=COUNTER):
+    def run(steps, size=(1920, 1080), settings=COUNTER, **options):
         return run_display(tmp_path, REPO / "config", size=size, speed=1.0, seconds=90, steps=steps,
-                           settings=settings), raw
+                           settings=settings, **options), raw
     return run
 
 
@@ -265,21 +290,52 @@ def test_nghe_plays_the_answer_and_stops_when_the_page_closes(tmp_path, run_with
     by_did = {a["did"]: a for a in shown["actions"]}
     assert "Nghe" in shown["actions"][3]["texts"], "the answer page has the button"
     assert by_did["tap `Nghe`"]["listen"][-1]["phase"] == "preparing"
+    heard_seconds = played_until_left(shown, raw, "ListPage")
+    wav_seconds = wav_facts(next((tmp_path / "state").rglob("*.wav")))[0]  # the one page's speech, cached
+    assert wav_seconds > 6 and 1 < heard_seconds < wav_seconds - 2, (heard_seconds, wav_seconds)
+
+
+def played_until_left(shown, raw: Path, back_to: str) -> float:
+    """Checks a run of: to the page, Nghe, look, Quay lại (to `back_to`), children_check(): it
+    played, stopped and unloaded on leaving, the engine gone, silence after; the seconds heard."""
+    by_did = {a["did"]: a for a in shown["actions"]}
     listening = by_did["look"]
     assert listening["listen"] == [{"phase": "playing", "sound": True}] and "Dừng" in listening["texts"]
     left = by_did["tap `Quay lại`"]
-    assert left["page"] == "ListPage"
+    assert left["page"] == back_to
     assert left["listen"] == [{"phase": "finished", "sound": False}], "stopped and unloaded on leaving"
     assert shown["actions"][-1]["did"].endswith(": 0"), shown["actions"][-1]["did"]
-
     loudness = played(raw)
     heard = [i for i, level in enumerate(loudness) if level > SILENCE_RMS]
     assert heard, "SDL played the speech"
-    wav_seconds = wav_facts(next((tmp_path / "state").rglob("*.wav")))[0]  # the one page's speech, cached
-    heard_seconds = (heard[-1] - heard[0]) / 10
-    assert wav_seconds > 6 and 1 < heard_seconds < wav_seconds - 2, (heard_seconds, wav_seconds)
     assert all(level <= SILENCE_RMS for level in loudness[heard[-1] + 1:]), "silent after the page closed"
     assert len(loudness) - heard[-1] > 20, "and stayed silent for the rest of the run (3 s waited)"
+    return (heard[-1] - heard[0]) / 10
+
+
+def keep_shots(shots, size) -> None:
+    """To look at them: SPEECH_SHOTS=folder."""
+    if os.environ.get("SPEECH_SHOTS"):
+        for shot in shots:
+            target = Path(os.environ["SPEECH_SHOTS"]) / f"{size[0]}x{size[1]}-{shot.name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(shot.read_bytes())
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
+def test_nghe_reads_my_delegates_and_stops_when_the_page_closes(tmp_path, run_with_sound, size):
+    area = next(a for a in sorted_areas(FEED.areas) if all(level.people for level in my_delegates(FEED, a)))
+    shot = tmp_path / "shots" / "my-delegates.png"
+    steps = [{"tap": [0.5, 0.5]}, {"tap_text": "Đại biểu của bạn"}, {"tap_text": area.name},
+             {"tap_text": "Nghe", "wait": 3}, {"look": True}, {"screenshot": str(shot)},
+             {"tap_text": "Quay lại", "wait": 3}, children_check()]
+    shown, raw = run_with_sound(steps, size=size, start_at=BEFORE_THE_MEETINGS.isoformat())
+    by_did = {a["did"]: a for a in shown["actions"]}
+    assert shown["actions"][2]["page"] == "AreaDelegatesPage" and "Nghe" in shown["actions"][2]["texts"]
+    assert by_did["look"]["page"] == "AreaDelegatesPage"
+    assert by_did[f"screenshot {shot}"]["problems"] == [] and by_did[f"screenshot {shot}"]["cut"] == []
+    keep_shots([shot], size)
+    assert played_until_left(shown, raw, "AreaPickerPage") < 10, "stopped on leaving: the reading lasts minutes"
 
 
 def test_stop_repeat_and_going_home_silences_it(tmp_path, run_with_sound):
@@ -319,7 +375,7 @@ def test_nghe_on_answer_resolution_and_delegates_pages(tmp_path, run_with_sound,
              {"tap_text": "Nghị quyết"}, {"tap_text": f"{resolution.number} · {resolution.title}"},
              {"tap_text": "Nghe", "wait": 1}, {"screenshot": str(shots / "resolution.png")},
              {"tap_text": "Về màn hình chính"}, {"tap_text": "Đại biểu của bạn"},
-             {"tap_text": " · ".join(filter(None, [delegates.titled_list, delegates.constituency]))},
+             {"tap_text": ALL_LISTS}, {"tap_text": " · ".join(filter(None, [delegates.titled_list, delegates.constituency]))},
              {"screenshot": str(shots / "delegates.png")}]
     shown, _ = run_with_sound(steps, size=size)
     reading = [a for a in shown["actions"] if a.get("page") == "ReadingPage" and a["did"].startswith("screenshot")]
@@ -329,11 +385,7 @@ def test_nghe_on_answer_resolution_and_delegates_pages(tmp_path, run_with_sound,
         assert button, "a button a quarter taller than the touch target"
         assert action["problems"] == [] and action["cut"] == [], (action["problems"], action["cut"])
     assert "Dừng" in reading[1]["texts"]
-    if os.environ.get("SPEECH_SHOTS"):  # to look at them: SPEECH_SHOTS=folder
-        for shot in shots.iterdir():
-            target = Path(os.environ["SPEECH_SHOTS"]) / f"{size[0]}x{size[1]}-{shot.name}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(shot.read_bytes())
+    keep_shots(shots.iterdir(), size)
 
 
 def test_speech_off_means_no_button(tmp_path, run_with_sound):

@@ -12,7 +12,8 @@ import pytest
 
 from kiosk.delivery.manifest import iso_utc, parse_moment
 from kiosk.feed.model import expiry_moment
-from kiosk.words import clock_drift_text, day_text, duration_text, moment_text, os_error_text, size_text
+from kiosk.words import (clock_drift_text, day_text, duration_text, iso_day_text, moment_text, os_error_text,
+                         size_text)
 
 UTC = dt.timezone.utc
 
@@ -56,6 +57,10 @@ def test_dates_and_moments_in_the_zone_staff_live_in():
     assert moment_text(moment) == "01/12/2026 17:30"
     assert day_text(dt.date(2026, 1, 5)) == "05/01/2026"
     assert day_text(dt.datetime(2026, 1, 5, 9, 41)) == "05/01/2026 09:41"
+    # A day as a report keeps it; what is not one (a message from the network) as it came.
+    assert iso_day_text("2026-01-05") == "05/01/2026"
+    for not_a_day in ("", "2026-02-30", "hôm qua", "<b>"):
+        assert iso_day_text(not_a_day) == not_a_day
 
 
 @pytest.mark.parametrize("code", sorted({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOENT,

@@ -3,11 +3,14 @@ a city moving to a clustered broker (EMQX, VerneMQ, HiveMQ) changes only the add
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
+
+from kiosk.words import os_error_text
 
 DEFAULT_PORT = {"mqtts": 8883, "mqtt": 1883}
 KEEPALIVE = 30  # seconds: a display whose network died silently is marked offline within ~45 s
@@ -41,7 +44,7 @@ def read_password(password: str, password_file: str) -> str:
     try:
         return Path(password_file).expanduser().read_text(encoding="utf-8").splitlines()[0].strip()
     except (OSError, UnicodeDecodeError, IndexError) as error:
-        reason = getattr(error, "strerror", None) or "tệp trống hoặc không đọc được"
+        reason = os_error_text(error) if isinstance(error, OSError) else "tệp trống hoặc không phải chữ UTF-8"
         raise BrokerProblem(f"không đọc được mật khẩu MQTT trong `{password_file}`: {reason}") from None
 
 
@@ -52,6 +55,13 @@ def new_client(account: BrokerAccount, client_id: str) -> mqtt.Client:
     if urlsplit(account.url).scheme == "mqtts":
         if account.ca_file and not Path(account.ca_file).expanduser().is_file():
             raise BrokerProblem(f"không thấy tệp chứng chỉ CA `{account.ca_file}` (`fleet_ca_file`)")
-        client.tls_set(ca_certs=str(Path(account.ca_file).expanduser()) if account.ca_file else None)
+        try:
+            client.tls_set(ca_certs=str(Path(account.ca_file).expanduser()) if account.ca_file else None)
+        except ssl.SSLError:  # an OSError too, with OpenSSL's English words
+            raise BrokerProblem(f"tệp chứng chỉ CA `{account.ca_file}` (`fleet_ca_file`) không có chứng chỉ PEM "
+                                f"nào đọc được: hãy chép đúng tệp .crt/.pem của máy chủ") from None
+        except OSError as error:
+            raise BrokerProblem(f"không đọc được tệp chứng chỉ CA `{account.ca_file}` (`fleet_ca_file`): "
+                                f"{os_error_text(error)}") from None
     client.reconnect_delay_set(min_delay=1, max_delay=30)
     return client

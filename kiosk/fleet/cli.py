@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from kiosk.settings import check_fleet_url
+from kiosk.words import os_error_text
 
 DEFAULT_DB = Path(os.environ.get("WARD_FLEET_DB") or Path.home() / ".local" / "state" / "ward-kiosk-office" / "fleet.sqlite")
 
@@ -144,7 +145,8 @@ def _announce(args) -> int:
     try:
         version = parse((args.published / MANIFEST_FILE).read_bytes()).version
     except (OSError, ManifestProblem) as problem:
-        print(f"không đọc được {args.published / MANIFEST_FILE}: {getattr(problem, 'strerror', None) or problem}; "
+        reason = os_error_text(problem) if isinstance(problem, OSError) else problem
+        print(f"không đọc được {args.published / MANIFEST_FILE}: {reason}; "
               f"hãy chỉ thư mục đã xuất bản bằng `kiosk publish`", file=sys.stderr)
         return 1
     link = _link(args, _store(args))
@@ -170,7 +172,7 @@ def _report(args) -> int:
             with open(args.csv, "w", newline="", encoding="utf-8-sig") as sink:  # the BOM: Excel reads UTF-8
                 write_interest_csv(report, sink)
         except OSError as error:
-            print(f"không ghi được `{args.csv}`: {error.strerror or error}", file=sys.stderr)
+            print(f"không ghi được `{args.csv}`: {os_error_text(error)}", file=sys.stderr)
             return 1
         print(f"Đã ghi bảng số liệu vào {args.csv}.")
     return 0

@@ -24,6 +24,8 @@ from paho.mqtt.properties import Properties
 
 from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount, new_client
+from kiosk.ops.stats import counted_lines  # the same tables as `kiosk stats` prints for one display
+from kiosk.words import day_text, iso_day_text, moment_text
 
 LISTENER_SESSION = 14 * 86400  # seconds the broker keeps reports for a listener that is away
 SCREENSHOT_WAIT = 20.0  # seconds: a display takes the picture on its own loop, then sends ~100 KB
@@ -306,6 +308,8 @@ class InterestReport:
     searches: int = 0
     not_found: Counter = field(default_factory=Counter)
     menu: Counter = field(default_factory=Counter)
+    helpful: Counter = field(default_factory=Counter)  # the counter's "Góp ý": face chosen -> residents
+    wanted: Counter = field(default_factory=Counter)  # the counter's "Góp ý": topic chosen -> residents
     plays: dict = field(default_factory=dict)  # display -> Counter(slide -> times shown)
 
 
@@ -324,6 +328,8 @@ def interest_report(reports: list[dict]) -> InterestReport:
         total.topics.update(counts(report.get("topics")))
         total.menu.update(counts(report.get("menu")))
         total.not_found.update(counts(report.get("not_found")))
+        total.helpful.update(counts(report.get("helpful")))
+        total.wanted.update(counts(report.get("wanted")))
         searches = report.get("searches")
         total.searches += searches if topics.whole_number(searches) else 0
         for entry in report.get("questions") or []:
@@ -338,13 +344,6 @@ def interest_report(reports: list[dict]) -> InterestReport:
     return total
 
 
-def _day(iso: str) -> str:
-    try:
-        return f"{datetime.fromisoformat(iso):%d/%m/%Y}"
-    except ValueError:
-        return iso
-
-
 def hanoi_time(iso: str | None) -> str:
     """A moment as the ward reads it: Hanoi time, whatever the server's own time zone."""
     from kiosk.feed.model import FEED_ZONE
@@ -352,7 +351,7 @@ def hanoi_time(iso: str | None) -> str:
     if not iso:
         return "chưa có"
     try:
-        return f"{datetime.fromisoformat(iso).astimezone(FEED_ZONE):%d/%m/%Y %H:%M}"
+        return moment_text(datetime.fromisoformat(iso), FEED_ZONE)
     except ValueError:
         return iso
 
@@ -371,36 +370,40 @@ def interest_between(store: FleetStore, display: str | None = None, first: date 
                      last: date | None = None) -> InterestReport:
     """The interest report for one display or all, from `first` to `last` (each may be open)."""
     if first and last and first > last:
-        raise ValueError(f"ngày bắt đầu {first:%d/%m/%Y} sau ngày kết thúc {last:%d/%m/%Y}")
+        raise ValueError(f"ngày bắt đầu {day_text(first)} sau ngày kết thúc {day_text(last)}")
     return interest_report(store.reports(display or None, first and first.isoformat(), last and last.isoformat()))
 
 
-def format_interest(report: InterestReport, top: int = 10) -> str:
-    from kiosk.ops.stats import _counted  # the same tables as `kiosk stats` prints for one display
-
+def format_interest(report: InterestReport, top: int = 10, faces=()) -> str:
     if not report.days:
         return "Chưa có số liệu nào từ các màn hình cho khoảng thời gian này.\n"
-    lines = [f"Quan tâm của người dân từ {_day(report.days[0])} đến {_day(report.days[-1])}, "
+    lines = [f"Quan tâm của người dân từ {iso_day_text(report.days[0])} đến {iso_day_text(report.days[-1])}, "
              f"{len(report.displays)} màn hình ({', '.join(report.displays)}); số liệu ẩn danh.", ""]
     if report.topics:
-        lines += _counted("Chủ đề hỏi đáp được mở nhiều nhất:", report.topics, top)
+        lines += counted_lines("Chủ đề hỏi đáp được mở nhiều nhất:", report.topics, top)
     if report.questions:
-        lines += _counted("Câu hỏi được mở nhiều nhất:", report.questions, top, lambda pair: " › ".join(pair))
+        lines += counted_lines("Câu hỏi được mở nhiều nhất:", report.questions, top, lambda pair: " › ".join(pair))
     lines += [f"Tìm kiếm: {report.searches} lượt, {sum(report.not_found.values())} lượt không tìm thấy.", ""]
     if report.not_found:
-        lines += _counted("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", report.not_found, top,
+        lines += counted_lines("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", report.not_found, top,
                           lambda term: f"“{term}”")
     if report.menu:
-        lines += _counted("Nút trên màn hình chính:", report.menu, top)
+        lines += counted_lines("Nút trên màn hình chính:", report.menu, top)
+    if report.helpful:
+        lines += counted_lines("Góp ý – thông tin ở đây có giúp ích cho bà con không?", report.helpful, top,
+                               known=faces)
+    if report.wanted:
+        lines += counted_lines("Góp ý – bà con muốn biết thêm về:", report.wanted, top)
     for display, plays in sorted(report.plays.items()):
         if plays:
-            lines += _counted(f"Lượt chiếu theo trang, màn hình {display}:", plays, top)
+            lines += counted_lines(f"Lượt chiếu theo trang, màn hình {display}:", plays, top)
     return "\n".join(lines).rstrip() + "\n"
 
 
 CSV_HEADER = ["Mục", "Màn hình", "Nội dung", "Số lần"]
 CSV_SECTIONS = {"topics": "Chủ đề hỏi đáp", "questions": "Câu hỏi", "searches": "Lượt tìm kiếm",
-                "not_found": "Tìm không thấy", "menu": "Nút màn hình chính", "plays": "Lượt chiếu"}
+                "not_found": "Tìm không thấy", "menu": "Nút màn hình chính", "helpful": "Góp ý: có giúp ích không",
+                "wanted": "Góp ý: muốn biết thêm về", "plays": "Lượt chiếu"}
 
 
 def _cell(text: str) -> str:
@@ -413,7 +416,8 @@ def write_interest_csv(report: InterestReport, sink: TextIO) -> None:
     UTF-8 with a BOM (encoding utf-8-sig) so that Excel reads the Vietnamese right."""
     writer = csv.writer(sink)
     writer.writerow(CSV_HEADER)
-    for key, counts in (("topics", report.topics), ("menu", report.menu), ("not_found", report.not_found)):
+    for key, counts in (("topics", report.topics), ("menu", report.menu), ("not_found", report.not_found),
+                        ("helpful", report.helpful), ("wanted", report.wanted)):
         for item, count in counts.most_common():
             writer.writerow([CSV_SECTIONS[key], "", _cell(item), count])
     for (topic, question), count in report.questions.most_common():

@@ -25,7 +25,7 @@ from typing import Callable
 
 from kiosk.delivery.store import read_small
 from kiosk.vietnamese import fold_words
-from kiosk.words import day_text, duration_text, moment_text
+from kiosk.words import duration_text, iso_day_text, moment_text
 
 log = logging.getLogger(__name__)
 
@@ -235,13 +235,6 @@ def summarise_records(usage: list[dict], plays: list[dict], damaged: int = 0) ->
     return summary
 
 
-def _day(iso: str) -> str:
-    try:
-        return day_text(date.fromisoformat(iso))
-    except ValueError:
-        return iso
-
-
 def _moment(iso: str) -> str:  # the display's local time, as the play log writes it
     try:
         return moment_text(datetime.fromisoformat(iso))
@@ -249,9 +242,18 @@ def _moment(iso: str) -> str:  # the display's local time, as the play log write
         return iso
 
 
-def _counted(title: str, counts: Counter, top: int, shown=str) -> list[str]:
+def in_order(counts: Counter, known=()) -> list[tuple]:
+    """The counts with the `known` items first, in that order (a feed's "Góp ý" faces, from least
+    to most pleased: the scale reads as residents saw it), those not chosen at 0; then the rest by count."""
+    known = list(dict.fromkeys(known))
+    return [(item, counts[item]) for item in known] + [pair for pair in counts.most_common() if pair[0] not in known]
+
+
+def counted_lines(title: str, counts: Counter, top: int, shown=str, known=()) -> list[str]:
+    """A table of `kiosk stats` and `kiosk fleet report`: the title, then count and item, the
+    `known` items first (in_order), at most `top` rows."""
     lines = [title]
-    lines += [f"  {count:6}  {shown(item)}" for item, count in counts.most_common(top)]
+    lines += [f"  {count:6}  {shown(item)}" for item, count in in_order(counts, known)[:top]]
     if len(counts) > top:
         lines.append(f"          … và {len(counts) - top} mục khác")
     return lines + [""]
@@ -261,26 +263,26 @@ def format_summary(summary: Summary, top: int = 10) -> str:
     """The summary as staff read it, in Vietnamese."""
     lines = []
     if summary.days:
-        lines += [f"Số liệu sử dụng từ {_day(summary.days[0])} đến {_day(summary.days[-1])} "
+        lines += [f"Số liệu sử dụng từ {iso_day_text(summary.days[0])} đến {iso_day_text(summary.days[-1])} "
                   f"({len(summary.days)} ngày có người dùng); không lưu thông tin cá nhân.", ""]
     else:
         lines += ["Chưa có lượt sử dụng màn hình cảm ứng nào được ghi.", ""]
     if summary.menu:
-        lines += _counted("Nút trên màn hình chính:", summary.menu, top)
+        lines += counted_lines("Nút trên màn hình chính:", summary.menu, top)
     if summary.topics:
-        lines += _counted("Chủ đề hỏi đáp được mở nhiều nhất:", summary.topics, top)
+        lines += counted_lines("Chủ đề hỏi đáp được mở nhiều nhất:", summary.topics, top)
     if summary.questions:
-        lines += _counted("Câu hỏi được mở nhiều nhất:", summary.questions, top, lambda pair: " › ".join(pair))
+        lines += counted_lines("Câu hỏi được mở nhiều nhất:", summary.questions, top, lambda pair: " › ".join(pair))
     if summary.days:
         missed = sum(summary.not_found.values())
         lines += [f"Tìm kiếm: {summary.searches} lượt, {missed} lượt không tìm thấy.", ""]
     if summary.not_found:
-        lines += _counted("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", summary.not_found, top,
+        lines += counted_lines("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", summary.not_found, top,
                           lambda term: f"“{term}”")
     if summary.helpful:
-        lines += _counted("Góp ý – thông tin ở đây có giúp ích cho bà con không?", summary.helpful, top)
+        lines += counted_lines("Góp ý – thông tin ở đây có giúp ích cho bà con không?", summary.helpful, top)
     if summary.wanted:
-        lines += _counted("Góp ý – bà con muốn biết thêm về:", summary.wanted, top)
+        lines += counted_lines("Góp ý – bà con muốn biết thêm về:", summary.wanted, top)
     if summary.plays:
         displays = ", ".join(sorted(summary.displays))
         lines += [f"Lượt chiếu theo trang, từ {_moment(summary.play_starts[0])} đến {_moment(summary.play_starts[1])}"

@@ -12,6 +12,7 @@ from kiosk.feed.model import BODIES, Area, DelegatesSlide, Feed, Person, area_li
 from kiosk.vietnamese import fold_words, nfc, sort_key
 
 _NUMBER = re.compile(r"(\d+)")
+NO_LIST = "Chưa có danh sách đại biểu cho tổ dân phố này."  # a level the feed has no list for
 
 
 def area_order_key(name: str) -> tuple:
@@ -74,6 +75,11 @@ class Representation:
     @property
     def body_name(self) -> str:
         return BODIES[self.body]
+
+    @property
+    def heading(self) -> str:
+        """The level as the page heads it: its list's name, or the body's when it has none."""
+        return self.lists[0].titled_list if self.lists else self.body_name
 
     @property
     def constituency(self) -> str | None:

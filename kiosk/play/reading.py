@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from kiosk.play.areas import NO_LIST
 from kiosk.vietnamese import nfc
+from kiosk.words import WEEKDAY_NAMES
 
 # Official abbreviations as said aloud, and a few names; only whole words, in their own case, are replaced.
 ABBREVIATIONS = {
@@ -149,8 +151,24 @@ def resolution_reading(slide) -> str:
     return sentences(heading, slide.title, *points, QR_HINT if slide.link else None)
 
 
+def _people(people) -> list[str]:
+    return [", ".join(filter(None, [f"{i}. {person.name}", person.position])) for i, person in enumerate(people, start=1)]
+
+
 def delegates_reading(slide) -> str:
     """A list of delegates: the body and constituency, then each delegate's name and position."""
-    people = [", ".join(filter(None, [f"{i}. {person.name}", person.position]))
-              for i, person in enumerate(slide.people, start=1)]
-    return sentences(slide.titled_list, slide.constituency, slide.note, *people)
+    return sentences(slide.titled_list, slide.constituency, slide.note, *_people(slide.people))
+
+
+def my_delegates_reading(levels, meeting=None) -> str:
+    """"Đại biểu của bạn" for one area (kiosk.play.areas.my_delegates): each level's list and
+    constituency and its delegates, then the next meeting for the area: what, which day, the
+    hours, where."""
+    parts = []
+    for level in levels:
+        parts += [level.heading, level.constituency, *(_people(level.people) or [NO_LIST])]
+    if meeting is not None:
+        parts += [f"Lịch gặp đại biểu sắp tới: {meeting.heading}",
+                  f"{WEEKDAY_NAMES[meeting.date.weekday()]}, {spoken_date(meeting.date)}, "
+                  f"từ {meeting.start:%H:%M} đến {meeting.end:%H:%M}", f"Tại {meeting.place}"]
+    return sentences(*parts)
