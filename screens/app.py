@@ -69,9 +69,11 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
     from kiosk.ops.stats import UsageLog
     from screens.frame import KioskFrame, KioskRoot
     from screens.pace import FramePace
+    from screens.slides import check_views
     from screens.staff import PinGuard, PinPad, StaffPanel
     from screens.theme import Theme, register_fonts
 
+    check_views()  # a slide type with no view stops here, named, not when its slide comes round
     register_fonts()
 
     class KioskApp(App):

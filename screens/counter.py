@@ -21,7 +21,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.play.layout import largest_fitting, paragraphs
-from screens.slides import text_height, text_width
+from screens.slides.base import text_height, text_width
 from screens.theme import load_rules
 from screens.widgets import QrPanel, WrappedLabel, to_markup
 

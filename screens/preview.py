@@ -18,7 +18,6 @@ from kiosk.vietnamese import format_clock
 from screens.app import build_app, configure_kivy, save_screenshot
 
 SETTLE_SECONDS = 0.35  # layout, pagination and textures settle within a few frames
-VIDEO_WAIT_SECONDS = 8.0
 
 log = logging.getLogger("kiosk.preview")
 
@@ -75,14 +74,7 @@ class PreviewRunner:
             host.add_widget(view)
             host.current = view
             yield SETTLE_SECONDS
-            if entry.slide.type == "video":
-                view.enter(lambda: None)
-                waited = 0.0
-                while not view.ids.video.loaded and waited < VIDEO_WAIT_SECONDS and not view.broken:
-                    yield 0.1
-                    waited += 0.1
-                view.ids.video.state = "pause"
-                yield SETTLE_SECONDS
+            yield from view.before_preview()  # a video plays to its first frame
             problem = view.failure
             for page in range(view.page_count):
                 view.show_page(page)

@@ -1,0 +1,77 @@
+"""A slide type is one registration (kiosk.feed.model.slide_type) and one view (screens/slides/
+VIEWS): every type the model declares has a view, each view in its own module with its .kv
+beside it, and a display whose software lacks one refuses to start, saying which."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kiosk.delivery.publish import media_references
+from kiosk.feed.model import SLIDE_TYPES
+from kiosk.feed.validate import IMAGE_SUFFIXES, MEDIA_KEYS_BY_TYPE, VIDEO_SUFFIXES, load_feed
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def python(tmp_path, code: str) -> subprocess.CompletedProcess:
+    """Run code in a fresh interpreter of the project, under this test's own state folder (Kivy's
+    settings there, not the user's)."""
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=240)
+
+
+def test_every_slide_type_of_the_model_has_a_view_in_its_own_module_and_rules(tmp_path):
+    shown = python(tmp_path, "import json, inspect; from screens.slides import VIEWS; "
+                             "print(json.dumps({name: inspect.getfile(view) for name, view in VIEWS.items()}))")
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    views = json.loads(shown.stdout.splitlines()[-1])
+    assert set(views) == set(SLIDE_TYPES), (f"types without a view: {set(SLIDE_TYPES) - set(views)}; "
+                                            f"views of no type: {set(views) - set(SLIDE_TYPES)}")
+    package = REPO / "screens" / "slides"
+    for name, module in views.items():
+        module = Path(module)
+        assert module.parent == package and module.stem not in ("__init__", "base"), (name, module)
+        assert module.with_suffix(".kv").is_file(), f"{name}: its rules belong beside {module.name}"
+
+
+def test_a_type_without_a_view_stops_the_display_at_start_naming_it_in_vietnamese(tmp_path):
+    # A type declared the way every type is, with no view registered for it: the app never opens.
+    declared = ("from typing import Literal\n"
+                "from kiosk.feed.model import _Slide, slide_type\n"
+                "@slide_type(seconds=15)\n"
+                "class PollSlide(_Slide):\n"
+                "    type: Literal['binh-chon']\n"
+                "from kiosk.cli import main\n"
+                f"raise SystemExit(main(['preview', 'config', '--out', {str(tmp_path / 'out')!r}, "
+                "'--size', '640x360']))\n")
+    result = python(tmp_path, declared)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "KeyError" not in result.stderr, result.stderr[-3000:]
+    said = result.stderr.strip().splitlines()[-1]
+    assert "`binh-chon`" in said and "thiếu cách hiển thị loại trang" in said, said
+    assert not (tmp_path / "out" / "index.txt").exists(), "no slide may be shown"
+
+
+def test_each_type_declares_its_default_time_and_what_its_file_holds():
+    feed = load_feed(REPO / "config").feed
+    seen = set()
+    for slide in feed.slides:
+        kind = SLIDE_TYPES[slide.type]
+        assert kind.model is type(slide) and kind.name == slide.type
+        if slide.duration is None:
+            assert slide.page_seconds == kind.seconds, slide.id
+        seen.add(slide.type)
+    assert seen == set(SLIDE_TYPES), f"the sample feed shows no slide of {set(SLIDE_TYPES) - seen}"
+    assert SLIDE_TYPES["video"].seconds == 0, "a video ends when it ends"
+
+
+def test_publishing_and_validation_take_the_file_of_exactly_the_types_whose_file_is_media():
+    data = {"slides": [{"type": name, "file": f"media/{name}.bin"} for name in SLIDE_TYPES]}
+    taken = {node["type"] for node, key in media_references(data) if key == "file"}
+    assert taken == {name for name, kind in SLIDE_TYPES.items() if kind.file} == {"image", "video"}
+    assert MEDIA_KEYS_BY_TYPE == {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
