@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from kiosk.vietnamese import fold, name_sort_key
+from kiosk.vietnamese import fold, fold_words, name_sort_key
 
 FORMAT_VERSION = 1
 LONG_URL = 60  # past this a QR code gets dense enough to trouble old phone cameras
@@ -384,6 +384,168 @@ class Topic(_Strict):
     questions: list[Question] = Field(min_length=1)
 
 
+# ------------------------------------------------------------- for residents: areas, meetings, feedback
+
+def to_clock(value) -> time:
+    """A time of day written "08:00", "8:00" or "8h00" (Vietnamese often write 8h30)."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 14:30 as the base-60 number 870: say how to write it instead.
+        hours, minutes = divmod(value, 60)
+        shown = f"\"{hours:02d}:{minutes:02d}\"" if 0 <= value < 24 * 60 else "\"08:00\""
+        raise _problem(f"giờ cần đặt trong dấu nháy, ví dụ {shown} (không có dấu nháy YAML đọc thành con số)")
+    if isinstance(value, str):
+        match = re.fullmatch(r"(\d{1,2})\s*(?::|h|giờ)\s*(\d{2})?", value.strip(), re.IGNORECASE)
+        if match:
+            hours, minutes = int(match[1]), int(match[2] or 0)
+            if hours <= 23 and minutes <= 59:
+                return time(hours, minutes)
+            raise _problem(f"không có giờ `{value.strip()}` (giờ từ 00:00 đến 23:59)")
+    raise _problem(f"giờ `{value}` cần viết dạng \"08:00\" (trong dấu nháy)")
+
+
+ClockTime = Annotated[time, BeforeValidator(to_clock),
+                      WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}(:|h)(\d{2})?$",
+                                      "examples": ["08:00", "14:30"]})]
+# One name may be written alone, `hdnd-phuong: Đơn vị bầu cử số 2`, or as a list of them.
+TextList = Annotated[
+    list[Text],
+    BeforeValidator(lambda value: [value] if isinstance(value, str) else value),
+    WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1},
+                              {"type": "array", "items": {"type": "string", "minLength": 1}}]}),
+]
+
+
+class AreaConstituencies(_Strict):
+    """The constituency (đơn vị bầu cử) an area votes in for each body, named as in that body's
+    delegates slide (its `constituency`)."""
+
+    quoc_hoi: Text | None = Field(None, alias="quoc-hoi", description="Đơn vị bầu cử đại biểu Quốc hội")
+    hdnd_thanh_pho: Text | None = Field(None, alias="hdnd-thanh-pho",
+                                        description="Đơn vị bầu cử đại biểu HĐND Thành phố")
+    hdnd_phuong: Text | None = Field(None, alias="hdnd-phuong", description="Đơn vị bầu cử đại biểu HĐND phường")
+
+    def of(self, body: str) -> str | None:
+        return getattr(self, body.replace("-", "_"))
+
+
+class InvitedConstituencies(_Strict):
+    """Constituencies whose voters a meeting invites, for each body: one name or a list."""
+
+    quoc_hoi: TextList = Field(default_factory=list, alias="quoc-hoi", description="Đơn vị bầu cử đại biểu Quốc hội")
+    hdnd_thanh_pho: TextList = Field(default_factory=list, alias="hdnd-thanh-pho",
+                                     description="Đơn vị bầu cử đại biểu HĐND Thành phố")
+    hdnd_phuong: TextList = Field(default_factory=list, alias="hdnd-phuong",
+                                  description="Đơn vị bầu cử đại biểu HĐND phường")
+
+    def of(self, body: str) -> list[str]:
+        return getattr(self, body.replace("-", "_"))
+
+    def named(self) -> bool:
+        return any(self.of(body) for body in BODIES)
+
+
+class Area(_Strict):
+    name: Text = Field(description="Tên tổ dân phố, ví dụ: Tổ dân phố số 2")
+    streets: list[Text] = Field(default_factory=list,
+                                description="Các phố, ngõ thuộc tổ dân phố (để bà con tìm theo tên đường)")
+    constituencies: AreaConstituencies = Field(
+        default_factory=AreaConstituencies,
+        description="Đơn vị bầu cử của tổ dân phố cho từng cơ quan: quoc-hoi, hdnd-thanh-pho, hdnd-phuong")
+
+
+def match_key(name: str) -> str:
+    """A name as matched across the feed: without tones, case or extra spaces."""
+    return " ".join(fold_words(name))
+
+
+def area_lists(area: Area, body: str, slides) -> list[DelegatesSlide]:
+    """The delegates slides of `body` whose people represent `area`: those of the constituency it
+    names for that body; when it names none, the body's list without a constituency, or else the
+    body's only constituency on the ward's ground (a ward usually lies in one National Assembly
+    constituency, so no area needs to name it)."""
+    lists = [slide for slide in slides if slide.type == "delegates" and slide.body == body]
+    named = area.constituencies.of(body)
+    if named:
+        return [slide for slide in lists if slide.constituency and match_key(slide.constituency) == match_key(named)]
+    unnamed = [slide for slide in lists if not slide.constituency]
+    if unnamed:
+        return unnamed
+    return lists if len({match_key(slide.constituency) for slide in lists}) == 1 else []
+
+
+MEETING_KINDS = {"tiep-xuc-cu-tri": "Tiếp xúc cử tri", "tiep-cong-dan": "Tiếp công dân"}
+
+
+class Meeting(_Strict):
+    kind: Literal["tiep-xuc-cu-tri", "tiep-cong-dan"] = Field(
+        description="tiep-xuc-cu-tri: đại biểu tiếp xúc cử tri; tiep-cong-dan: tiếp công dân")
+    title: Text | None = Field(None, description="Tên buổi gặp thay cho tên theo loại, ví dụ: Tiếp xúc cử tri trước kỳ họp")
+    date: Day = Field(description="Ngày, ví dụ: 2026-12-12")
+    start: ClockTime = Field(description="Giờ bắt đầu, trong dấu nháy: \"08:00\"")
+    end: ClockTime = Field(description="Giờ kết thúc, trong dấu nháy: \"10:30\"")
+    place: Text = Field(description="Địa điểm, ví dụ: Nhà văn hóa tổ dân phố số 3, ngõ 5 phố Tây Sơn")
+    delegates: list[Text] = Field(default_factory=list,
+                                  description="Họ tên các đại biểu dự, đúng như trong danh sách đại biểu")
+    areas: list[Text] = Field(default_factory=list, description="Các tổ dân phố được mời (tên như trong `areas`)")
+    constituencies: InvitedConstituencies = Field(
+        default_factory=InvitedConstituencies,
+        description="Các đơn vị bầu cử được mời; không ghi tổ dân phố, đơn vị nào thì mời cả phường")
+    note: Text | None = Field(None, description="Ghi chú, ví dụ: Mang theo căn cước")
+
+    @property
+    def heading(self) -> str:
+        return self.title or MEETING_KINDS[self.kind]
+
+    @property
+    def starts_at(self) -> datetime:
+        """Hanoi wall time, like every moment in the feed."""
+        return datetime.combine(self.date, self.start)
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.date, self.end)
+
+    @property
+    def open_to_all(self) -> bool:
+        """No area and no constituency named: the whole ward is invited."""
+        return not self.areas and not self.constituencies.named()
+
+
+DEFAULT_FACES = ("Chưa giúp được", "Bình thường", "Có ích")
+OTHER_TOPIC = "Điều khác"
+
+
+class RatingQuestion(_Strict):
+    question: Text = Field("Thông tin ở đây có giúp ích cho bà con không?", description="Câu hỏi")
+    faces: Annotated[list[Text], Field(min_length=3, max_length=5)] = Field(
+        default_factory=lambda: list(DEFAULT_FACES),
+        description="Chữ dưới 3 đến 5 khuôn mặt, từ chưa hài lòng đến hài lòng nhất")
+
+
+class MoreAboutQuestion(_Strict):
+    question: Text = Field("Bà con muốn biết thêm về:", description="Câu hỏi")
+    options: Annotated[list[Text], Field(min_length=1)] | None = Field(
+        None, description="Các lựa chọn; không ghi thì dùng các chủ đề hỏi đáp và “Điều khác”")
+
+    def choices(self, faq: list[Topic]) -> list[str]:
+        return list(self.options) if self.options else [topic.topic for topic in faq] + [OTHER_TOPIC]
+
+
+class Feedback(_Strict):
+    rating: RatingQuestion = Field(default_factory=RatingQuestion,
+                                   description="Câu hỏi chấm điểm bằng khuôn mặt")
+    more_about: MoreAboutQuestion = Field(default_factory=MoreAboutQuestion,
+                                          description="Câu hỏi “muốn biết thêm về”")
+    thanks: Text = Field("Cảm ơn bà con đã góp ý!", description="Lời cảm ơn ở trang cuối")
+    links: list[Link] | None = Field(
+        None, description="Mã QR ở trang cảm ơn: mẫu góp ý, nhóm Zalo, iHanoi...; không ghi thì dùng `ward.links`")
+
+    def channel_links(self, ward: Ward) -> list[Link]:
+        return list(self.links) if self.links is not None else list(ward.links)
+
+
 class Feed(_Strict):
     format: Literal[1] = Field(description="Phiên bản định dạng: luôn là 1")
     version: Annotated[int, Field(ge=0)] = Field(description="Số phiên bản bản tin (kiosk publish tự tăng)")
@@ -392,6 +554,10 @@ class Feed(_Strict):
     ticker: list[Text] = Field(default_factory=list, description="Các dòng chữ chạy cuối màn hình")
     slides: list[Slide] = Field(min_length=1, description="Các trang chiếu, theo thứ tự")
     faq: list[Topic] = Field(default_factory=list, description="Hỏi đáp chính sách, theo chủ đề")
+    areas: list[Area] = Field(default_factory=list, description="Các tổ dân phố và đơn vị bầu cử của từng tổ")
+    meetings: list[Meeting] = Field(default_factory=list,
+                                    description="Lịch tiếp xúc cử tri, tiếp công dân của đại biểu")
+    feedback: Feedback = Field(default_factory=Feedback, description="Các câu hỏi ở trang Góp ý")
 
 
 def slide_ids(slides) -> list[str]:
