@@ -95,7 +95,11 @@ class Avatar(Widget):
         self.initial = words[-1][:1].upper() if words else ""
 
 
-class PersonCard(BoxLayout):
+class Card(BoxLayout):
+    """A white card with rounded corners and the red bar of official notices on its left."""
+
+
+class PersonCard(Card):
     person = ObjectProperty(None)
     photo = StringProperty("")  # absolute path, or empty for the placeholder
     detail = StringProperty("")  # position, votes

@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     WithJsonSchema,
     model_validator,
 )
@@ -370,6 +371,31 @@ class TextSlide(_Slide):
         return self.title
 
 
+@slide_type(seconds=20)
+class MeetingsSlide(_Slide):
+    type: Literal["meetings"]
+    title: Text = Field("Lịch tiếp xúc cử tri, tiếp công dân", description="Tiêu đề")
+    count: Annotated[int, Field(ge=1, le=30)] = Field(
+        8, description="Hiện nhiều nhất bao nhiêu buổi sắp tới (lấy từ mục `meetings` của bản tin)")
+    _listed: tuple[Meeting, ...] = PrivateAttr(default=())
+
+    @property
+    def listed(self) -> tuple[Meeting, ...]:
+        """The meetings this slide shows, soonest first (the loop fills them in at its moment)."""
+        return self._listed
+
+    def label(self) -> str:
+        return self.title
+
+    def at(self, feed: Feed, now: datetime) -> MeetingsSlide | None:
+        coming = coming_meetings(feed.meetings, now)[: self.count]
+        if not coming:
+            return None  # nothing is coming: the loop passes over the slide
+        shown = self.model_copy()
+        shown._listed = tuple(coming)
+        return shown
+
+
 Slide = Annotated[Union[tuple(kind.model for kind in SLIDE_TYPES.values())], Field(discriminator="type")]
 
 
@@ -511,6 +537,13 @@ class Meeting(_Strict):
     def open_to_all(self) -> bool:
         """No area and no constituency named: the whole ward is invited."""
         return not self.areas and not self.constituencies.named()
+
+
+def coming_meetings(meetings, now: datetime) -> list[Meeting]:
+    """Meetings not yet over at `now` (the feed's wall time), soonest first; one under way is still
+    coming until it ends."""
+    return sorted((meeting for meeting in meetings if meeting.ends_at > now),
+                  key=lambda meeting: (meeting.starts_at, meeting.ends_at))
 
 
 DEFAULT_FACES = ("Chưa giúp được", "Bình thường", "Có ích")

@@ -13,6 +13,7 @@ from pathlib import Path
 from kiosk.feed.model import SLIDE_TYPES
 from screens.slides.base import SlideView
 from screens.slides.image import ImageSlideView
+from screens.slides.meetings import MeetingsSlideView
 from screens.slides.people import DelegatesSlideView, LeadersSlideView
 from screens.slides.resolution import ResolutionSlideView
 from screens.slides.text import TextSlideView
@@ -25,6 +26,7 @@ VIEWS: dict[str, type[SlideView]] = {
     "text": TextSlideView,
     "image": ImageSlideView,
     "video": VideoSlideView,
+    "meetings": MeetingsSlideView,
 }
 
 
