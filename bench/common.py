@@ -56,19 +56,10 @@ def run_hello(size: str, then=None) -> None:
 
 def run_harness_here(config_path: str, on_start) -> int:
     """Child process: tests/kiosk_harness.py run in this process, on_start(app, settings) called once
-    its player has started (to add a sync thread beside it, or a look at its memory at the end)."""
+    the frame is on screen (to add a sync thread beside it, or a look at its memory at the end)."""
     import kiosk_harness as harness
 
-    build_app = harness.build_app
-
-    def started_too(feed, folder, settings, clock, start, **kwargs):
-        def start_both(app):
-            start(app)
-            on_start(app, settings)
-        return build_app(feed, folder, settings, clock, start_both, **kwargs)
-
-    harness.build_app = started_too
-    return harness.main(config_path)
+    return harness.main(config_path, on_start=on_start)
 
 
 def run_harness_child(script: str, tmp: Path, config: dict, timeout: float, env: dict | None = None) -> dict:

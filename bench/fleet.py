@@ -41,7 +41,7 @@ def worker(configs: list[Path]) -> None:
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
     from kiosk.fleet.display import DisplayLink
     from kiosk.settings import load_settings
-    from screens.app import SyncThread
+    from screens.display import SyncThread
 
     logging.disable(logging.INFO)
     running = []

@@ -44,7 +44,9 @@ def child(kind: str) -> None:
     if kind == "hello":
         run_hello(SIZE, then=lambda: report_first_frame(lambda: True))
         return
-    import screens  # noqa: F401  (as `kiosk run` does: our Kivy settings before Kivy loads)
+    from screens import pin_kivy_environment
+
+    pin_kivy_environment()  # as `kiosk run` does: our Kivy settings before Kivy loads
     from kivy.app import App
     from kivy.clock import Clock
 

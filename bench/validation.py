@@ -11,8 +11,6 @@ Target (issue 6): under 1 s. Run: python bench/validation.py [--delegates N] [--
 from __future__ import annotations
 
 import argparse
-import itertools
-import shutil
 import statistics
 import tempfile
 import time
@@ -20,36 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from common import REPO, machine, result
+from common import machine, result
+from stress_feed import large_feed
 
 TARGET_SECONDS = 1.0
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
-MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thanh", "Quốc", "Hữu", "Thu", "Xuân", "Kim", "Hoài"]
-GIVEN = ["An", "Bảo", "Chi", "Dũng", "Đạt", "Giang", "Hà", "Hạnh", "Hiếu", "Hòa", "Khánh", "Lâm", "Linh", "Lộc",
-         "Mai", "Nam", "Nga", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Tú", "Uyên", "Vân", "Yến", "Ánh"]
-POSITIONS = ["Bí thư Chi bộ", "Tổ trưởng tổ dân phố", "Giáo viên", "Bác sĩ", "Kỹ sư xây dựng", "Cựu chiến binh",
-             "Chủ tịch Hội Phụ nữ phường", "Công nhân", "Hộ kinh doanh", "Cán bộ hưu trí"]
-
-
-def large_feed(folder: Path, delegates: int, faq_entries: int) -> Path:
-    """The sample feed (its media too) with generated delegate lists and FAQ; returns the folder."""
-    from faq_corpus import generated_faq
-
-    shutil.copytree(REPO / "config", folder)
-    data = yaml.safe_load((folder / "feed.yaml").read_text(encoding="utf-8"))
-    names = itertools.cycle(itertools.product(FAMILY, MIDDLE, GIVEN))
-    people = [{"name": " ".join(next(names)), "position": f"{POSITIONS[i % len(POSITIONS)]} số {i % 60 + 1}",
-               "votes": 1200 + (i * 37) % 5000, "percent": round(50 + (i * 7) % 4900 / 100, 2)}
-              for i in range(delegates)]
-    for number, start in enumerate(range(0, delegates, 100), start=1):
-        data["slides"].append({"type": "delegates", "id": f"danh-sach-{number}", "body": "hdnd-phuong",
-                               "constituency": f"Đơn vị bầu cử số {number}", "people": people[start:start + 100]})
-    data["faq"] = [topic.model_dump(mode="json", exclude_none=True) for topic in generated_faq(faq_entries)]
-    (folder / "feed.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000),
-                                      encoding="utf-8")
-    return folder
-
-
 def seconds(work, repeat: int) -> float:
     """The median of `repeat` runs."""
     runs = []

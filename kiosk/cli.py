@@ -64,7 +64,7 @@ def _open_display(module: str, args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return _open_display("screens.app", args)
+    return _open_display("screens.display", args)
 
 
 def _preview(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""The kiosk app: locked down for a wall, our own Kivy settings, the frame and the player."""
+"""The kiosk app: locked down for a wall, our own Kivy settings, the frame and its overlays.
+The pieces it shows and runs are built by the composition root (screens/display.py)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,20 @@ import signal
 import threading
 from pathlib import Path
 
-import screens  # noqa: F401  (pins KIVY_HOME before Kivy loads)
-from kivy.config import Config
-
-from kiosk.play.clock import DisplayClock
-from kiosk.play.content import InstalledContent
-from kiosk.ops.health import Liveness
-from kiosk.play.schedule import Loop
+from kiosk.delivery.sync import status_lines
 from kiosk.settings import DisplaySettings
-from kiosk.ops.stats import PlayLog
-from kiosk.delivery.sync import SyncLoop, status_lines
+from screens import pin_kivy_environment
 
 log = logging.getLogger("kiosk.app")
 
+STATUS_LOADING = "Đang tải trạng thái đồng bộ..."
+
 
 def configure_kivy(settings: DisplaySettings, windowed: bool, size: tuple[int, int] | None) -> None:
-    """Settings that must be in place before Kivy opens the window."""
+    """The environment and settings Kivy must have before it is first imported and opens the window."""
+    pin_kivy_environment(settings.state_path())
+    from kivy.config import Config
+
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("kivy", "log_level", "info")
@@ -57,28 +56,27 @@ def save_screenshot(window, target: Path) -> None:
     window.children[0].export_as_image().save(str(target))
 
 
-def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock, start,
-              screenshot: Path | None = None, settings_file: Path | None = None):
-    """The app showing `feed`; start(app) runs once the frame is on screen (the player, a preview).
-    settings_file is where the settings came from, for the staff panel's status."""
+def build_app(display, start):
+    """The app showing display.feed (a screens.display.Display); start(app) runs once the frame is on
+    screen (the player, a preview)."""
     # Kivy's window and widgets are imported only after configure_kivy has run.
     from kivy.app import App
     from kivy.clock import Clock
     from kivy.core.window import Window
 
-    from kiosk.ops.stats import UsageLog
     from screens.frame import KioskFrame, KioskRoot
-    from screens.pace import FramePace
     from screens.slides import check_views
     from screens.staff import PinGuard, PinPad, StaffPanel
-    from screens.theme import Theme, register_fonts
+    from screens.theme import register_fonts
 
     check_views()  # a slide type with no view stops here, named, not when its slide comes round
+    settings, screenshot = display.settings, display.screenshot
     register_fonts()
 
     class KioskApp(App):
         title = "Màn hình thông tin phường"
         use_kivy_settings = False
+        display = None  # the screens.display.Display this app shows
         player = None
         pin_guard = PinGuard()
         faq_index = None  # (feed, its FaqIndex)
@@ -86,14 +84,13 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
         def build(self):
             # A service manager's stop (SIGTERM) ends the app cleanly; a passer-by has no way to send one.
             signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda *_: self.stop(), 0))
-            self.pace = FramePace()
-            self.theme = Theme()
-            self.theme.touch_reference = settings.touch_target
+            self.pace = display.pace
+            self.theme = display.theme
             self.theme.resize(*Window.size)
             Window.bind(size=lambda _, size: self.theme.resize(*size))
             Window.bind(on_request_close=lambda *_: True)  # the close button does not quit
-            self.frame = KioskFrame(feed=feed, folder=folder)
-            self.usage = UsageLog(settings.state_path(), today=lambda: clock.now().date())
+            self.frame = KioskFrame(feed=display.feed, folder=display.folder, theme=self.theme, pace=self.pace)
+            self.usage = display.usage
             counter = settings.mode == "counter"
             if counter:  # the loop says it can be touched: a band above the ticker
                 from screens.counter import TouchInvitation
@@ -130,14 +127,26 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
                                                  on_cancel=self.root_widget.close_overlay))
 
         def open_staff_panel(self):
+            """The panel opens at once; the sync and health status (files to read, the installed feed
+            to check) is gathered in a worker thread and fills it when ready."""
             shown = self.frame.feed
-            lines = [
+            known = [
                 f"Màn hình: {settings.id} ({', '.join(settings.tags) or 'không nhãn'}), chế độ {settings.mode}",
                 f"Đang chiếu: bản tin phiên bản {shown.version}, hết hạn {shown.expires:%d/%m/%Y}, "
                 f"{len(shown.slides)} trang chiếu, thư mục {self.frame.folder}",
-                *status_lines(settings, settings_file)[0],
             ]
-            self.root_widget.open_overlay(StaffPanel(lines, on_back=self.root_widget.close_overlay))
+            panel = StaffPanel([*known, STATUS_LOADING], on_back=self.root_widget.close_overlay, loading=True)
+            self.root_widget.open_overlay(panel)
+
+            def gather():
+                try:
+                    status = status_lines(settings, display.settings_file)[0]
+                except Exception:  # a bug must not leave the panel saying it is loading
+                    log.exception("không lập được trạng thái cho bảng của nhân viên")
+                    status = ["Không đọc được trạng thái đồng bộ: xem nhật ký (journalctl)"]
+                Clock.schedule_once(lambda _: panel.fill([*known, *status]), 0)
+
+            threading.Thread(target=gather, name="staff-status", daemon=True).start()
 
         def _screenshot(self, *_):
             save_screenshot(Window, screenshot)
@@ -163,64 +172,6 @@ def build_app(feed, folder: Path, settings: DisplaySettings, clock: DisplayClock
             if self.player:
                 self.player.stop()
 
-    return KioskApp()
-
-
-class SyncThread(threading.Thread):
-    """Polls the ward's server in the background (kiosk.delivery.sync.SyncLoop); the player notices what it
-    installs. wake() runs a cycle now (from any thread)."""
-
-    def __init__(self, settings: DisplaySettings):
-        super().__init__(name="sync", daemon=True)
-        self.loop = SyncLoop(settings)
-
-    def run(self) -> None:
-        self.loop.run()
-
-    def wake(self) -> None:
-        self.loop.wake.set()
-
-    def stop(self) -> None:
-        self.loop.stop()
-
-
-def main(args, loaded) -> int:
-    """Run the display on what kiosk.play.content.load_display returned."""
-    settings, feed, folder = loaded
-    configure_kivy(settings, args.windowed or args.screenshot is not None, args.size)
-    from kivy.clock import Clock  # Kivy's modules only after configure_kivy
-
-    clock = DisplayClock(settings.zone())
-
-    content = InstalledContent(settings.state_path(), folder)
-    sync = SyncThread(settings) if settings.feed_url else None
-    live = Liveness(settings.state_path())
-    fleet = None
-    if settings.fleet_url:
-        from kiosk.fleet.display import DisplayLink
-        fleet = DisplayLink(settings, on_sync_now=sync.wake if sync else lambda: None, settings_file=args.config)
-
-    def start_player(app):
-        from screens.frame import Player
-
-        app.player = Player(app.frame, Loop(feed, settings.identity()), clock, content=content,
-                            plays=PlayLog(settings.state_path(), settings.id))
-        app.player.start()
-        if sync:
-            sync.start()
-        if fleet:
-            fleet.on_screenshot = app.take_fleet_screenshot
-            fleet.start()
-        # The watchdog is pinged from Kivy's clock, so a frozen main loop stops the pings and
-        # systemd restarts the app; ready once the first slide is drawn.
-        Clock.schedule_interval(lambda _: live.tick(), live.interval)
-        Clock.schedule_once(lambda _: live.ready(f"phiên bản {feed.version}"), 0)
-
-    build_app(feed, folder, settings, clock, start_player, screenshot=args.screenshot,
-              settings_file=args.config).run()
-    live.stopping()
-    if fleet:
-        fleet.stop()
-    if sync:
-        sync.stop()
-    return 0
+    app = KioskApp()
+    app.display = display
+    return app

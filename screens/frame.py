@@ -291,6 +291,8 @@ class KioskFrame(BoxLayout):
 
     feed = ObjectProperty(None)
     folder = ObjectProperty(None)
+    theme = ObjectProperty(None)  # screens.theme.Theme, given by the composition root (screens/display.py)
+    pace = ObjectProperty(None)  # screens.pace.FramePace, likewise
 
     def on_kv_post(self, base_widget):
         # The header changes once a minute, the sidebar with the feed: each is drawn from its layer.
@@ -310,8 +312,12 @@ class KioskRoot(FloatLayout):
     CORNER_SECONDS = 3.0
 
     overlay = ObjectProperty(None, allownone=True)
+    theme = ObjectProperty(None)  # the frame's Theme and FramePace, for whatever opens over it
+    pace = ObjectProperty(None)
 
     def __init__(self, frame: KioskFrame, on_staff_gesture, on_loop_touch=None, **kwargs):
+        kwargs.setdefault("theme", frame.theme)
+        kwargs.setdefault("pace", frame.pace)
         super().__init__(**kwargs)
         self.frame = frame
         self.on_staff_gesture = on_staff_gesture
@@ -366,12 +372,11 @@ class KioskRoot(FloatLayout):
 class Player:
     """Asks the core's Loop what comes next and puts it on screen at the right moment."""
 
-    def __init__(self, frame: KioskFrame, loop: Loop, clock: DisplayClock, on_show=None, content=None,
-                 plays=None):
+    def __init__(self, frame: KioskFrame, loop: Loop, clock: DisplayClock, on_show=None, plays=None):
         self.frame = frame
         self.loop = loop
         self.clock = clock
-        self.content = content  # kiosk.play.content.InstalledContent: newly synced feeds
+        self._incoming = None  # (feed, folder) handed over by install_feed, shown from the next slide change
         self.plays = plays  # kiosk.ops.stats.PlayLog: proof of play
         self._shown_since = None  # (slide id, feed time it appeared) for the proof of play
         self.on_show = on_show  # called with (slide id, view) each time a page appears
@@ -391,6 +396,10 @@ class Player:
     @property
     def host(self) -> SlideHost:
         return self.frame.ids.host
+
+    def install_feed(self, feed, folder) -> None:
+        """A feed sync installed and validated (on the Kivy thread): it takes over at the next slide change."""
+        self._incoming = (feed, folder)
 
     def start(self) -> None:
         self.deadline = time.monotonic()
@@ -446,10 +455,9 @@ class Player:
 
     def _next_slide(self, *_):
         self._record_play()
-        if self.content is not None:
-            fresh = self.content.fresh()
-            if fresh is not None:
-                self._switch_feed(*fresh)
+        if self._incoming is not None:
+            self._switch_feed(*self._incoming)
+            self._incoming = None
         now = self.clock.now()
         entry = self.loop.advance(now)
         if entry is None or self._failed_in_a_row >= len(self.loop.active(now)):

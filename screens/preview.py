@@ -15,7 +15,8 @@ from pathlib import Path
 from kiosk.play.clock import DisplayClock
 from kiosk.play.schedule import DisplayIdentity, Loop
 from kiosk.vietnamese import format_clock
-from screens.app import build_app, configure_kivy, save_screenshot
+from screens.app import save_screenshot
+from screens.display import Display
 
 SETTLE_SECONDS = 0.35  # layout, pagination and textures settle within a few frames
 
@@ -114,7 +115,6 @@ def main(args, loaded) -> int:
     identity = settings.identity()
     if args.display:
         identity = DisplayIdentity(args.display, frozenset(args.display_tag or ()))
-    configure_kivy(settings, windowed=True, size=args.size)
     clock = DisplayClock(settings.zone(), start_at=args.at)
     moment = clock.now()
     entries = Loop(feed, identity).active(moment)
@@ -124,7 +124,8 @@ def main(args, loaded) -> int:
         runner_holder["runner"] = PreviewRunner(app, entries, folder, args.out, moment)
         runner_holder["runner"].start()
 
-    build_app(feed, folder, settings, clock, start).run()
+    Display(settings, feed, folder, clock=clock, play=False, sync=False, fleet=False, on_start=start).run(
+        windowed=True, size=args.size)
     runner = runner_holder.get("runner")
     if runner is None:
         print("không mở được cửa sổ để xem trước", file=sys.stderr)

@@ -7,7 +7,7 @@ import time
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from screens.theme import load_rules
@@ -93,11 +93,16 @@ class StaffPanel(BoxLayout):
     when nobody touches it for PANEL_IDLE_SECONDS."""
 
     lines = ListProperty([])
+    loading = BooleanProperty(False)  # some lines are still being gathered (fill() brings them)
 
     def __init__(self, lines, on_back, **kwargs):
         self.on_back = on_back
         super().__init__(lines=lines, **kwargs)
         self._idle = Clock.schedule_once(self._abandoned, PANEL_IDLE_SECONDS)
+
+    def fill(self, lines) -> None:
+        self.lines = lines
+        self.loading = False
 
     def on_touch_down(self, touch):
         self._idle.cancel()

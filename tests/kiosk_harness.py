@@ -9,7 +9,10 @@ done one after another, each once the screen has settled from the one before (th
 the last): every touch record names the page, its buttons' sizes and any text drawn cut. For long
 runs (soak test, benchmarks): `record` "light" keeps the pages without texts and checks, "counts"
 only counts them by slide type; `sample_slide` names a slide at each appearance of which the process's resources are
-written down; `frames` lists every frame drawn (real time, whether a cross-fade was running).
+written down; `frames` lists every frame drawn (real time, whether a cross-fade was running);
+`no_feed_loading` makes load_feed fail on the Kivy thread once the frame is on screen (the calls
+are listed in the result's `kivy_thread_loads`). Actions `sync_now` (wakes the display's sync
+thread) and `staff_panel` (opens it, as the right PIN does) act on the app itself.
 
 `"audit": true` runs no player: every page of every slide of the feed (scheduled or not) is put in
 the slide area in turn and checked with tests/layout_audit.py, then the PIN pad and the staff
@@ -37,12 +40,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kiosk.play.clock import DisplayClock  # noqa: E402
-from kiosk.play.content import InstalledContent  # noqa: E402
-from kiosk.play.schedule import Loop  # noqa: E402
-from kiosk.ops.stats import PlayLog  # noqa: E402
 from kiosk.settings import DisplaySettings  # noqa: E402
 from kiosk.feed.validate import load_feed  # noqa: E402
-from screens.app import build_app, configure_kivy, save_screenshot  # noqa: E402
+from screens.app import save_screenshot  # noqa: E402
+from screens.display import Display  # noqa: E402
 from tests.layout_audit import audit, drawn_rect, frame_areas, missing_words, words_shown  # noqa: E402
 
 MIN_TEXT_PX_AT_1080 = 28
@@ -200,6 +201,12 @@ def perform(app, action: dict) -> str:
         return "close request"
     if action.get("look"):
         return "look"
+    if action.get("sync_now"):  # as the office's "sync now" does
+        app.display.sync.wake()
+        return "sync now"
+    if action.get("staff_panel"):  # as the right PIN does
+        app.open_staff_panel()
+        return "staff panel"
     if "run" in action:  # another program, e.g. `kiosk sync`, while the display runs
         done = subprocess.run(action["run"], capture_output=True, text=True, timeout=120)
         return f"run exit {done.returncode}: {(done.stdout + done.stderr).strip()[-300:]}"
@@ -269,6 +276,8 @@ def audit_steps(app, feed, settings, size, report, now, screenshot_slides=(), sc
         opener()
         yield AUDIT_SETTLE_SECONDS
         overlay = app.root_widget.overlay
+        while getattr(overlay, "loading", False):  # the staff panel still gathers its status
+            yield AUDIT_SETTLE_SECONDS
         report["problems"].extend(str(p) for p in audit(overlay, name, size, settings))
         app.root_widget.close_overlay()
     report["window"] = list(Window.size)
@@ -308,7 +317,32 @@ def resources() -> dict:
             "textures": sum(issubclass(type(o), Texture) for o in gc.get_objects())}
 
 
-def main(config_path: str) -> int:
+def refuse_feed_loading_on_this_thread(calls: list) -> None:
+    """From now on kiosk.feed.validate.load_feed, called on this thread (Kivy's), fails and is written
+    down in `calls` (where from); on any other thread it works as ever. Every module that imported
+    it by name gets the guarded one too."""
+    import threading
+    import traceback
+
+    from kiosk.feed import validate
+
+    loading = validate.load_feed
+    kivy_thread = threading.current_thread()
+
+    def guarded(*args, **kwargs):
+        if threading.current_thread() is kivy_thread:
+            calls.append("".join(traceback.format_stack(limit=8)))
+            raise RuntimeError("load_feed called on the Kivy thread")
+        return loading(*args, **kwargs)
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "load_feed", None) is loading:
+            module.load_feed = guarded
+
+
+def main(config_path: str, on_start=None) -> int:
+    """on_start(app, settings), for a test or benchmark running the harness in its own process, is
+    called after the harness's own start, before the player starts."""
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     recorder = Recorder()
     logging.getLogger("kiosk").addHandler(recorder)
@@ -323,25 +357,25 @@ def main(config_path: str) -> int:
     settings = DisplaySettings(**{"id": config.get("display_id", "man-hinh-1"),
                                   "tags": config.get("display_tags", []), **config.get("settings", {})})
     width, height = config.get("size", (1280, 720))
-    configure_kivy(settings, windowed=True, size=(width, height))
-    if config.get("staff_panel_idle"):  # minutes in production; seconds in a test
-        import screens.staff
-
-        screens.staff.PANEL_IDLE_SECONDS = config["staff_panel_idle"]
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
-    events, problems, actions, stopped_by, samples, frames = [], [], [], [], [], []
+    events, problems, actions, stopped_by, samples, frames, kivy_thread_loads = [], [], [], [], [], [], []
     shown = Counter()
     keep = config.get("record", "full")
     audit_report = {"problems": [], "slides": []}
     began = time.monotonic()
 
     def start(app):
+        """Once the frame is on screen; the player (made by the display) starts after this."""
         from kivy.clock import Clock
         from kivy.core.window import Window
 
-        from screens.frame import Player
+        if config.get("no_feed_loading"):
+            refuse_feed_loading_on_this_thread(kivy_thread_loads)
+        if config.get("staff_panel_idle"):  # minutes in production; seconds in a test
+            import screens.staff
 
+            screens.staff.PANEL_IDLE_SECONDS = config["staff_panel_idle"]
         scale = min(Window.size) / 1080
 
         def check(view, page, slide_id):
@@ -401,13 +435,10 @@ def main(config_path: str) -> int:
             step()
             return
 
-        content = InstalledContent(settings.state_path(), folder) if config.get("follow_sync") else None
-        app.player = Player(app.frame, Loop(result.feed, settings.identity()), clock, on_show=on_show,
-                            content=content, plays=PlayLog(settings.state_path(), settings.id))
+        app.player.on_show = on_show
         if config.get("frames"):
             host = app.frame.ids.host
             Window.bind(on_flip=lambda *_: frames.append((round(time.monotonic() - began, 4), host.fading)))
-        app.player.start()
 
         def act(action, settled=None):
             """Do one action and record what the screen shows; the checks run once it has settled:
@@ -490,11 +521,17 @@ def main(config_path: str) -> int:
             Clock.schedule_once(lambda *_: run_steps(), config.get("steps_at", 1.0))
         Clock.schedule_once(finish, config.get("run_seconds", 10))
 
-    app = build_app(result.feed, folder, settings, clock, start)
-    app.run()
+    def started(app):
+        start(app)
+        if on_start:
+            on_start(app, settings)
+
+    Display(settings, result.feed, folder, clock=clock, play=not config.get("audit"), on_start=started).run(
+        windowed=True, size=(width, height))
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
            "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height],
-           "shown": shown, "samples": samples, "frames": frames, "audit": audit_report}
+           "shown": shown, "samples": samples, "frames": frames, "audit": audit_report,
+           "kivy_thread_loads": kivy_thread_loads}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

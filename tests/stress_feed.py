@@ -1,10 +1,12 @@
 """A stress feed of long real texts, the way a ward writes them: the sample feed with, after its
 own slides, resolution titles of 250 characters, 10 points of 100 characters, 30 people with
 two-line positions, a 2,000-character story, and the longest Vietnamese words with stacked tone
-marks. tests/test_layout_audit.py and tests/test_preview.py show it."""
+marks. tests/test_layout_audit.py and tests/test_preview.py show it. And large_feed: thousands of
+delegates and FAQ entries, for the benchmarks and the live swap."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -125,4 +127,32 @@ def write_stress_feed(folder: Path, only: tuple[str, ...] = ()) -> Path:
     (folder / "feed.yaml").write_text(stress_feed_data(only), encoding="utf-8")
     result = load_feed(folder)
     assert result.feed is not None, "\n".join(map(str, result.problems))
+    return folder
+
+
+# A ward's whole delegate register: bench/validation.py and the live swap (tests/test_live_swap.py).
+FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+MIDDLE_NAMES = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Thanh", "Quốc", "Hữu", "Thu", "Xuân", "Kim", "Hoài"]
+GIVEN_NAMES = ["An", "Bảo", "Chi", "Dũng", "Đạt", "Giang", "Hà", "Hạnh", "Hiếu", "Hòa", "Khánh", "Lâm", "Linh", "Lộc",
+               "Mai", "Nam", "Nga", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Tú", "Uyên", "Vân", "Yến", "Ánh"]
+POSITIONS = ["Bí thư Chi bộ", "Tổ trưởng tổ dân phố", "Giáo viên", "Bác sĩ", "Kỹ sư xây dựng", "Cựu chiến binh",
+             "Chủ tịch Hội Phụ nữ phường", "Công nhân", "Hộ kinh doanh", "Cán bộ hưu trí"]
+
+
+def large_feed(folder: Path, delegates: int, faq_entries: int) -> Path:
+    """The sample feed (its media too) with generated delegate lists and FAQ; returns the folder."""
+    from faq_corpus import generated_faq
+
+    shutil.copytree(REPO / "config", folder)
+    data = yaml.safe_load((folder / "feed.yaml").read_text(encoding="utf-8"))
+    names = itertools.cycle(itertools.product(FAMILY_NAMES, MIDDLE_NAMES, GIVEN_NAMES))
+    people = [{"name": " ".join(next(names)), "position": f"{POSITIONS[i % len(POSITIONS)]} số {i % 60 + 1}",
+               "votes": 1200 + (i * 37) % 5000, "percent": round(50 + (i * 7) % 4900 / 100, 2)}
+              for i in range(delegates)]
+    for number, start in enumerate(range(0, delegates, 100), start=1):
+        data["slides"].append({"type": "delegates", "id": f"danh-sach-{number}", "body": "hdnd-phuong",
+                               "constituency": f"Đơn vị bầu cử số {number}", "people": people[start:start + 100]})
+    data["faq"] = [topic.model_dump(mode="json", exclude_none=True) for topic in generated_faq(faq_entries)]
+    (folder / "feed.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000),
+                                      encoding="utf-8")
     return folder

@@ -44,7 +44,7 @@ def test_a_feed_published_while_the_display_runs_appears_at_the_next_slide_chang
 
     actions = [{"at": 2.0, "run": publish(tmp_path, ward, 2, "Bản tin thứ hai")},
                {"at": 3.0, "run": KIOSK + ["sync", "--config", str(ward["settings_file"])]}]
-    shown = run_display(tmp_path, first, speed=10.0, seconds=9, actions=actions, follow_sync=True,
+    shown = run_display(tmp_path, first, speed=10.0, seconds=9, actions=actions,
                         settings=ward["settings"])
     assert all(action["did"].startswith("run exit 0") for action in shown["actions"]), shown["actions"]
     synced_at = shown["actions"][1]["real"]

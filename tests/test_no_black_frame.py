@@ -123,49 +123,44 @@ def sample_frames(config: dict) -> int:
     import tests.kiosk_harness as harness
 
     frames, began, outgoing = [], [], []
-    build_app = harness.build_app
 
-    def reading(feed, folder, settings, clock, start, **kwargs):
-        def start_and_read(app):
-            start(app)
-            from kivy.core.window import Window
-            from kivy.graphics import Callback
-            from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
-            from PIL import Image, ImageChops
+    def start_and_read(app, _settings):
+        from kivy.core.window import Window
+        from kivy.graphics import Callback
+        from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+        from PIL import Image, ImageChops
 
-            host = app.frame.ids.host
-            shown = app.player.on_show
+        host = app.frame.ids.host
+        shown = app.player.on_show
 
-            def on_show(slide_id, view):
-                if not began:
-                    began.append(harness.time.monotonic())
-                shown(slide_id, view)
+        def on_show(slide_id, view):
+            if not began:
+                began.append(harness.time.monotonic())
+            shown(slide_id, view)
 
-            app.player.on_show = on_show
+        app.player.on_show = on_show
 
-            def read(_):
-                if not began:
-                    return
-                x, y = (round(v) for v in host.to_window(host.x, host.y))
-                size = round(host.width), round(host.height)
-                composed = Image.frombytes("RGB", size, glReadPixels(x, y, *size, GL_RGB, GL_UNSIGNED_BYTE)).convert("L")
-                progress, incoming = host.progress, None
-                if host.fading and progress < START_PROGRESS:
-                    outgoing[:] = [composed]  # a fade's first frame shows the outgoing slide alone
-                elif host.fading and outgoing and progress >= MIN_PROGRESS:
-                    # composed = (1 - p) outgoing + p incoming: what the fade adds is p times the incoming slide
-                    added = ImageChops.subtract(composed, outgoing[0].point(lambda v: v * (1 - progress)))
-                    incoming = black_share(added, progress)
-                if not host.fading:
-                    outgoing.clear()
-                frames.append((round(harness.time.monotonic() - began[0], 3), host.fading, round(progress, 3),
-                               black_share(composed), incoming))
+        def read(_):
+            if not began:
+                return
+            x, y = (round(v) for v in host.to_window(host.x, host.y))
+            size = round(host.width), round(host.height)
+            composed = Image.frombytes("RGB", size, glReadPixels(x, y, *size, GL_RGB, GL_UNSIGNED_BYTE)).convert("L")
+            progress, incoming = host.progress, None
+            if host.fading and progress < START_PROGRESS:
+                outgoing[:] = [composed]  # a fade's first frame shows the outgoing slide alone
+            elif host.fading and outgoing and progress >= MIN_PROGRESS:
+                # composed = (1 - p) outgoing + p incoming: what the fade adds is p times the incoming slide
+                added = ImageChops.subtract(composed, outgoing[0].point(lambda v: v * (1 - progress)))
+                incoming = black_share(added, progress)
+            if not host.fading:
+                outgoing.clear()
+            frames.append((round(harness.time.monotonic() - began[0], 3), host.fading, round(progress, 3),
+                           black_share(composed), incoming))
 
-            Window.canvas.after.add(Callback(read))
-        return build_app(feed, folder, settings, clock, start_and_read, **kwargs)
+        Window.canvas.after.add(Callback(read))
 
-    harness.build_app = reading
-    code = harness.main(config["path"])
+    code = harness.main(config["path"], on_start=start_and_read)
     Path(config["frames_out"]).write_text(json.dumps(frames), encoding="utf-8")
     return code
 

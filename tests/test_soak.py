@@ -97,7 +97,7 @@ def test_the_loop_runs_on_while_feeds_are_swapped_underneath(tmp_path):
     installer = Installer(state, sources)
     installer.start()
     try:
-        shown = run_display(tmp_path, sources[1], speed=SPEED, seconds=SOAK_SECONDS, follow_sync=True,
+        shown = run_display(tmp_path, sources[1], speed=SPEED, seconds=SOAK_SECONDS,
                             settings={"state_dir": str(state)}, record="light", sample_slide=ANCHOR)
     finally:
         installer.stopping.set()

@@ -3,8 +3,9 @@
 For the app:
 
     folder = installed_feed(settings.state_path())   # None: nothing installed yet
-    loop = SyncLoop(settings)                          # loop.run() in a background thread:
-                                                       # waits next_delay() on loop.wake, runs a cycle
+    loop = SyncLoop(settings, on_installed=show)       # loop.run() in a background thread:
+                                                       # waits next_delay() on loop.wake, runs a cycle;
+                                                       # show(feed, folder) after each install
     loop.wake.set()                                    # a cycle now
     loop.stop()
 
@@ -44,6 +45,7 @@ from kiosk.delivery.manifest import (CLOCK_SLACK, FEED_FILE, MANIFEST_FILE, SIGN
                             ManifestProblem)
 from kiosk.settings import DEFAULT_PIN, DisplaySettings, check_feed_url
 from kiosk.delivery.store import Installed, Store, file_sha256, read_json, write_json
+from kiosk.feed.model import Feed
 from kiosk.feed.validate import load_feed
 from kiosk.feed.yamlsource import MAX_YAML_BYTES
 
@@ -92,6 +94,9 @@ class SyncResult:
     files_downloaded: int = 0
     bytes_downloaded: int = 0
     kind: str | None = None  # of a failure
+    # What an install put in place, already validated: the app shows it without reading it again.
+    feed: Feed | None = None
+    folder: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -617,14 +622,14 @@ class Syncer:
         missing = [entry for entry in manifest.files if not self.store.has_object(entry, installed)]
         self._check_space(missing)
         got = sum(self._download(urljoin(url, entry.path), entry) for entry in missing)
-        self._install(manifest, raw, signature, digest, installed)
+        feed, folder = self._install(manifest, raw, signature, digest, installed)
         if floor_wrong:
             log.warning("Đồng bộ: bản tin trước ghi giờ phát hành %s, ở tương lai (máy xuất bản sai giờ); bản mới "
                         "do phường ký cho thấy giờ đó sai: từ nay xét hạn theo bản mới", _iso(installed.manifest.issued))
         self._remember(state, remember)
         return SyncResult("installed", f"đã cài bản tin phiên bản {manifest.version} "
                                        f"({len(missing)} tệp mới, {_size_text(got)})",
-                          manifest.version, len(missing), got)
+                          manifest.version, len(missing), got, feed=feed, folder=folder)
 
     def _fetch_manifest(self, url: str, installed: Installed | None, state: dict) -> tuple[bytes, dict] | None:
         """The manifest's raw bytes and the server's validators; None when it has not changed."""
@@ -680,7 +685,7 @@ class Syncer:
                 and manifest.issued <= local + CLOCK_SLACK and (server is None or server < floor - CLOCK_SLACK))
 
     def _install(self, manifest: manifests.Manifest, raw: bytes, signature: bytes, digest: str,
-                 installed: Installed | None) -> None:
+                 installed: Installed | None) -> tuple[Feed, Path]:
         """Build the version folder, check it as the app will read it, then swap it in."""
         folder = self.store.build_version(manifest, raw, signature, digest)
         check = load_feed(folder, display_name=FEED_FILE)
@@ -696,6 +701,7 @@ class Syncer:
             raise SyncProblem(problem, CONTENT)
         self.store.switch_to(folder)
         self.store.collect_garbage(manifest, keep=installed.folder if installed else None)
+        return check.feed, folder
 
     # ------------------------------------------------------------------ pieces
 
@@ -894,14 +900,17 @@ CYCLE_BEAT = 600.0  # a cycle beats at least this often (every downloaded chunk 
 class SyncLoop:
     """The body of the app's sync thread: wait next_delay() on `wake` (set it to run a cycle now),
     run a cycle, again, until stop(). Nothing a cycle raises ends the loop. It beats
-    STATE/sync-heartbeat before each wait and during cycles, so `kiosk health` can tell a stopped one."""
+    STATE/sync-heartbeat before each wait and during cycles, so `kiosk health` can tell a stopped one.
+    on_installed(feed, folder) is called (on this thread) with each feed a cycle installed."""
 
-    def __init__(self, settings: DisplaySettings, syncer: Syncer | None = None):
+    def __init__(self, settings: DisplaySettings, syncer: Syncer | None = None,
+                 on_installed: Callable[[Feed, Path], None] | None = None):
         from kiosk.ops.health import SYNC_HEARTBEAT_FILE, Heartbeat
 
         self.beat = Heartbeat(settings.state_path(), every=CYCLE_BEAT / 10, name=SYNC_HEARTBEAT_FILE)
         self.syncer = syncer or Syncer(settings, checkpoint=lambda _: self.beat.beat(due=CYCLE_BEAT))
         self.wake = threading.Event()
+        self.on_installed = on_installed
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -919,7 +928,9 @@ class SyncLoop:
                     break
                 self.beat.beat(force=True, due=CYCLE_BEAT)
                 try:
-                    self.syncer.run_once()
+                    result = self.syncer.run_once()
+                    if result.feed is not None and self.on_installed:
+                        self.on_installed(result.feed, result.folder)
                 except Exception:  # run_once records every fault itself; this is a bug in that
                     log.exception("Đồng bộ: lỗi không mong đợi ngoài chu kỳ")
         finally:

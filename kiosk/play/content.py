@@ -1,10 +1,11 @@
 """Which feed a display shows: the one sync installed, else the one its settings name, else the
-bundled sample; and, at each slide change, whether a newer installed feed is ready to swap in."""
+bundled sample; and whether a newer installed feed (another process's `kiosk sync`) is there."""
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 
 from kiosk.feed.model import Feed
@@ -46,24 +47,39 @@ def starting_folder(settings, settings_file: Path | None) -> Path:
 
 
 class InstalledContent:
-    """Watches sync's `current` pointer; `fresh()` is cheap enough to call at every slide change."""
+    """Follows sync's `current` pointer to the newest installed feed, for one display. Safe from
+    any thread: `changed()` is the cheap look (the pointer and two file checks, no parsing) that the
+    Kivy thread may take often; `load()` reads and validates (a worker's job); `taken()` notes a
+    feed the app's own sync thread installed and hands over already validated."""
 
     def __init__(self, state_dir: Path, shown_folder: Path):
         self.state_dir = Path(state_dir)
-        self.shown = Path(shown_folder)
-        self._refused: Path | None = None
+        self.shown_at_start = Path(shown_folder)
+        self._latest = self.shown_at_start  # the newest folder known: shown, handed over or being loaded
+        self._lock = threading.Lock()
 
-    def fresh(self) -> tuple[Feed, Path] | None:
-        """The newly installed feed and its folder, once, when it differs from the one shown."""
+    def taken(self, folder: Path) -> None:
+        with self._lock:
+            self._latest = Path(folder)
+
+    def is_latest(self, folder: Path) -> bool:
+        """False once a newer feed came meanwhile: a slow load must not put an older feed back."""
+        with self._lock:
+            return self._latest == Path(folder)
+
+    def changed(self) -> Path | None:
+        """The folder the pointer names, once, when it is none the display knows."""
         folder = installed_feed(self.state_dir)
-        if folder is None or folder == self.shown or folder == self._refused:
-            return None
+        with self._lock:
+            if folder is None or folder == self._latest:
+                return None
+            self._latest = folder
+            return folder
+
+    def load(self, folder: Path) -> Feed | None:
+        """The feed in folder, or None (said in the log): the display keeps what it shows."""
         result = load_feed(folder)
         if result.feed is None:  # sync checks before installing; this guards against a damaged disk
             log.error("bản tin đã cài ở %s không đọc được, giữ bản đang chiếu: %s", folder,
                       "; ".join(str(p) for p in result.errors[:3]))
-            self._refused = folder
-            return None
-        log.info("chuyển sang bản tin phiên bản %s", result.feed.version)
-        self.shown = folder
-        return result.feed, folder
+        return result.feed
