@@ -440,7 +440,7 @@ class Player:
 
     # --- slides
     def _build(self, entry) -> SlideView:
-        view = make_view(entry, self.frame.folder)
+        view = make_view(entry, self.frame.folder, theme=self.frame.theme, pace=self.frame.pace)
         # Laid out and drawn into its layer now, so that its pages and media are ready before its turn.
         self.host.prepare(view)
         view.prepare()
@@ -505,7 +505,8 @@ class Player:
         if self.prepared is not None:
             self.prepared.leave()
             self.prepared = None
-        view = WelcomeView(None, self.frame.folder, ward_name=self.frame.feed.ward.name,
+        view = WelcomeView(None, self.frame.folder, theme=self.frame.theme, pace=self.frame.pace,
+                           ward_name=self.frame.feed.ward.name,
                            logo=self.frame.media(self.frame.feed.ward.logo))
         self._show(view, seconds=MAX_WAIT_FOR_CHANGE, slide_id="welcome", chosen_at=now)
 

@@ -70,7 +70,7 @@ class PreviewRunner:
         yield SETTLE_SECONDS
         for number, entry in enumerate(self.entries, start=1):
             host.clear_widgets()
-            view = make_view(entry, self.folder)
+            view = make_view(entry, self.folder, theme=self.app.frame.theme, pace=self.app.frame.pace)
             view.pos_hint = {"x": 0, "y": 0}
             host.add_widget(view)
             host.current = view

@@ -254,7 +254,7 @@ def audit_steps(app, feed, settings, size, report, now, screenshot_slides=(), sc
     yield AUDIT_SETTLE_SECONDS
     report["frame"] = [str(p) for p in audit(app.frame, "frame", size, settings)]
     for entry in filter(None, (entry.at(feed, now) for entry in Loop(feed, settings.identity()).entries)):
-        view = make_view(entry, app.frame.folder)
+        view = make_view(entry, app.frame.folder, theme=app.frame.theme, pace=app.frame.pace)
         host.show(view)
         yield AUDIT_SETTLE_SECONDS
         while entry.id in screenshot_slides and host.fading:  # the picture of this slide alone

@@ -20,8 +20,10 @@ REPO = Path(__file__).resolve().parents[1]
 def python(tmp_path, code: str) -> subprocess.CompletedProcess:
     """Run code in a fresh interpreter of the project, under this test's own state folder (Kivy's
     settings there, not the user's)."""
-    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
-    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+    script = tmp_path / "script.py"  # a file: Kivy's App looks for its source
+    script.write_text(code, encoding="utf-8")
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"), PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, str(script)], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=240)
 
 
@@ -75,3 +77,55 @@ def test_publishing_and_validation_take_the_file_of_exactly_the_types_whose_file
     taken = {node["type"] for node, key in media_references(data) if key == "file"}
     assert taken == {name for name, kind in SLIDE_TYPES.items() if kind.file} == {"image", "video"}
     assert MEDIA_KEYS_BY_TYPE == {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
+
+
+VIEW_WITH_ITS_OWN_THEME = """
+import json
+import screens
+from kivy.config import Config
+Config.set("graphics", "width", "1280")
+Config.set("graphics", "height", "720")
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.uix.widget import Widget
+from kiosk.feed.validate import load_feed
+from kiosk.play.schedule import Loop
+from screens.pace import FramePace
+from screens.theme import Theme, register_fonts
+from screens.slides import make_view
+
+register_fonts()
+feed = load_feed("config").feed
+entries = {entry.slide.type: entry for entry in Loop(feed).entries}
+
+
+class Bare(App):  # shared widgets' rules still read the app's theme: this one is the smaller
+    def build(self):
+        self.theme = Theme()
+        self.theme.resize(1280, 720)
+        return Widget()
+
+    def on_start(self):
+        given = Theme()
+        given.resize(3840, 2160)
+        pace = FramePace()
+        views = {kind: make_view(entries[kind], "config", theme=given, pace=pace)
+                 for kind in ("resolution", "meetings", "delegates", "video")}
+        print(json.dumps({"app_gap": self.theme.gap, "given_gap": given.gap, "code": given.px(480),
+                          "padding": {kind: view.padding[0] for kind, view in views.items() if kind != "video"},
+                          "code_side": views["resolution"].code_side,
+                          "paces": [view.pace is pace for view in views.values()]}))
+        Clock.schedule_once(lambda _: self.stop(), 0)
+
+
+Bare().run()
+"""
+
+
+def test_a_view_sizes_itself_by_the_theme_it_is_given_not_the_running_apps(tmp_path):
+    result = python(tmp_path, VIEW_WITH_ITS_OWN_THEME)
+    assert result.returncode == 0, result.stderr[-3000:]
+    shown = json.loads(result.stdout.strip().splitlines()[-1])
+    assert shown["given_gap"] != shown["app_gap"]
+    assert set(shown["padding"].values()) == {shown["given_gap"] * 1.5}, shown
+    assert shown["code_side"] == shown["code"] and shown["paces"] == [True] * 4

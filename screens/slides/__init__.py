@@ -45,5 +45,6 @@ def check_views() -> None:
                          "màn hình không khởi động; hãy cài lại bản phần mềm đầy đủ")
 
 
-def make_view(entry, folder: Path) -> SlideView:
-    return VIEWS[entry.slide.type](entry, folder)
+def make_view(entry, folder: Path, *, theme, pace) -> SlideView:
+    """The view of an entry's slide, its media in `folder`, sized by `theme`, moving at `pace`."""
+    return VIEWS[entry.slide.type](entry, folder, theme=theme, pace=pace)

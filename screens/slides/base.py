@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.core.text.markup import MarkupLabel
@@ -78,11 +77,14 @@ class SlideView(Oriented, BoxLayout):
     page = NumericProperty(0)
     page_count = NumericProperty(1)
     page_text = StringProperty("")
+    # Given by whoever builds the view (the frame's, from the composition root), never fetched:
+    theme = ObjectProperty(None)  # screens.theme.Theme: the sizes of text and gaps at this screen's size
+    pace = ObjectProperty(None)  # screens.pace.FramePace: held while something on the view moves
 
-    def __init__(self, entry, folder: Path, **kwargs):
+    def __init__(self, entry, folder: Path, *, theme, pace, **kwargs):
         self.folder = Path(folder)
         self._repaginate = Clock.create_trigger(self._paginate_now, -1)
-        super().__init__(entry=entry, **kwargs)
+        super().__init__(entry=entry, theme=theme, pace=pace, **kwargs)
         self.bind(page=self._update_page_text, page_count=self._update_page_text)
 
     def on_kv_post(self, base_widget):
@@ -94,10 +96,6 @@ class SlideView(Oriented, BoxLayout):
     @property
     def slide(self):
         return self.entry.slide
-
-    @property
-    def theme(self):
-        return App.get_running_app().theme
 
     def media(self, name: str | None) -> str:
         return str(self.folder / name) if name else ""

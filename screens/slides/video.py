@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import StringProperty
 
@@ -81,7 +80,7 @@ class VideoSlideView(SlideView):
         video = self.ids.video
         video.volume = 1 if self.slide.sound else 0
         video.bind(eos=self._finished, loaded=self._loaded)
-        App.get_running_app().pace.hold(self.pace_reason)  # each new frame drawn as it comes
+        self.pace.hold(self.pace_reason)  # each new frame drawn as it comes
         try:
             video.state = "play"
         except (ValueError, OSError) as error:  # ffpyplayer could not open the file or the sound device
@@ -135,14 +134,14 @@ class VideoSlideView(SlideView):
         if self._limit:
             self._limit.cancel()
         self.ids.video.state = "pause"
-        App.get_running_app().pace.release(self.pace_reason)
+        self.pace.release(self.pace_reason)
 
     def resume(self) -> bool:
         video = self.ids.video
         if self.broken or video.eos or self._on_finished is None:
             return False
         video.state = "play"
-        App.get_running_app().pace.hold(self.pace_reason)
+        self.pace.hold(self.pace_reason)
         self._limit = Clock.schedule_once(self._finished, self.slide.max_seconds or 600)
         return True
 
@@ -153,4 +152,4 @@ class VideoSlideView(SlideView):
         video = self.ids.video
         video.state = "stop"
         video.unload()
-        App.get_running_app().pace.release(self.pace_reason)
+        self.pace.release(self.pace_reason)
