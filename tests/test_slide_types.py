@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.delivery.publish import media_references
+import yaml
+
 from kiosk.feed.model import SLIDE_TYPES
 from kiosk.feed.validate import IMAGE_SUFFIXES, MEDIA_KEYS_BY_TYPE, VIDEO_SUFFIXES, load_feed
 
@@ -72,11 +74,17 @@ def test_each_type_declares_its_default_time_and_what_its_file_holds():
     assert SLIDE_TYPES["video"].seconds == 0, "a video ends when it ends"
 
 
-def test_publishing_and_validation_take_the_file_of_exactly_the_types_whose_file_is_media():
-    data = {"slides": [{"type": name, "file": f"media/{name}.bin"} for name in SLIDE_TYPES]}
-    taken = {node["type"] for node, key in media_references(data) if key == "file"}
-    assert taken == {name for name, kind in SLIDE_TYPES.items() if kind.file} == {"image", "video"}
+def test_the_file_of_an_image_or_video_slide_must_be_of_its_kind_as_declared(tmp_path):
+    assert {name: kind.file for name, kind in SLIDE_TYPES.items() if kind.file} == {"image": "image", "video": "video"}
     assert MEDIA_KEYS_BY_TYPE == {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
+    folder = tmp_path / "feed"
+    shutil.copytree(REPO / "config", folder)
+    data = yaml.safe_load((folder / "feed.yaml").read_text(encoding="utf-8"))
+    video = next(slide["file"] for slide in data["slides"] if slide["type"] == "video")
+    data["slides"] = [{"type": "image", "id": "anh", "file": video}, {"type": "video", "id": "phim", "file": "media/logo.png"}]
+    (folder / "feed.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    wrong = [problem.message for problem in load_feed(folder).errors if "không đúng loại" in problem.message]
+    assert len(wrong) == 2 and ".png" in wrong[0] and ".mp4" in wrong[1], wrong
 
 
 VIEW_WITH_ITS_OWN_THEME = """
