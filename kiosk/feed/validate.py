@@ -58,7 +58,7 @@ def _all_field_names(models=(Feed,)) -> set[str]:
         if cls in seen:
             continue
         seen.add(cls)
-        names.update(cls.model_fields)
+        names.update(info.alias or name for name, info in cls.model_fields.items())
         stack.extend(sub for sub in _models_in(cls) if sub not in seen)
     return names
 
@@ -153,8 +153,14 @@ def _message(error: dict, doc: Document, path: tuple) -> tuple[str, bool]:
         return f"loại trang `{tag}` không có; hãy ghi một trong: {kinds}{hint}", False
     if kind == "string_type":
         return f"{field_name} cần là chữ{_yaml_hint(doc, path)}", False
+    if kind == "too_short" and error.get("ctx", {}).get("min_length", 1) > 1:
+        ctx = error["ctx"]
+        return f"{field_name} cần ít nhất {ctx['min_length']} mục (đang có {ctx.get('actual_length', 0)})", False
     if kind in ("string_too_short", "too_short"):
         return f"{field_name} không được để trống", False
+    if kind == "too_long":
+        ctx = error.get("ctx", {})
+        return f"{field_name} nhiều nhất {ctx.get('max_length')} mục (đang có {ctx.get('actual_length')})", False
     if kind == "string_pattern_mismatch":
         if name == "id":
             return f"`id` chỉ gồm chữ thường không dấu, số và gạch nối, ví dụ: nghi-quyet-01 (đang là `{_shown(value)}`)", False
@@ -378,6 +384,191 @@ def _duplicate_ids(doc: Document) -> list[Problem]:
     return problems
 
 
+# ------------------------------------------------------- areas, meetings and feedback: names that must meet
+
+def _items(doc: Document, section: str, model_class: type[BaseModel]):
+    """(index, item) of each entry of a list section that is valid on its own: one broken entry
+    (the schema reports it) does not hide what is wrong with the names in the others."""
+    entries = doc.data.get(section) if isinstance(doc.data, dict) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        try:
+            yield index, model_class.model_validate(entry)
+        except ValidationError:
+            continue
+
+
+def _did_you_mean(name: str, known) -> str:
+    """"; có phải ý bạn là `...`?" with the closest of the known names, compared without tones."""
+    by_key = {model.match_key(candidate): candidate for candidate in known}
+    # closer than for field names: "Nguyễn Văn Tèo" and "Giang Văn Toàn" share 0.64 of their letters
+    guess = difflib.get_close_matches(model.match_key(name), list(by_key), n=1, cutoff=0.75)
+    return f"; có phải ý bạn là `{by_key[guess[0]]}`?" if guess else ""
+
+
+def _listed(names) -> str:
+    names = list(dict.fromkeys(names))
+    return ", ".join(f"`{name}`" for name in names[:6]) + (" ..." if len(names) > 6 else "")
+
+
+@dataclass
+class _Written:
+    """The names the feed's delegates slides and areas hold, read from the raw data: a list with a
+    mistake elsewhere in it (the schema reports that) still counts, so no name is called unknown
+    that is there."""
+
+    constituencies: dict[str, list[str]] = field(default_factory=dict)  # body → its slides' constituencies
+    delegates: list[str] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, doc: Document) -> "_Written":
+        written = cls()
+        for _, slide in _slides(doc):
+            if slide.get("type") != "delegates" or not isinstance(slide.get("body"), str):
+                continue
+            constituency = slide.get("constituency")
+            named = written.constituencies.setdefault(slide["body"], [])
+            named += [constituency] if isinstance(constituency, str) and constituency.strip() else []
+            people = slide.get("people") if isinstance(slide.get("people"), list) else []
+            written.delegates += [p["name"] for p in people if isinstance(p, dict) and isinstance(p.get("name"), str)]
+        areas = doc.data.get("areas")
+        written.areas = [a["name"] for a in (areas if isinstance(areas, list) else [])
+                         if isinstance(a, dict) and isinstance(a.get("name"), str)]
+        return written
+
+
+def _constituency_problem(doc: Document, path: tuple, body: str, name: str, written: _Written) -> Problem | None:
+    """A constituency named for a body that no delegates slide of that body stands for."""
+    known = written.constituencies.get(body)
+    if known is None:
+        return doc.problem(path, f"chưa có trang đại biểu nào của {model.BODIES[body]} (`type: delegates`, "
+                                 f"`body: {body}`) nên không có đơn vị bầu cử `{name}`")
+    if model.match_key(name) in {model.match_key(c) for c in known}:
+        return None
+    hint = _did_you_mean(name, known) or (f"; các đơn vị bầu cử có trong danh sách: {_listed(known)}" if known else "")
+    return doc.problem(path, f"không có danh sách {model.BODIES[body]} nào của `{name}` (ghi ở `constituency` "
+                             f"của trang đại biểu){hint}")
+
+
+def _area_problems(doc: Document, areas, lists, written: _Written) -> list[Problem]:
+    problems = []
+    first: dict[str, int] = {}
+    for index, area in areas:
+        key = model.match_key(area.name)
+        if key in first:
+            where = doc.spot(("areas", first[key], "name")).line
+            problems.append(doc.problem(("areas", index, "name"), (
+                f"tổ dân phố `{area.name}` đã có ở dòng {where}; mỗi tổ dân phố ghi một lần")))
+        else:
+            first[key] = index
+        for body in model.BODIES:
+            named = area.constituencies.of(body)
+            if named:
+                problem = _constituency_problem(doc, ("areas", index, "constituencies", body), body, named, written)
+                problems += [problem] if problem else []
+                continue
+            of_body = [slide for slide in lists if slide.body == body]
+            if of_body and not model.area_lists(area, body, lists):
+                problems.append(doc.problem(("areas", index, "name"), (
+                    f"tổ dân phố `{area.name}` chưa ghi đơn vị bầu cử {model.BODIES[body]} mà phường có nhiều "
+                    f"đơn vị ({_listed(s.constituency for s in of_body)}): bà con ở tổ này sẽ không thấy đại biểu "
+                    f"cấp này; hãy ghi `constituencies:` → `{body}:`"), warning=True))
+    return problems
+
+
+def _reach_warnings(doc: Document, areas, lists, slide_index) -> list[Problem]:
+    """A delegates list that no area leads to: no resident finds it under "Đại biểu của bạn"."""
+    if not areas:
+        return []
+    reached = {id(slide) for _, area in areas for body in model.BODIES for slide in model.area_lists(area, body, lists)}
+    warnings = []
+    for slide in lists:
+        if id(slide) in reached:
+            continue
+        index = slide_index[id(slide)]
+        what = f"`{slide.constituency}`" if slide.constituency else "danh sách này"
+        path = ("slides", index, "constituency") if slide.constituency else ("slides", index, "body")
+        warnings.append(doc.problem(path, (
+            f"không tổ dân phố nào trong `areas` thuộc {what} ({model.BODIES[slide.body]}): ở trang “Đại biểu "
+            "của bạn” không ai tìm thấy các đại biểu này; hãy ghi đơn vị bầu cử này cho các tổ dân phố của nó"),
+            warning=True))
+    return warnings
+
+
+def _meeting_problems(doc: Document, meetings, written: _Written) -> list[Problem]:
+    problems = []
+    delegates, area_names = written.delegates, written.areas
+    delegate_keys = {model.match_key(name) for name in delegates}
+    area_keys = {model.match_key(name) for name in area_names}
+    for index, meeting in meetings:
+        at = ("meetings", index)
+        if meeting.end <= meeting.start:
+            problems.append(doc.problem(at + ("end",), (
+                f"giờ kết thúc ({meeting.end:%H:%M}) phải sau giờ bắt đầu ({meeting.start:%H:%M}); buổi "
+                "kéo qua nửa đêm thì tách thành hai buổi")))
+        for number, name in enumerate(meeting.delegates):
+            if model.match_key(name) not in delegate_keys:
+                hint = _did_you_mean(name, delegates) or ("" if delegates else "; bản tin chưa có trang đại biểu nào")
+                problems.append(doc.problem(at + ("delegates", number), (
+                    f"không có `{name}` trong các danh sách đại biểu (họ tên ghi đúng như trong danh sách){hint}")))
+        for number, name in enumerate(meeting.areas):
+            if model.match_key(name) not in area_keys:
+                hint = (_did_you_mean(name, area_names) if area_names
+                        else "; bản tin chưa có mục `areas` ghi các tổ dân phố")
+                problems.append(doc.problem(at + ("areas", number), (
+                    f"không có tổ dân phố `{name}` trong mục `areas`{hint}")))
+        for body in model.BODIES:
+            as_list = isinstance(doc.data["meetings"][index].get("constituencies", {}).get(body), list)
+            for number, name in enumerate(meeting.constituencies.of(body)):
+                path = at + ("constituencies", body) + ((number,) if as_list else ())
+                problem = _constituency_problem(doc, path, body, name, written)
+                problems += [problem] if problem else []
+    return problems
+
+
+def _feedback_problems(doc: Document) -> list[Problem]:
+    """A choice offered twice on the "Góp ý" page: residents could not tell which to tap."""
+    section = doc.data.get("feedback") if isinstance(doc.data, dict) else None
+    try:
+        feedback = model.Feedback.model_validate(section) if isinstance(section, dict) else None
+    except ValidationError:
+        return []  # the schema reports it
+    if feedback is None:
+        return []
+    problems = []
+    for field_path, choices in ((("rating", "faces"), feedback.rating.faces),
+                                (("more_about", "options"), feedback.more_about.options or [])):
+        first: dict[str, int] = {}
+        for number, choice in enumerate(choices):
+            key = model.match_key(choice)
+            if key in first:
+                problems.append(doc.problem(("feedback", *field_path, number), (
+                    f"`{choice}` trùng với lựa chọn thứ {first[key] + 1}; mỗi lựa chọn ghi một lần")))
+            else:
+                first[key] = number
+    return problems
+
+
+def _residents_problems(doc: Document) -> list[Problem]:
+    """Areas, meetings and feedback checked against the delegates slides: every name must meet."""
+    areas = list(_items(doc, "areas", model.Area))
+    meetings = list(_items(doc, "meetings", model.Meeting))
+    if not areas and not meetings:  # nothing names a list: no second reading of 10,000 delegates
+        return _feedback_problems(doc)
+    slides = [(index, slide) for index, slide in _slides(doc) if slide.get("type") == "delegates"]
+    lists, slide_index = [], {}
+    for index, raw in slides:
+        try:
+            slide = model.DelegatesSlide.model_validate(raw)
+        except ValidationError:
+            continue
+        lists.append(slide)
+        slide_index[id(slide)] = index
+    written = _Written.of(doc)
+    return (_area_problems(doc, areas, lists, written) + _reach_warnings(doc, areas, lists, slide_index)
+            + _meeting_problems(doc, meetings, written) + _feedback_problems(doc))
+
+
 # ------------------------------------------------------- text and pictures that will not look right
 
 # Values that are never drawn as text: names of files, addresses, codes.
@@ -538,7 +729,7 @@ def _look_warnings(doc: Document, folder: Path) -> list[Problem]:
 def check_document(doc: Document, folder: Path, problems: list[Problem] = ()) -> LoadResult:
     """Check parsed feed data against the model and the media folder."""
     problems = (list(problems) + _media_problems(doc, folder) + _range_problems(doc) + _schedule_problems(doc)
-                + _duplicate_ids(doc) + _link_warnings(doc) + _look_warnings(doc, folder))
+                + _duplicate_ids(doc) + _residents_problems(doc) + _link_warnings(doc) + _look_warnings(doc, folder))
     if not isinstance(doc.data, dict):
         problems.append(doc.problem((), "tệp bản tin trống hoặc không phải một nhóm trường `tên: giá trị`"))
         return LoadResult(None, sorted(problems))

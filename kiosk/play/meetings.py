@@ -90,27 +90,24 @@ def meeting_uid(meeting: Meeting, ward: Ward) -> str:
     return f"{hashlib.sha256(what.encode('utf-8')).hexdigest()[:10]}@{host}"
 
 
-def meeting_description(meeting: Meeting) -> str:
-    parts = []
-    if meeting.delegates:
-        parts.append("Đại biểu: " + ", ".join(meeting.delegates) + ".")
-    if meeting.note:
-        parts.append(meeting.note)
-    return " ".join(parts)
+def _descriptions(meeting: Meeting) -> list[str]:
+    """The description, fullest first: delegates and note, delegates alone, nothing (a name cut
+    short would read as a delegate missing)."""
+    delegates = "Đại biểu: " + ", ".join(meeting.delegates) + "." if meeting.delegates else ""
+    fullest = " ".join(filter(None, [delegates, meeting.note]))
+    return list(dict.fromkeys([fullest, delegates, ""]))
 
 
 def calendar_event(meeting: Meeting, ward: Ward, stamp: datetime) -> str:
     """An iCalendar object with one VEVENT for the meeting, CRLF line endings, times in UTC (Hanoi
     keeps +07:00 all year, and a TZID would need a VTIMEZONE block as long as the event). `stamp`
-    is the display's trusted time, for DTSTAMP. The description is shortened, then dropped, to keep
-    the whole under ICS_MAX_BYTES."""
-    description = meeting_description(meeting)
-    while True:
+    is the display's trusted time, for DTSTAMP. The description gives way, the note first, to keep
+    the whole within ICS_MAX_BYTES; the title, time and place always stay."""
+    for description in _descriptions(meeting):
         text = _calendar_text(meeting, ward, stamp, description)
-        if len(text.encode("utf-8")) <= ICS_MAX_BYTES or not description:
-            return text
-        words = description.split(" ")
-        description = " ".join(words[:-1]).rstrip(",.;:") + "…" if len(words) > 2 else ""
+        if len(text.encode("utf-8")) <= ICS_MAX_BYTES:
+            break
+    return text
 
 
 def _calendar_text(meeting: Meeting, ward: Ward, stamp: datetime, description: str) -> str:
