@@ -5,7 +5,7 @@
     python -m bench search validation                                  # some of them
     xvfb-run -a -s "-screen 0 1920x1080x24" python -m bench --budget pi  # in one CPU and 1 GB (bench/budget.py)
 
-The window benchmarks (start, transitions, idle, memory, syncing, soak) need a display: a real one, or Xvfb."""
+The window benchmarks (start, transitions, idle, memory, syncing, swapping, soak) need a display: a real one, or Xvfb."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ BENCHMARKS = {
     "validation": ([], ["--repeat", "3"], False),
     "fleet": ([], ["--displays", "50"], False),
     "syncing": ([], [], True),
+    "swapping": ([], ["--quiet", "10", "--seconds", "30"], True),
     "soak": ([], ["--seconds", "120"], True),
 }
 # In a small board's budget: the window benchmarks, the memory one shorter.

@@ -12,7 +12,10 @@ only counts them by slide type; `sample_slide` names a slide at each appearance 
 written down; `frames` lists every frame drawn (real time, whether a cross-fade was running);
 `no_feed_loading` makes load_feed fail on the Kivy thread once the frame is on screen (the calls
 are listed in the result's `kivy_thread_loads`). Actions `sync_now` (wakes the display's sync
-thread) and `staff_panel` (opens it, as the right PIN does) act on the app itself.
+thread) and `staff_panel` (opens it, as the right PIN does) act on the app itself; an action
+with `"checks": false` records only what it did and when (no walk over the widgets afterwards);
+`spawn` starts a program beside the display (`run` waits for it on the Kivy thread), its exit code
+and errors listed in the result's `spawned`.
 
 `"audit": true` runs no player: every page of every slide of the feed (scheduled or not) is put in
 the slide area in turn and checked with tests/layout_audit.py, then the PIN pad and the staff
@@ -170,6 +173,9 @@ def tap(x: float, y: float) -> None:
     touch.touch_up()
 
 
+spawned: list[subprocess.Popen] = []  # the `spawn` actions' programs: their exit is in the result
+
+
 def perform(app, action: dict) -> str:
     """Do one scripted action in the window; return what it did, or why it could not."""
     from kivy.core.window import Window
@@ -207,6 +213,9 @@ def perform(app, action: dict) -> str:
     if action.get("staff_panel"):  # as the right PIN does
         app.open_staff_panel()
         return "staff panel"
+    if "spawn" in action:  # another program started beside the display, not waited for
+        spawned.append(subprocess.Popen(action["spawn"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        return f"spawn {action['spawn'][-1]}"
     if "run" in action:  # another program, e.g. `kiosk sync`, while the display runs
         done = subprocess.run(action["run"], capture_output=True, text=True, timeout=120)
         return f"run exit {done.returncode}: {(done.stdout + done.stderr).strip()[-300:]}"
@@ -315,6 +324,13 @@ def resources() -> dict:
     return {"rss_mb": round(rss_kb / 1024, 1), "threads": len(os.listdir("/proc/self/task")),
             "files": len(os.listdir("/proc/self/fd")),
             "textures": sum(issubclass(type(o), Texture) for o in gc.get_objects())}
+
+
+def longest_gap(frames, after: float, before: float) -> tuple[float, float]:
+    """The longest wait between two frames drawn within [after, before] (a `frames` record's real
+    times): (seconds, when the frame that ended it was drawn)."""
+    times = [t for t, _ in frames if after <= t <= before]
+    return max(((b - a, b) for a, b in zip(times, times[1:])), default=(0.0, after))
 
 
 def refuse_feed_loading_on_this_thread(calls: list) -> None:
@@ -455,6 +471,8 @@ def main(config_path: str, on_start=None) -> int:
                               countdown=overlay.countdown)
             audit_as = action.get("audit") and (action["audit"] if isinstance(action["audit"], str) else done)
             actions.append(record)
+            if action.get("checks") is False:  # the frames are measured: no walk over the widgets
+                return
             checks = lambda: inspect(overlay, page, record, again=settled is not None, audit_as=audit_as,  # noqa: E731
                                      expect=action.get("expect"))
             if settled:
@@ -531,7 +549,8 @@ def main(config_path: str, on_start=None) -> int:
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
            "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height],
            "shown": shown, "samples": samples, "frames": frames, "audit": audit_report,
-           "kivy_thread_loads": kivy_thread_loads}
+           "kivy_thread_loads": kivy_thread_loads,
+           "spawned": [{"exit": p.wait(timeout=60), "stderr": p.stderr.read()[-2000:]} for p in spawned]}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

@@ -421,13 +421,17 @@ def load_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Problem]]:
 def cycle_collector_paused():
     """Reading and checking a feed makes a great many objects and no reference cycles, so Python's
     cycle collector, which they set off again and again, would only cost time (a quarter of reading
-    a feed of 10,000 delegates, bench/validation.py); it runs again afterwards, over anything left."""
+    a feed of 10,000 delegates, bench/validation.py); it runs again afterwards, over what is new
+    from then on. What is alive when it resumes is set aside from it for good (gc.freeze): else its
+    first pass would walk every object the feed is made of at once, holding every thread of the
+    process (the display's window among them) for a sixth of a second on a 10,000-delegate feed."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 
