@@ -5,8 +5,9 @@ The display runs the sample feed at 1920x1080 on an accelerated clock in a real 
 (tests/kiosk_harness.py), every frame written down, with its own sync thread pointed at nginx on
 127.0.0.1. After QUIET seconds the 10,000-delegate feed (tests/stress_feed.py large_feed, 2,000 FAQ
 entries) is uploaded and the sync thread woken: it downloads, checks and installs the feed and hands
-it to the Kivy thread, which shows it from the next slide change. The baseline is the same run's
-longest wait before the upload: the loop, the ticker, the machine, with no swap.
+it to the Kivy thread, which shows it from the next slide change; measured until AFTER_SWAP seconds
+after that. The baseline is the same run's longest wait before the upload: the loop, the ticker,
+the machine, with no swap.
 Target (issue 12): no frame gap over 100 ms. Run (needs a display, e.g. under xvfb-run):
 python bench/swapping.py [--quiet N] [--seconds N]"""
 
@@ -21,6 +22,7 @@ from transitions import SIZE, SPEED
 
 TARGET = 0.100
 DELEGATES = 10_000
+AFTER_SWAP = 3.0  # seconds measured after the frame took the new feed: its first slides
 
 
 def run_swap(tmp: Path, quiet: float, seconds: float) -> dict:
@@ -38,7 +40,7 @@ def run_swap(tmp: Path, quiet: float, seconds: float) -> dict:
         site, url = nginx.site("kiosk")
         publish(large_feed(tmp / "feed", DELEGATES, 2_000), tmp / "upload", key)
         # Uploaded only at `quiet`: the sync thread's first cycle finds nothing and waits for its retry.
-        actions = [{"at": quiet, "run": ["cp", "-r", f"{tmp / 'upload'}/.", str(site)], "checks": False},
+        actions = [{"at": quiet - 1, "spawn": ["cp", "-r", f"{tmp / 'upload'}/.", str(site)], "checks": False},
                    {"at": quiet, "sync_now": True, "checks": False}]
         settings = {"feed_url": url, "public_key": signing.public_key_text(key), "state_dir": str(tmp / "state"),
                     "poll_seconds": 3600}
@@ -47,10 +49,11 @@ def run_swap(tmp: Path, quiet: float, seconds: float) -> dict:
     finally:
         nginx.stop()
     began = shown["actions"][-1]["real"]
-    installed = any("chuyển sang bản tin phiên bản" in line for line in shown["log"])
+    took_over = shown["feed_changes"][0][0] if shown["feed_changes"] else None
+    ended = min(took_over + AFTER_SWAP, seconds - 0.5) if took_over else seconds - 0.5
     return {"quiet": longest_gap(shown["frames"], after=2.0, before=quiet),
-            "swap": longest_gap(shown["frames"], after=began, before=seconds - 0.5),
-            "began": began, "installed": installed}
+            "swap": longest_gap(shown["frames"], after=began, before=ended),
+            "began": began, "took_over": took_over}
 
 
 def main() -> int:
@@ -64,13 +67,14 @@ def main() -> int:
         run = run_swap(Path(tmp), args.quiet, args.seconds)
     (quiet, quiet_at), (gap, gap_at) = run["quiet"], run["swap"]
     print(f"window {SIZE[0]}x{SIZE[1]}; the loop on the sample feed, then the {DELEGATES:,}-delegate feed "
-          f"from {run['began']:.1f} s ({'installed and shown' if run['installed'] else 'NOT installed in the run'})")
+          f"from {run['began']:.1f} s, "
+          + (f"on screen from {run['took_over']:.1f} s" if run["took_over"] else "NOT installed in the run"))
     print(f"longest wait between frames before the swap {quiet * 1000:.0f} ms (until {quiet_at:.1f} s); "
           f"during the swap {gap * 1000:.0f} ms (until {gap_at:.1f} s); target <= {TARGET * 1000:.0f} ms")
     result(f"longest frame gap during a live swap ({DELEGATES:,} delegates, {SIZE[0]}x{SIZE[1]})",
            f"{gap * 1000:.0f} ms", f"{quiet * 1000:.0f} ms (same run, before the swap)",
            f"{gap / quiet:.2f}x" if quiet else "-", f"<= {TARGET * 1000:.0f} ms",
-           run["installed"] and gap <= TARGET)
+           run["took_over"] is not None and gap <= TARGET)
     return 0
 
 

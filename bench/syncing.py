@@ -17,7 +17,6 @@ import os
 import shutil
 import struct
 import tempfile
-import threading
 from pathlib import Path
 
 from common import REPO, machine, result, run_harness_child, run_harness_here
@@ -41,15 +40,12 @@ def big_video(source: Path, target: Path, megabytes: int) -> None:
 
 
 def child(config_path: str) -> int:
-    """The harness with the app's sync thread started beside the player; at the end, what it kept."""
-    from kiosk.delivery.sync import SyncLoop
+    """The harness, its display's own sync thread woken at once; at the end, what it kept."""
 
-    def start_sync(app, settings):
-        loop = SyncLoop(settings)
-        loop.wake.set()  # at once, not after the first delay
-        threading.Thread(target=loop.run, name="sync", daemon=True).start()
+    def sync_now(app, settings):
+        app.display.sync.wake()  # at once, not after the first delay
 
-    code = run_harness_here(config_path, start_sync)
+    code = run_harness_here(config_path, sync_now)
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     feed_state = Path(config["settings"]["state_dir"]) / "feed"
     kept = {folder: round(sum(f.stat().st_size for f in (feed_state / folder).glob("*")) / 2**20, 1)

