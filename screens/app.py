@@ -65,10 +65,12 @@ def build_app(display, start):
     from kivy.core.window import Window
 
     from screens.frame import KioskFrame
+    from screens.slides import check_views
     from screens.staff import PinGuard, PinPad, StaffPanel
     from screens.theme import register_fonts
     from screens.touch import KioskRoot
 
+    check_views()  # a slide type with no view stops here, named, not when its slide comes round
     settings, screenshot = display.settings, display.screenshot
     register_fonts()
 

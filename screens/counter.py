@@ -22,7 +22,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.play.layout import largest_fitting, paragraphs
 from kiosk.play.reading import answer_reading, delegates_reading, resolution_reading
-from screens.slides import text_height, text_width
+from screens.slides.base import text_height, text_width
 from screens.theme import load_rules
 from screens.widgets import QrPanel, WrappedLabel, to_markup
 

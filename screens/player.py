@@ -83,7 +83,7 @@ class Player:
 
     # --- slides
     def _build(self, entry) -> SlideView:
-        view = make_view(entry, self.frame.folder)
+        view = make_view(entry, self.frame.folder, theme=self.frame.theme, pace=self.frame.pace)
         # Laid out and drawn into its layer now, so that its pages and media are ready before its turn.
         self.host.prepare(view)
         view.prepare()
@@ -104,7 +104,7 @@ class Player:
         self._drop_coming()
         if turn.entry is None:  # nothing to show, or nothing opens: the ward's name, never a black screen
             self._drop_prepared()
-            view = WelcomeView(None, self.frame.folder, ward_name=self.frame.feed.ward.name,
+            view = WelcomeView(None, self.frame.folder, theme=self.frame.theme, pace=self.frame.pace, ward_name=self.frame.feed.ward.name,
                                logo=self.frame.media(self.frame.feed.ward.logo))
         elif self.prepared is not None and self.prepared.entry.id == turn.entry.id:
             view, self.prepared = self.prepared, None

@@ -18,7 +18,6 @@ from kiosk.words import format_clock
 from screens.app import save_screenshot
 from screens.display import Display
 
-VIDEO_WAIT_SECONDS = 8.0
 
 log = logging.getLogger("kiosk.preview")
 
@@ -73,19 +72,12 @@ class PreviewRunner:
         yield host.when_drawn
         for number, entry in enumerate(self.entries, start=1):
             host.clear_widgets()
-            view = make_view(entry, self.folder)
+            view = make_view(entry, self.folder, theme=self.app.frame.theme, pace=self.app.frame.pace)
             view.pos_hint = {"x": 0, "y": 0}
             host.add_widget(view)
             host.current = view
             yield host.when_drawn
-            if entry.slide.type == "video":
-                view.enter(lambda: None)
-                waited = 0.0
-                while not view.ids.video.loaded and waited < VIDEO_WAIT_SECONDS and not view.broken:
-                    yield 0.1
-                    waited += 0.1
-                view.ids.video.state = "pause"
-                yield host.when_drawn
+            yield from view.before_preview(host.when_drawn)  # a video plays to its first frame
             problem = view.failure
             for page in range(view.page_count):
                 view.show_page(page)

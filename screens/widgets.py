@@ -6,7 +6,7 @@ import re
 
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
-from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import AliasProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
@@ -21,6 +21,13 @@ load_rules(__file__)
 def to_markup(text: str) -> str:
     """Feed text to Kivy markup: brackets escaped, **bold** made bold."""
     return re.sub(r"\*\*(.+?)\*\*", r"[b]\1[/b]", escape_markup(text))
+
+
+class Oriented:
+    """A widget's `landscape`: wider than tall (a square counts as landscape). Rules lay out by it,
+    `root.landscape`, rather than comparing the sizes each time."""
+
+    landscape = AliasProperty(lambda self: self.width >= self.height, bind=("size",), cache=True)
 
 
 class WrappedLabel(Label):
@@ -88,7 +95,11 @@ class Avatar(Widget):
         self.initial = words[-1][:1].upper() if words else ""
 
 
-class PersonCard(BoxLayout):
+class Card(BoxLayout):
+    """A white card with rounded corners and the red bar of official notices on its left."""
+
+
+class PersonCard(Card):
     person = ObjectProperty(None)
     photo = StringProperty("")  # absolute path, or empty for the placeholder
     detail = StringProperty("")  # position, votes

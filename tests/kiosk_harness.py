@@ -248,6 +248,9 @@ def content_texts(slide) -> list[str]:
         heading = slide.titled_list if kind == "delegates" else slide.title
         people = [text for p in slide.people for text in (p.name, p.position or "", _votes(p))]
         return [heading, getattr(slide, "constituency", None) or "", slide.note or "", *people]
+    if kind == "meetings":
+        return [slide.title, *(text for meeting in slide.listed
+                               for text in (meeting.heading, meeting.place, *meeting.delegates, meeting.note or ""))]
     return [slide.caption or ""]
 
 
@@ -258,10 +261,11 @@ def _votes(person) -> str:
     return f"{votes} {share}"
 
 
-def audit_steps(app, feed, settings, size, report, screenshot_slides=(), screenshot_dir=None):
-    """Each slide's pages, then the PIN pad and the staff panel, audited in turn; yields the seconds
-    to wait for the layout to settle before each check. Every page of the slides named in
-    screenshot_slides is saved as ID-PAGE.png into screenshot_dir."""
+def audit_steps(app, feed, settings, size, report, now, screenshot_slides=(), screenshot_dir=None):
+    """Each slide's pages (as shown at `now`: a meetings slide lists the meetings then coming; one
+    with nothing to show then is passed over, as the loop does), then the PIN pad and the staff
+    panel, audited in turn; yields the seconds to wait for the layout to settle before each check.
+    Every page of the slides named in screenshot_slides is saved as ID-PAGE.png into screenshot_dir."""
     from kivy.core.window import Window
 
     from kiosk.play.schedule import Loop
@@ -270,8 +274,8 @@ def audit_steps(app, feed, settings, size, report, screenshot_slides=(), screens
     host = app.frame.ids.host
     yield AUDIT_SETTLE_SECONDS
     report["frame"] = [str(p) for p in audit(app.frame, "frame", size, settings)]
-    for entry in Loop(feed, settings.identity()).entries:
-        view = make_view(entry, app.frame.folder)
+    for entry in filter(None, (entry.at(feed, now) for entry in Loop(feed, settings.identity()).entries)):
+        view = make_view(entry, app.frame.folder, theme=app.frame.theme, pace=app.frame.pace)
         host.show(view)
         yield AUDIT_SETTLE_SECONDS
         while entry.id in screenshot_slides and host.fading:  # the picture of this slide alone
@@ -450,7 +454,7 @@ def main(config_path: str, on_start=None) -> int:
             app.stop()
 
         if config.get("audit"):
-            steps = audit_steps(app, result.feed, settings, (width, height), audit_report,
+            steps = audit_steps(app, result.feed, settings, (width, height), audit_report, clock.now(),
                                 config.get("screenshot_slides", ()), config.get("screenshot_dir"))
 
             def step(*_):

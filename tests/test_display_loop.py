@@ -15,7 +15,6 @@ import pytest
 import yaml
 from PIL import Image, ImageStat
 
-from kiosk.feed.model import DEFAULT_DURATION
 from kiosk.feed.validate import load_feed
 from kiosk.vietnamese import name_sort_key
 
@@ -82,7 +81,7 @@ def test_sample_loop_plays_in_feed_order_on_absolute_deadlines(tmp_path):
     # Still pages last their duration. Software rendering on a busy machine draws a frame in up to
     # a few tenths of a second, so one page may start that much late; deadlines are absolute, so
     # the lateness never accumulates and the average is exact.
-    durations = {slide.id: slide.duration or DEFAULT_DURATION[slide.type] for slide in feed.slides}
+    durations = {slide.id: slide.page_seconds for slide in feed.slides}
     still = [(e, n) for e, n in zip(cycle, cycle[1:]) if e["type"] != "video"]
     gaps = [(n["real"] - e["real"], durations[e["id"]] / speed) for e, n in still]
     assert all(abs(real - planned) < 0.6 for real, planned in gaps), gaps

@@ -16,16 +16,19 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from kiosk.feed.model import SLIDE_TYPES
 from stress_feed import TITLE_250, stress_slides, write_stress_feed
 
 REPO = Path(__file__).resolve().parents[1]
 HARNESS = Path(__file__).resolve().parent / "kiosk_harness.py"
 SIZES = [(1920, 1080), (1080, 1920), (1280, 720), (3840, 2160)]
+AUDITED_AT = "2026-12-01T08:00:00"
 
 
 def run_audit(tmp_path, feed: Path, size) -> dict:
     out = tmp_path / "audit.json"
-    config = {"feed": str(feed), "size": list(size), "audit": True, "out": str(out),
+    # At a moment before the sample's coming meetings: its meetings slide has them to show.
+    config = {"feed": str(feed), "size": list(size), "audit": True, "out": str(out), "start_at": AUDITED_AT,
               "screenshot_slides": ["nq-dai", "nq-8-diem"], "screenshot_dir": str(tmp_path / "shots")}
     (tmp_path / "harness.json").write_text(json.dumps(config), encoding="utf-8")
     env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
@@ -49,6 +52,7 @@ def test_every_page_of_the_sample_and_stress_feeds_passes_the_audit(audited):
     size, shown = audited
     report = shown["audit"]
     assert shown["window"] == list(size) and report["window"] == list(size), "the window is not the size asked"
+    assert {slide["type"] for slide in report["slides"]} == set(SLIDE_TYPES), "every slide type is audited"
     ids = [slide["id"] for slide in report["slides"]]
     assert ids[-len(stress_slides()):] == [slide["id"] for slide in stress_slides()]
     problems = report["frame"] + report["problems"]

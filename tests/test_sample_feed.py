@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.feed.model import json_schema
+from kiosk.feed.model import SLIDE_TYPES, json_schema
 from kiosk.feed.validate import load_feed
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,7 +33,7 @@ def test_sample_feed_points_editors_at_the_schema():
 def test_sample_content_is_what_the_plan_asks_for():
     feed = load_feed(REPO / "config").feed
     kinds = [slide.type for slide in feed.slides]
-    assert {"delegates", "leaders", "resolution", "image", "video", "text"} <= set(kinds)
+    assert set(SLIDE_TYPES) <= set(kinds)
     assert 4 <= kinds.count("resolution") <= 6
     assert sum(len(topic.questions) for topic in feed.faq) >= 15
     assert feed.ward.name == "Phường Đống Đa"

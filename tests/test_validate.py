@@ -21,12 +21,13 @@ import jsonschema
 import pytest
 import yaml
 
+from kiosk.feed.model import SLIDE_TYPES
+
 REPO = Path(__file__).resolve().parents[1]
 FEEDS = Path(__file__).resolve().parent / "feeds"
 BROKEN = FEEDS / "broken"
 MINIMAL = FEEDS / "minimal"
 SEVERAL = FEEDS / "several-mistakes"
-SLIDE_TYPES = ("delegates", "leaders", "resolution", "image", "video", "text")
 
 PROBLEM_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<message>.*)$")
 

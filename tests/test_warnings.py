@@ -368,7 +368,7 @@ def test_the_frame_numbers_are_the_screens_own():
     theme = (screens / "theme.py").read_text(encoding="utf-8")
     sizes = re.search(r"BASE_SIZES = (\{[^}]*\})", theme)
     assert "textfit" in theme or (sizes and yaml.safe_load(sizes[1]) == textfit.TEXT_SIZES), sizes
-    rules = (screens / "frame.kv").read_text(encoding="utf-8") + (screens / "slides.kv").read_text(encoding="utf-8")
+    rules = "".join(path.read_text(encoding="utf-8") for path in [screens / "frame.kv", *(screens / "slides").glob("*.kv")])
     for name, value in [("HEADER_HEIGHT", textfit.HEADER_HEIGHT), ("TICKER_HEIGHT", textfit.TICKER_HEIGHT),
                         ("SIDEBAR_WIDTH", textfit.SIDEBAR_WIDTH), ("SIDEBAR_BAND", textfit.SIDEBAR_BAND),
                         ("RESOLUTION_QR", textfit.RESOLUTION_QR[0]), ("RESOLUTION_QR", textfit.RESOLUTION_QR[1])]:

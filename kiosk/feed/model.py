@@ -6,8 +6,9 @@ exports them as JSON Schema for editors. Descriptions are in Vietnamese because 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -16,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     WithJsonSchema,
     model_validator,
 )
@@ -223,6 +225,41 @@ class _Slide(_Strict):
         """A few words that name the slide, for ids and logs."""
         return self.type
 
+    @property
+    def page_seconds(self) -> int:
+        """How long each page stays on screen (0: the slide ends by itself, as a video does)."""
+        return self.duration or SLIDE_TYPES[self.type].seconds
+
+    def at(self, feed: Feed, now: datetime) -> _Slide | None:
+        """The slide as it is shown at this moment, or None when it has nothing to show then (a
+        list of coming meetings when none is coming): the loop passes over it."""
+        return self
+
+
+@dataclass(frozen=True)
+class SlideType:
+    """One kind of slide: its model (the class `slide_type` decorates), its name (the model's
+    `type`), its default seconds a page, and what its `file` field holds. Everything else that knows
+    the kinds (the feed's union, the validator's and the publisher's media checks) reads SLIDE_TYPES;
+    the display's view for each kind is registered in screens/slides/ and a test ties the two."""
+
+    name: str
+    model: type[_Slide]
+    seconds: int
+    file: Literal["image", "video"] | None = None
+
+
+SLIDE_TYPES: dict[str, SlideType] = {}  # in declaration order: the order the schema and messages list them
+
+
+def slide_type(seconds: int, file: Literal["image", "video"] | None = None):
+    """Declare a kind of slide (README: "How to add a slide type"): the decorated model joins the feed."""
+    def register(cls: type[_Slide]) -> type[_Slide]:
+        (name,) = get_args(cls.model_fields["type"].annotation)
+        SLIDE_TYPES[name] = SlideType(name, cls, seconds, file)
+        return cls
+    return register
+
 
 class Person(_Strict):
     name: Text = Field(description="Họ và tên đầy đủ")
@@ -243,6 +280,7 @@ BODIES = {
 }
 
 
+@slide_type(seconds=20)
 class DelegatesSlide(_Slide):
     type: Literal["delegates"]
     body: Literal["quoc-hoi", "hdnd-thanh-pho", "hdnd-phuong"] = Field(
@@ -277,6 +315,7 @@ class DelegatesSlide(_Slide):
         return self
 
 
+@slide_type(seconds=20)
 class LeadersSlide(_Slide):
     type: Literal["leaders"]
     title: Text = Field(description="Tiêu đề, ví dụ: Lãnh đạo chủ chốt Thành phố")
@@ -287,6 +326,7 @@ class LeadersSlide(_Slide):
         return self.title
 
 
+@slide_type(seconds=25)
 class ResolutionSlide(_Slide):
     type: Literal["resolution"]
     number: Text = Field(description="Số hiệu, ví dụ: 01/NQ-HĐND")
@@ -300,6 +340,7 @@ class ResolutionSlide(_Slide):
         return f"{self.number} {self.title}"
 
 
+@slide_type(seconds=12, file="image")
 class ImageSlide(_Slide):
     type: Literal["image"]
     file: MediaPath = Field(description="Tệp ảnh PNG hoặc JPG trong thư mục bản tin")
@@ -312,6 +353,7 @@ class ImageSlide(_Slide):
         return self.caption or self.file
 
 
+@slide_type(seconds=0, file="video")  # it ends when the video does
 class VideoSlide(_Slide):
     type: Literal["video"]
     file: MediaPath = Field(description="Tệp video MP4 (H.264) trong thư mục bản tin")
@@ -323,6 +365,7 @@ class VideoSlide(_Slide):
         return self.caption or self.file
 
 
+@slide_type(seconds=20)
 class TextSlide(_Slide):
     type: Literal["text"]
     category: Text | None = Field(None, description="Nhóm tin: Thông báo, Di tích lịch sử, Người tốt, việc tốt...")
@@ -334,12 +377,32 @@ class TextSlide(_Slide):
         return self.title
 
 
-Slide = Annotated[
-    Union[DelegatesSlide, LeadersSlide, ResolutionSlide, ImageSlide, VideoSlide, TextSlide],
-    Field(discriminator="type"),
-]
-SLIDE_TYPES = ("delegates", "leaders", "resolution", "image", "video", "text")
-DEFAULT_DURATION = {"delegates": 20, "leaders": 20, "resolution": 25, "image": 12, "video": 0, "text": 20}
+@slide_type(seconds=20)
+class MeetingsSlide(_Slide):
+    type: Literal["meetings"]
+    title: Text = Field("Lịch tiếp xúc cử tri, tiếp công dân", description="Tiêu đề")
+    count: Annotated[int, Field(ge=1, le=30)] = Field(
+        8, description="Hiện nhiều nhất bao nhiêu buổi sắp tới (lấy từ mục `meetings` của bản tin)")
+    _listed: tuple[Meeting, ...] = PrivateAttr(default=())
+
+    @property
+    def listed(self) -> tuple[Meeting, ...]:
+        """The meetings this slide shows, soonest first (the loop fills them in at its moment)."""
+        return self._listed
+
+    def label(self) -> str:
+        return self.title
+
+    def at(self, feed: Feed, now: datetime) -> MeetingsSlide | None:
+        coming = coming_meetings(feed.meetings, now)[: self.count]
+        if not coming:
+            return None  # nothing is coming: the loop passes over the slide
+        shown = self.model_copy()
+        shown._listed = tuple(coming)
+        return shown
+
+
+Slide = Annotated[Union[tuple(kind.model for kind in SLIDE_TYPES.values())], Field(discriminator="type")]
 
 
 class Question(_Strict):
@@ -483,6 +546,13 @@ class Meeting(_Strict):
     def open_to_all(self) -> bool:
         """No area and no constituency named: the whole ward is invited."""
         return not self.areas and not self.constituencies.named()
+
+
+def coming_meetings(meetings, now: datetime) -> list[Meeting]:
+    """Meetings not yet over at `now` (the feed's wall time), soonest first; one under way is still
+    coming until it ends."""
+    return sorted((meeting for meeting in meetings if meeting.ends_at > now),
+                  key=lambda meeting: (meeting.starts_at, meeting.ends_at))
 
 
 DEFAULT_FACES = ("Chưa giúp được", "Bình thường", "Có ích")

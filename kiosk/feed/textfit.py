@@ -194,7 +194,7 @@ def em_width(texts, bold: bool = False) -> float:
 def people_per_page(longest_name: float, widest_detail: float, screen: tuple[int, int], name_size: str,
                     heading_lines: int = 1) -> int:
     """Cards of a delegate or leader list on one page at this screen, by the arithmetic of
-    screens/slides.py PeopleSlideView: longest_name is the widest name (bold) in em, widest_detail
+    screens/slides/people.py PeopleSlideView: longest_name is the widest name (bold) in em, widest_detail
     the widest position line (regular, small size) in em."""
     s = scale(screen)
     gap, small, name_px = GAP * s, text_size("small", screen), text_size(name_size, screen)

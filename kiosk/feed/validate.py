@@ -25,7 +25,9 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".webm", ".mkv"}
 IMAGE_SIGNATURES = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff"}
 MEDIA_KEYS = {"logo": IMAGE_SUFFIXES, "photo": IMAGE_SUFFIXES, "picture": IMAGE_SUFFIXES}
-MEDIA_KEYS_BY_TYPE = {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
+SUFFIXES_OF = {"image": IMAGE_SUFFIXES, "video": VIDEO_SUFFIXES}
+# The suffixes of a slide's `file` by the slide's type, as its declaration (model.slide_type) says.
+MEDIA_KEYS_BY_TYPE = {kind.name: SUFFIXES_OF[kind.file] for kind in model.SLIDE_TYPES.values() if kind.file}
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 MATROSKA_DOCTYPES = {".webm": b"webm", ".mkv": b"matroska"}
 MAX_MEDIA_BYTES = MAX_FILE_BYTES  # what a display downloads of one file
@@ -690,7 +692,7 @@ def _long_list(doc: Document, index: int, slide: dict, named: list) -> list[Prob
     """A list whose pages, on the screen that holds the most people a page, last many minutes."""
     duration = slide.get("duration")
     if not isinstance(duration, int) or isinstance(duration, bool) or duration <= 0:
-        duration = model.DEFAULT_DURATION[slide["type"]]
+        duration = model.SLIDE_TYPES[slide["type"]].seconds
     if len(named) * duration <= MAX_LIST_MINUTES * 60:
         return []  # even one person a page would be short enough
     longest = textfit.em_width((name for _, name, _ in named), bold=True)

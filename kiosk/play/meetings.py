@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Sequence
 from urllib.parse import urlsplit
 
-from kiosk.feed.model import BODIES, FEED_ZONE, Area, Meeting, Ward, area_lists, match_key
+from kiosk.feed.model import BODIES, FEED_ZONE, Area, Meeting, Ward, area_lists, coming_meetings, match_key
 
 # What a QR code of version 14 holds at error correction M (73 modules a side): past it the code
 # gets dense for an old phone's camera, so the description gives way first.
@@ -44,10 +44,8 @@ def upcoming_meetings(meetings: Sequence[Meeting], now: datetime, area: Area | N
                       limit: int | None = None) -> list[Meeting]:
     """Meetings not yet over at `now`, soonest first: those the area is invited to, or all of them
     (the loop's "next N meetings"); a meeting under way is still listed until it ends."""
-    now = wall_time(now)
-    coming = [meeting for meeting in meetings
-              if meeting.ends_at > now and (area is None or invites(meeting, area, slides))]
-    coming.sort(key=lambda meeting: (meeting.starts_at, meeting.ends_at))
+    coming = [meeting for meeting in coming_meetings(meetings, wall_time(now))
+              if area is None or invites(meeting, area, slides)]
     return coming[:limit] if limit is not None else coming
 
 

@@ -6,7 +6,7 @@ slides can next change, so an urgent slide can interrupt exactly when it starts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 
 from kiosk.feed.model import WEEKDAYS, Feed, slide_ids
@@ -32,6 +32,13 @@ class Entry:
     id: str
     slide: object
     index: int  # position in the feed, for a stable order
+
+    def at(self, feed: Feed, now: datetime) -> Entry | None:
+        """The entry as shown at this moment; None when its slide has nothing to show then."""
+        slide = self.slide.at(feed, now)
+        if slide is None:
+            return None
+        return self if slide is self.slide else replace(self, slide=slide)
 
 
 def _parse_hours(text: str) -> tuple[time, time]:
@@ -97,7 +104,8 @@ class Loop:
 
     def active(self, now: datetime) -> list[Entry]:
         """The entries to loop now: only the urgent ones while any is active."""
-        active = [entry for entry in self.entries if is_active(entry.slide, now, self.display)]
+        active = [shown for entry in self.entries if is_active(entry.slide, now, self.display)
+                  and (shown := entry.at(self.feed, now)) is not None]
         urgent = [entry for entry in active if entry.slide.urgent]
         return urgent or active
 
