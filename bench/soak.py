@@ -10,7 +10,6 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 
 from common import REPO, machine, result
 
@@ -20,7 +19,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=600.0, help="real seconds of the soak")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    began = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_soak.py"],
                           cwd=REPO, env=dict(os.environ, SOAK_SECONDS=f"{args.seconds:g}"),
                           capture_output=True, text=True)

@@ -18,7 +18,6 @@ from kiosk.fleet.display import day_reports
 from kiosk.ops.stats import UsageLog
 from kiosk.play.areas import my_delegates, search_areas, sorted_areas
 from kiosk.play.meetings import upcoming_meetings
-from kiosk.vietnamese import fold
 from test_display_loop import run_display
 
 REPO = Path(__file__).resolve().parents[1]

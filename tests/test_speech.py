@@ -9,7 +9,6 @@ import subprocess
 import threading
 import time
 import wave
-from datetime import date
 from pathlib import Path
 
 import pytest

@@ -111,7 +111,6 @@ def calendar_event(meeting: Meeting, ward: Ward, stamp: datetime) -> str:
 
 
 def _calendar_text(meeting: Meeting, ward: Ward, stamp: datetime, description: str) -> str:
-    host = urlsplit(ward.website.url).hostname or "kiosk"
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
