@@ -9,7 +9,6 @@ kiosk.play.meetings); the meetings are judged with the display's clock, as the l
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.properties import NumericProperty, ObjectProperty, StringProperty
@@ -19,11 +18,9 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.play.areas import NO_LIST, my_delegates, search_areas
 from kiosk.play.meetings import calendar_event, upcoming_meetings
 from kiosk.words import format_date, format_time
-from screens.counter import KeyboardPage, Page, SuggestionButton
+from screens.counter_pages import KeyboardPage, Page, SuggestionButton
 from screens.theme import load_rules
 
-if TYPE_CHECKING:
-    from screens.counter import CounterView
 
 load_rules(__file__)
 
@@ -46,7 +43,7 @@ class AreaButton(ButtonBehavior, BoxLayout):
 class AreaPickerPage(KeyboardPage):
     """"Bà con ở tổ dân phố nào?": every area while nothing is typed, the matches after each key."""
 
-    def __init__(self, view: "CounterView", **kwargs):
+    def __init__(self, view, **kwargs):
         self.view = view
         super().__init__(title="Bà con ở tổ dân phố nào?", **kwargs)
         self.show_results()
@@ -123,7 +120,7 @@ class AreaDelegatesPage(Page):
     """One page: the area's delegates at the three levels, beside (landscape) or over (portrait)
     the meetings they hold for it."""
 
-    def __init__(self, view: "CounterView", area, **kwargs):
+    def __init__(self, view, area, **kwargs):
         super().__init__(title=f"Đại biểu của {area.name}", **kwargs)
         feed, folder = view.feed, view.folder
         blocks = self.ids.levels

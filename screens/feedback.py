@@ -4,19 +4,16 @@ channels. Only the choices are counted (kiosk.ops.stats), each once per resident
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from kivy.properties import ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
-from screens.counter import Page, TouchButton
+from screens.counter_pages import Page, TouchButton
 from screens.theme import load_rules
 from screens.widgets import QrPanel
 
-if TYPE_CHECKING:
-    from screens.counter import CounterView
 
 load_rules(__file__)
 
@@ -79,7 +76,7 @@ class FeedbackPage(Page):
 
     question = StringProperty("")
 
-    def __init__(self, view: "CounterView", **kwargs):
+    def __init__(self, view, **kwargs):
         rating = view.feed.feedback.rating
         super().__init__(title="Góp ý", question=rating.question, **kwargs)
         for answer, mood in zip(rating.faces, moods(len(rating.faces))):
@@ -104,7 +101,7 @@ class WantedPage(Page):
 
     question = StringProperty("")
 
-    def __init__(self, view: "CounterView", **kwargs):
+    def __init__(self, view, **kwargs):
         more_about = view.feed.feedback.more_about
         super().__init__(title="Góp ý", question=more_about.question, **kwargs)
         for topic in more_about.choices(view.feed.faq):
@@ -118,7 +115,7 @@ class ThanksPage(Page):
 
     thanks = StringProperty("")
 
-    def __init__(self, view: "CounterView", **kwargs):
+    def __init__(self, view, **kwargs):
         feedback = view.feed.feedback
         super().__init__(title="Góp ý", thanks=feedback.thanks, **kwargs)
         self.view = view

@@ -19,7 +19,7 @@ import yaml
 from kiosk.feed.model import Feed
 from kiosk.feed.validate import load_feed
 from kiosk.play.schedule import Loop
-from kiosk.vietnamese import format_date
+from kiosk.words import format_date
 from stress_feed import WrittenOut
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from kivy.utils import get_hex_from_color
 
 from kiosk.play import layout
-from kiosk.vietnamese import format_date, format_time
+from kiosk.words import format_date, format_time
 from screens.slides.base import Block, text_height
 from screens.slides.blocks import BlocksSlideView
 from screens.theme import DARK_RED, MUTED, RED, load_rules
