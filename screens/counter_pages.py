@@ -16,7 +16,7 @@ from kivy.uix.label import Label
 from kiosk.play.layout import largest_fitting
 from screens.slides.base import text_height
 from screens.theme import load_rules
-from screens.widgets import QrPanel, WrappedLabel, to_markup
+from screens.widgets import Oriented, QrPanel, WrappedLabel, to_markup
 
 load_rules(__file__)
 
@@ -77,7 +77,7 @@ class PageTitle(Label):
         self.height = self.texture_size[1]
 
 
-class Page(BoxLayout):
+class Page(Oriented, BoxLayout):
     """One screen of touch mode; `title` shows in the top bar."""
 
     title = StringProperty("")

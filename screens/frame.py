@@ -15,6 +15,7 @@ from screens.compositor import SlideHost, draw_from_layer  # noqa: F401  (SlideH
 from screens.pace import TICKER_FPS
 from screens.slides import SlideView
 from screens.theme import load_rules
+from screens.widgets import Oriented
 
 load_rules(__file__)
 
@@ -84,7 +85,7 @@ class WelcomeView(SlideView):
     logo = StringProperty("")
 
 
-class KioskFrame(BoxLayout):
+class KioskFrame(Oriented, BoxLayout):
     """Header, the slide area with the website QR beside it, and the ticker."""
 
     feed = ObjectProperty(None)
