@@ -24,7 +24,7 @@ from paho.mqtt.properties import Properties
 
 from kiosk.fleet import topics
 from kiosk.fleet.broker import BrokerAccount, new_client
-from kiosk.ops.stats import counted_lines  # the same tables as `kiosk stats` prints for one display
+from kiosk.ops.stats import counted_lines, usage_lines  # said as `kiosk stats` says them for one display
 from kiosk.words import day_text, iso_day_text, moment_text
 
 LISTENER_SESSION = 14 * 86400  # seconds the broker keeps reports for a listener that is away
@@ -379,21 +379,7 @@ def format_interest(report: InterestReport, top: int = 10, faces=()) -> str:
         return "Chưa có số liệu nào từ các màn hình cho khoảng thời gian này.\n"
     lines = [f"Quan tâm của người dân từ {iso_day_text(report.days[0])} đến {iso_day_text(report.days[-1])}, "
              f"{len(report.displays)} màn hình ({', '.join(report.displays)}); số liệu ẩn danh.", ""]
-    if report.topics:
-        lines += counted_lines("Chủ đề hỏi đáp được mở nhiều nhất:", report.topics, top)
-    if report.questions:
-        lines += counted_lines("Câu hỏi được mở nhiều nhất:", report.questions, top, lambda pair: " › ".join(pair))
-    lines += [f"Tìm kiếm: {report.searches} lượt, {sum(report.not_found.values())} lượt không tìm thấy.", ""]
-    if report.not_found:
-        lines += counted_lines("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", report.not_found, top,
-                          lambda term: f"“{term}”")
-    if report.menu:
-        lines += counted_lines("Nút trên màn hình chính:", report.menu, top)
-    if report.helpful:
-        lines += counted_lines("Góp ý – thông tin ở đây có giúp ích cho bà con không?", report.helpful, top,
-                               known=faces)
-    if report.wanted:
-        lines += counted_lines("Góp ý – bà con muốn biết thêm về:", report.wanted, top)
+    lines += usage_lines(report, top, faces)
     for display, plays in sorted(report.plays.items()):
         if plays:
             lines += counted_lines(f"Lượt chiếu theo trang, màn hình {display}:", plays, top)

@@ -259,6 +259,28 @@ def counted_lines(title: str, counts: Counter, top: int, shown=str, known=()) ->
     return lines + [""]
 
 
+def usage_lines(counts, top: int = 10, faces=()) -> list[str]:
+    """What residents used, for staff: the counts of a display's Summary or of the office's report
+    across displays (kiosk.fleet.office), said the same way. `faces`: the feed's faces in order."""
+    lines = []
+    if counts.menu:
+        lines += counted_lines("Nút trên màn hình chính:", counts.menu, top)
+    if counts.topics:
+        lines += counted_lines("Chủ đề hỏi đáp được mở nhiều nhất:", counts.topics, top)
+    if counts.questions:
+        lines += counted_lines("Câu hỏi được mở nhiều nhất:", counts.questions, top, lambda pair: " › ".join(pair))
+    lines += [f"Tìm kiếm: {counts.searches} lượt, {sum(counts.not_found.values())} lượt không tìm thấy.", ""]
+    if counts.not_found:
+        lines += counted_lines("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", counts.not_found, top,
+                               lambda term: f"“{term}”")
+    if counts.helpful:
+        lines += counted_lines("Góp ý – thông tin ở đây có giúp ích cho bà con không?", counts.helpful, top,
+                               known=faces)
+    if counts.wanted:
+        lines += counted_lines("Góp ý – bà con muốn biết thêm về:", counts.wanted, top)
+    return lines
+
+
 def format_summary(summary: Summary, top: int = 10) -> str:
     """The summary as staff read it, in Vietnamese."""
     lines = []
@@ -267,22 +289,8 @@ def format_summary(summary: Summary, top: int = 10) -> str:
                   f"({len(summary.days)} ngày có người dùng); không lưu thông tin cá nhân.", ""]
     else:
         lines += ["Chưa có lượt sử dụng màn hình cảm ứng nào được ghi.", ""]
-    if summary.menu:
-        lines += counted_lines("Nút trên màn hình chính:", summary.menu, top)
-    if summary.topics:
-        lines += counted_lines("Chủ đề hỏi đáp được mở nhiều nhất:", summary.topics, top)
-    if summary.questions:
-        lines += counted_lines("Câu hỏi được mở nhiều nhất:", summary.questions, top, lambda pair: " › ".join(pair))
     if summary.days:
-        missed = sum(summary.not_found.values())
-        lines += [f"Tìm kiếm: {summary.searches} lượt, {missed} lượt không tìm thấy.", ""]
-    if summary.not_found:
-        lines += counted_lines("Từ khóa không tìm thấy (nên thêm câu hỏi về các việc này):", summary.not_found, top,
-                          lambda term: f"“{term}”")
-    if summary.helpful:
-        lines += counted_lines("Góp ý – thông tin ở đây có giúp ích cho bà con không?", summary.helpful, top)
-    if summary.wanted:
-        lines += counted_lines("Góp ý – bà con muốn biết thêm về:", summary.wanted, top)
+        lines += usage_lines(summary, top)
     if summary.plays:
         displays = ", ".join(sorted(summary.displays))
         lines += [f"Lượt chiếu theo trang, từ {_moment(summary.play_starts[0])} đến {_moment(summary.play_starts[1])}"
