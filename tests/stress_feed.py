@@ -100,6 +100,13 @@ def stress_slides() -> list[dict]:
     ]
 
 
+def drop_residents_sections(data: dict) -> None:
+    """A feed that keeps only some of the sample's slides leaves out its areas and meetings: they name
+    the sample's delegate lists, which it may not keep."""
+    for section in ("areas", "meetings"):
+        data.pop(section, None)
+
+
 def stress_feed_data(only: tuple[str, ...] = ()) -> str:
     """The sample feed with the stress slides after its own (one window per size checks both), or
     with only the stress slides of these ids."""
@@ -109,8 +116,7 @@ def stress_feed_data(only: tuple[str, ...] = ()) -> str:
             slide.pop(key, None)
     if only:
         data["slides"] = [slide for slide in stress_slides() if slide["id"] in only]
-        for section in ("areas", "meetings"):  # they name the sample's delegate lists, not kept here
-            data.pop(section, None)
+        drop_residents_sections(data)
     else:
         data["slides"] += stress_slides()
     return yaml.dump(data, Dumper=WrittenOut, allow_unicode=True, sort_keys=False)

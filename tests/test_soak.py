@@ -20,6 +20,7 @@ import yaml
 
 from kiosk.delivery.store import Store
 from kiosk.feed.validate import load_feed
+from stress_feed import drop_residents_sections
 from test_display_loop import run_display
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,8 +50,7 @@ def variant(folder: Path, number: int) -> Path:
         if "body" in slide:
             slide["body"] = slide["body"].split("\n\n")[0][:200]
     data["ticker"] = data["ticker"][: number % 3]
-    for section in ("areas", "meetings"):  # they name delegate lists this feed does not keep
-        data.pop(section, None)
+    drop_residents_sections(data)
     (folder / "feed.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert load_feed(folder).feed is not None
     return folder
