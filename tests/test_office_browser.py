@@ -24,7 +24,7 @@ from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -163,7 +163,9 @@ def _text(driver) -> str:
 
 def _wait_for(driver, words: str, seconds: float = 10) -> None:
     """Until the page that a click loads says these words."""
-    WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(
+    # While the old page goes, Chrome reports its <main> as "Node with given id does not belong to the
+    # document" (a plain WebDriverException) rather than as stale.
+    WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException, WebDriverException)).until(
         lambda d: words in d.find_element(By.TAG_NAME, "main").text)
 
 
