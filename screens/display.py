@@ -18,6 +18,7 @@ from pathlib import Path
 from kiosk.delivery.sync import SyncLoop
 from kiosk.feed.model import Feed
 from kiosk.ops.heartbeat import Liveness
+from kiosk.ops.memory import QuietCollector
 from kiosk.ops.stats import PlayLog, UsageLog
 from kiosk.ops.systemd import SystemdNotifier
 from kiosk.play.clock import DisplayClock
@@ -28,6 +29,8 @@ from kiosk.settings import DisplaySettings
 log = logging.getLogger("kiosk.player")
 
 POINTER_LOOK_SECONDS = 1.0
+QUIET_FRAMES = 3  # after a slide settled: the next one, built then, is laid out and drawn into its layer
+OVERDUE_LOOK_SECONDS = 60.0
 
 
 class SyncThread(threading.Thread):
@@ -91,6 +94,13 @@ class FeedHandoff:
         self.install(feed, folder)
 
 
+def after_frames(frames: int, then) -> None:
+    """then() once the window has drawn `frames` more frames (a page just opened is laid out)."""
+    from kivy.clock import Clock
+
+    Clock.schedule_once(lambda _: then() if frames <= 1 else after_frames(frames - 1, then), 0)
+
+
 class Display:
     """One display: what it shows (feed, folder), its settings, and which parts run. `play` runs the
     player (with the watch on installed feeds and the watchdog), `sync` the sync thread when the
@@ -120,6 +130,7 @@ class Display:
 
             self.fleet = DisplayLink(settings, on_sync_now=self.sync.wake if self.sync else lambda: None,
                                      settings_file=settings_file)
+        self.collector = QuietCollector()
         self.app = None
         self.theme = None
         self.pace = None
@@ -149,6 +160,11 @@ class Display:
             from screens.player import Player
 
             app.player = Player(app.frame, Loop(self.feed, self.settings.identity()), self.clock, plays=self.plays)
+            # The left slide's widgets and textures are freed while nothing else is done in a frame,
+            # and their memory goes back (bench/memory.py, bench/swapping.py).
+            self.collector.take_over()
+            app.frame.ids.host.bind(on_settled=lambda *_: after_frames(QUIET_FRAMES, self.collector.collect))
+            Clock.schedule_interval(lambda _: self.collector.collect_if_overdue(), OVERDUE_LOOK_SECONDS)
         if self.on_start:
             self.on_start(app)
         if self.play:

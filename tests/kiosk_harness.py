@@ -48,7 +48,7 @@ from kiosk.play.clock import DisplayClock  # noqa: E402
 from kiosk.settings import DisplaySettings  # noqa: E402
 from kiosk.feed.validate import load_feed  # noqa: E402
 from screens.app import save_screenshot  # noqa: E402
-from screens.display import Display  # noqa: E402
+from screens.display import Display, after_frames  # noqa: E402
 from tests.layout_audit import audit, drawn_rect, frame_areas, missing_words, words_shown  # noqa: E402
 
 MIN_TEXT_PX_AT_1080 = 28
@@ -178,13 +178,6 @@ def tap(x: float, y: float) -> None:
 spawned: list[subprocess.Popen] = []  # the `spawn` actions' programs: their exit is in the result
 
 
-def again_after_frames(frames: int, then) -> None:
-    """then() once the window has drawn `frames` more frames (a page just opened is laid out)."""
-    from kivy.clock import Clock
-
-    Clock.schedule_once(lambda *_: then() if frames <= 1 else again_after_frames(frames - 1, then), 0)
-
-
 def perform(app, action: dict) -> str:
     """Do one scripted action in the window; return what it did, or why it could not."""
     from kivy.core.window import Window
@@ -201,7 +194,7 @@ def perform(app, action: dict) -> str:
         place = widget.to_window(*widget.center)
         tap(*place)
         if action.get("times", 1) > 1:  # a double tap: the second where the button was, on the page the first opened
-            again_after_frames(2, lambda: [tap(*place) for _ in range(action["times"] - 1)])
+            after_frames(2, lambda: [tap(*place) for _ in range(action["times"] - 1)])
         return f"tap `{action['tap_text']}`"
     if "tap_texts" in action:  # keys of a keyboard, one after another
         for text in action["tap_texts"]:

@@ -226,6 +226,18 @@ def test_a_new_feed_carries_on_after_the_slide_shown(shown_last, expected):
     assert play(decisions, 1) == ([expected] if shown_last != "a" else ["new"])
 
 
+def test_a_new_feed_arriving_while_the_next_slide_is_made_ready_carries_on_after_that_one():
+    """The screen chose b (its video's first frame is being decoded) while a is still shown: b
+    appears, and the new feed goes on after b, not with b a second time."""
+    decisions, _ = decisions_for(feed(*ids("a", "b", "c")))
+    assert play(decisions, 1) == ["a"]
+    coming = decisions.next_turn()
+    decisions.install_feed(feed(*ids("a", "b", "c"), version=2))
+    decisions.appeared(coming)
+    assert decisions.coming().id == "c"
+    assert play(decisions, 1) == ["c"]
+
+
 def test_a_new_feed_tries_its_slides_again_at_once():
     decisions, _ = decisions_for(feed(*ids("a", "b")))
     assert play(decisions, 2, broken={"b"}) == ["a", "a"]

@@ -150,11 +150,11 @@ class PlayerDecisions:
         return failed_at is not None and self.clock.monotonic() - failed_at < RETRY_BROKEN_SECONDS
 
     def install_feed(self, feed: Feed) -> None:
-        """A new feed takes over: the loop carries on after the slide shown, and its slides, maybe
-        with mended files, are all tried again."""
-        shown_id = self.shown.entry.id if self.shown is not None and self.shown.entry is not None else None
+        """A new feed takes over: the loop carries on after the slide last chosen (on screen, or being
+        made ready to appear), and its slides, maybe with mended files, are all tried again."""
+        chosen_id = self.chosen.entry.id if self.chosen is not None and self.chosen.entry is not None else None
         self.loop = Loop(feed, self.loop.display)
-        self.loop.restart_after(shown_id)
+        self.loop.restart_after(chosen_id)
         self._broken.clear()
 
     # --- touch mode
