@@ -21,8 +21,8 @@ from screens.widgets import Oriented, QrPanel, Themed, WrappedLabel, to_markup
 load_rules(__file__)
 
 # The pages take `view`, the CounterView they are shown in (screens.counter): its feed, folder,
-# usage log, theme and the way to the next page; the others their theme (theme=...), as every
-# widget here that is built in Python (screens.widgets.Themed).
+# usage log, theme and the way to the next page. The other pages, and every widget built here in
+# Python, are given theme=... (screens.widgets.Themed).
 
 # Alphabetical, as on a school chart: many residents have never typed; no tones are needed.
 KEYBOARD_ROWS = ("a b c d e g h i k l", "m n o p q r s t u v", "x y f j w z", "1 2 3 4 5 6 7 8 9 0")
@@ -165,9 +165,9 @@ class OnScreenKeyboard(Themed, BoxLayout):
     __events__ = ("on_key",)
 
     def on_kv_post(self, base_widget):
-        # The keys once the rules have run: built in kv, the keyboard has its theme only then. The
-        # keys of a row touch, as they always have (the rows were once made before the rule gave
-        # the keyboard its spacing).
+        # The keys once the rules have run: built in kv, the keyboard has its theme only then.
+        # spacing=0: the keys of a row have always touched (the rows used to be made before the
+        # rule gave the keyboard its spacing), kept so that the keyboard looks as it did.
         rows = [[(key, key, 1) for key in row.split()] for row in KEYBOARD_ROWS] + [KEYBOARD_ACTIONS]
         for row in rows:
             line = BoxLayout(spacing=0)
