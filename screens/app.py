@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import datetime
 from pathlib import Path
 
 from kiosk.ops.status import status_lines
@@ -99,7 +100,7 @@ def build_app(display, start):
                 from screens.listen import speaker_for
 
                 self.speaker = speaker_for(settings)
-                self.frame.add_widget(TouchInvitation(), index=self.frame.children.index(self.frame.ids.ticker) + 1)
+                self.frame.add_widget(TouchInvitation(theme=self.theme), index=self.frame.children.index(self.frame.ids.ticker) + 1)
             self.root_widget = KioskRoot(self.frame, on_staff_gesture=self.ask_pin,
                                          on_loop_touch=self.open_counter if counter else None)
             Clock.schedule_once(lambda *_: start(self), 0)
@@ -119,7 +120,12 @@ def build_app(display, start):
                 self.faq_index = (feed, FaqIndex(feed.faq))
             self.root_widget.open_overlay(CounterView(feed, self.frame.folder, self.usage, settings.idle_seconds,
                                                       on_close=self.close_counter, index=self.faq_index[1],
-                                                      opening_touch=touched_at))
+                                                      opening_touch=touched_at, theme=self.theme,
+                                                      speaker=self.speaker, now=self.now))
+
+        def now(self):
+            """Now on the display's clock (the one the loop plays by); the system's when no loop runs."""
+            return self.player.clock.now() if self.player is not None else datetime.now()
 
         def close_counter(self):
             self.root_widget.close_overlay()
@@ -128,7 +134,7 @@ def build_app(display, start):
 
         def ask_pin(self):
             self.root_widget.open_overlay(PinPad(settings.pin, self.pin_guard, on_success=self.open_staff_panel,
-                                                 on_cancel=self.root_widget.close_overlay))
+                                                 on_cancel=self.root_widget.close_overlay, theme=self.theme))
 
         def open_staff_panel(self):
             """The panel opens at once; the sync and health status (files to read, the installed feed
@@ -139,7 +145,8 @@ def build_app(display, start):
                 f"Đang chiếu: bản tin phiên bản {shown.version}, hết hạn {shown.expires:%d/%m/%Y}, "
                 f"{len(shown.slides)} trang chiếu, thư mục {self.frame.folder}",
             ]
-            panel = StaffPanel([*known, STATUS_LOADING], on_back=self.root_widget.close_overlay, loading=True)
+            panel = StaffPanel([*known, STATUS_LOADING], on_back=self.root_widget.close_overlay, on_quit=self.stop,
+                               loading=True, theme=self.theme)
             self.root_widget.open_overlay(panel)
 
             def gather():

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -23,7 +23,7 @@ from kiosk.play.reading import answer_reading, delegates_reading, resolution_rea
 from screens.counter_pages import HomePage, LinksPage, ListPage, Page, ReadingPage, SearchPage
 from screens.slides.base import text_width
 from screens.theme import load_rules
-from screens.widgets import to_markup
+from screens.widgets import Themed, to_markup
 
 if TYPE_CHECKING:
     from kiosk.play.search import FaqIndex  # the app builds it when touch mode first opens
@@ -38,8 +38,12 @@ OPENING_TAP_DISTANCE = 80
 # A no-break space inside the words of two syllables: "màn hình" is not split over two lines.
 INVITATION = "Chạm vào màn\u00a0hình để tra\u00a0cứu"
 
-class CounterView(BoxLayout):
-    """The whole touch mode. `on_close` is called when it gives the screen back to the loop."""
+class CounterView(Themed, BoxLayout):
+    """The whole touch mode. `on_close` is called when it gives the screen back to the loop.
+
+    What it needs of the display is passed in by the app (screens/app.py): `theme` (its sizes, for
+    it and its pages), `speaker` (the "Nghe" button's screens.listen.Speaker, None where the display
+    does not speak) and `now` (the display's clock, the one the loop plays by)."""
 
     page = ObjectProperty(None, allownone=True)
     countdown = NumericProperty(0)
@@ -47,13 +51,15 @@ class CounterView(BoxLayout):
     at_home = BooleanProperty(True)  # the menu: "Về màn hình chính" would lead to itself
 
     def __init__(self, feed, folder: Path, usage, idle_seconds: float, on_close, index: FaqIndex,
-                 opening_touch: tuple[float, float], **kwargs):
+                 opening_touch: tuple[float, float], speaker=None, now=datetime.now, **kwargs):
         self.feed = feed
         self.folder = Path(folder)
         self.usage = usage
         self.idle_seconds = idle_seconds
         self.on_close = on_close
         self.index = index  # built once per feed by the app
+        self.speaker = speaker
+        self.now = now
         self.history: list[Page] = []
         self.last_search: tuple[str, int] | None = None
         super().__init__(**kwargs)
@@ -76,7 +82,7 @@ class CounterView(BoxLayout):
         if title.parent is not target:
             title.parent.remove_widget(title)
             target.add_widget(title, index=0 if portrait else len(row.children) - 1)  # after "Quay lại"
-        theme = App.get_running_app().theme
+        theme = self.theme
         title.max_height = theme.heading * 2.8 if portrait else theme.touch
 
     # --- idle return
@@ -96,7 +102,7 @@ class CounterView(BoxLayout):
         if time.monotonic() - self._opened_at >= OPENING_TAP_SECONDS:
             return False
         x, y = self._opening_touch
-        return math.hypot(touch.x - x, touch.y - y) < App.get_running_app().theme.px(OPENING_TAP_DISTANCE)
+        return math.hypot(touch.x - x, touch.y - y) < self.theme.px(OPENING_TAP_DISTANCE)
 
     def touched(self) -> None:
         """Restart the idle countdown: the deadline is counted from the last touch."""
@@ -173,13 +179,13 @@ class CounterView(BoxLayout):
 
     def open_topics(self) -> None:
         rows = [(topic.topic, lambda i=i: self.open_topic(i)) for i, topic in enumerate(self.feed.faq)]
-        self.show(ListPage("Hỏi đáp chính sách", rows))
+        self.show(ListPage("Hỏi đáp chính sách", rows, theme=self.theme))
 
     def open_topic(self, topic_index: int) -> None:
         topic = self.feed.faq[topic_index]
         self.usage.record("topic", topic=topic.topic)
         rows = [(item.question, lambda q=q: self.open_answer(topic_index, q)) for q, item in enumerate(topic.questions)]
-        self.show(ListPage(topic.topic, rows))
+        self.show(ListPage(topic.topic, rows, theme=self.theme))
 
     def open_answer(self, topic_index: int, question_index: int) -> None:
         topic = self.feed.faq[topic_index]
@@ -187,7 +193,8 @@ class CounterView(BoxLayout):
         self.usage.record("question", topic=topic.topic, question=item.question)
         self.show(ReadingPage([f"[b]{to_markup(item.question)}[/b]", *map(to_markup, paragraphs(item.answer))], title=topic.topic,
                               link_url=item.link.url if item.link else "",
-                              link_label=item.link.label if item.link else "", spoken=answer_reading(item)))
+                              link_label=item.link.label if item.link else "", spoken=answer_reading(item),
+                              speaker=self.speaker, theme=self.theme))
 
     def open_search(self) -> None:
         self.show(SearchPage(self))
@@ -210,7 +217,7 @@ class CounterView(BoxLayout):
         lists = [s for s in self.feed.slides if s.type == "delegates"]
         rows = [(" · ".join(filter(None, [s.titled_list, s.constituency])),
                  lambda s=s: self.open_delegates(s)) for s in lists]
-        self.show(ListPage("Đại biểu của bạn", rows))
+        self.show(ListPage("Đại biểu của bạn", rows, theme=self.theme))
 
     def open_delegates(self, slide) -> None:
         people = []
@@ -218,21 +225,23 @@ class CounterView(BoxLayout):
             detail = f"\n      {to_markup(person.position)}" if person.position else ""
             people.append(f"{number}. [b]{to_markup(person.name)}[/b]{detail}")
         heading = " · ".join(filter(None, [slide.constituency, slide.note]))
-        self.show(ReadingPage([to_markup(heading), *people], title=slide.titled_list, spoken=delegates_reading(slide)))
+        self.show(ReadingPage([to_markup(heading), *people], title=slide.titled_list, spoken=delegates_reading(slide),
+                              speaker=self.speaker, theme=self.theme))
 
     def open_resolutions(self) -> None:
         rows = [(f"{s.number} · {s.title}", lambda s=s: self.open_resolution(s))
                 for s in self.feed.slides if s.type == "resolution"]
-        self.show(ListPage("Nghị quyết", rows))
+        self.show(ListPage("Nghị quyết", rows, theme=self.theme))
 
     def open_resolution(self, slide) -> None:
         blocks = [f"[b]{to_markup(slide.number)}[/b] · ngày {slide.date:%d/%m/%Y} · {to_markup(slide.issuer)}",
                   f"[b]{to_markup(slide.title)}[/b]", *(f"•  {to_markup(point)}" for point in slide.points)]
         self.show(ReadingPage(blocks, title="Nghị quyết", link_url=slide.link.url if slide.link else "",
-                              link_label=slide.link.label if slide.link else "", spoken=resolution_reading(slide)))
+                              link_label=slide.link.label if slide.link else "", spoken=resolution_reading(slide),
+                              speaker=self.speaker, theme=self.theme))
 
     def open_links(self) -> None:
-        self.show(LinksPage([self.feed.ward.website, *self.feed.ward.links]))
+        self.show(LinksPage([self.feed.ward.website, *self.feed.ward.links], theme=self.theme))
 
     def open_feedback(self) -> None:
         from screens.feedback import FeedbackPage
@@ -255,7 +264,7 @@ class HandIcon(Widget):
     """A hand with its finger on the glass, drawn from shapes: no picture file to fetch or lose."""
 
 
-class TouchInvitation(BoxLayout):
+class TouchInvitation(Themed, BoxLayout):
     """A band under the loop at the counter saying the screen can be touched, at the title size:
     read from two metres. The loop's slides and the ward's QR code keep the space above it."""
 

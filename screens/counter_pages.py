@@ -6,22 +6,23 @@ CounterView (screens.counter) puts them on screen one at a time; the resident's 
 from __future__ import annotations
 
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
 
 from kiosk.play.layout import largest_fitting
 from screens.slides.base import text_height
 from screens.theme import load_rules
-from screens.widgets import Oriented, QrPanel, WrappedLabel, to_markup
+from screens.widgets import Oriented, QrPanel, Themed, WrappedLabel, to_markup
 
 load_rules(__file__)
 
 # The pages take `view`, the CounterView they are shown in (screens.counter): its feed, folder,
-# usage log and the way to the next page.
+# usage log, theme and the way to the next page. The other pages, and every widget built here in
+# Python, are given theme=... (screens.widgets.Themed).
 
 # Alphabetical, as on a school chart: many residents have never typed; no tones are needed.
 KEYBOARD_ROWS = ("a b c d e g h i k l", "m n o p q r s t u v", "x y f j w z", "1 2 3 4 5 6 7 8 9 0")
@@ -38,7 +39,7 @@ HOME_ITEMS = (
 )
 
 
-class TouchButton(ButtonBehavior, Label):
+class TouchButton(Themed, ButtonBehavior, Label):
     """A large button that darkens while pressed: feedback without a long press or double tap."""
 
     normal_color = ListProperty([0.05, 0.17, 0.32, 1])
@@ -51,6 +52,10 @@ class ListButton(TouchButton):
 
 class SuggestionButton(ListButton):
     """The search's "did you mean": it stands out from the rows and runs that search."""
+
+
+class ScrollingColumn(Themed, ScrollView):
+    """A column scrolled with a finger, its bar in the ward's red."""
 
 
 class PageTitle(Label):
@@ -77,7 +82,7 @@ class PageTitle(Label):
         self.height = self.texture_size[1]
 
 
-class Page(Oriented, BoxLayout):
+class Page(Themed, Oriented, BoxLayout):
     """One screen of touch mode; `title` shows in the top bar."""
 
     title = StringProperty("")
@@ -100,12 +105,12 @@ class ListPage(Page):
             self.add_row(text, action)
 
     def add_row(self, text: str, action) -> None:
-        button = ListButton(text=text)
+        button = ListButton(text=text, theme=self.theme)
         button.bind(on_release=lambda *_: action())
         self.ids.rows.add_widget(button)
 
 
-class ReadingBlock(WrappedLabel):
+class ReadingBlock(Themed, WrappedLabel):
     """A paragraph, point or person of a reading page, at the page's text size."""
 
     scale = NumericProperty(1.0)
@@ -121,17 +126,17 @@ class ReadingPage(Page):
     text_scale = NumericProperty(1.0)
     scalable = BooleanProperty(True)
 
-    def __init__(self, blocks: list[str], spoken: str = "", **kwargs):
+    def __init__(self, blocks: list[str], spoken: str = "", speaker=None, **kwargs):
+        """`speaker`: the display's screens.listen.Speaker, None where it does not speak."""
         super().__init__(**kwargs)
         for text in blocks:
-            self.ids.blocks.add_widget(ReadingBlock(text=text, scale=self.text_scale))
+            self.ids.blocks.add_widget(ReadingBlock(text=text, scale=self.text_scale, theme=self.theme))
         self.bind(text_scale=self._rescale)
         self.listen = None  # "Nghe": on a counter display with speech, above the text
-        speaker = getattr(App.get_running_app(), "speaker", None)
         if spoken and speaker:
             from screens.listen import ListenButton
 
-            self.listen = ListenButton(speaker, spoken)
+            self.listen = ListenButton(speaker, spoken, theme=self.theme)
             self.ids.reading.add_widget(self.listen, index=len(self.ids.reading.children))
 
     def leave(self) -> None:
@@ -150,22 +155,24 @@ class LinksPage(Page):
     def __init__(self, links, **kwargs):
         super().__init__(title="Liên kết của phường", **kwargs)
         for link in links:
-            self.ids.codes.add_widget(QrPanel(url=link.url, label=link.label))
+            self.ids.codes.add_widget(QrPanel(url=link.url, label=link.label, theme=self.theme))
 
 
-class OnScreenKeyboard(BoxLayout):
+class OnScreenKeyboard(Themed, BoxLayout):
     """The counter's keyboard, letters without tones; each key fires `on_key` with the letter,
     "space", "back" or "clear" (see `typed`)."""
 
     __events__ = ("on_key",)
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    def on_kv_post(self, base_widget):
+        # The keys once the rules have run: built in kv, the keyboard has its theme only then.
+        # spacing=0: the keys of a row have always touched (the rows used to be made before the
+        # rule gave the keyboard its spacing), kept so that the keyboard looks as it did.
         rows = [[(key, key, 1) for key in row.split()] for row in KEYBOARD_ROWS] + [KEYBOARD_ACTIONS]
         for row in rows:
-            line = BoxLayout(spacing=self.spacing)
+            line = BoxLayout(spacing=0)
             for label, key, width in row:
-                button = TouchButton(text=label, size_hint_x=width)
+                button = TouchButton(text=label, size_hint_x=width, theme=self.theme)
                 button.bind(on_release=lambda _, k=key: self.dispatch("on_key", k))
                 line.add_widget(button)
             self.add_widget(line)
@@ -203,7 +210,7 @@ class KeyboardPage(Page):
 class SearchPage(KeyboardPage):
     def __init__(self, view, **kwargs):
         self.view = view
-        super().__init__(title="Tìm kiếm", **kwargs)
+        super().__init__(title="Tìm kiếm", theme=view.theme, **kwargs)
         self.show_results()
 
     def search_for(self, words: str) -> None:
@@ -221,27 +228,27 @@ class SearchPage(KeyboardPage):
         if result.total:
             self.status = f"Tìm thấy {result.total} câu hỏi"
             for hit in result.hits:
-                button = ListButton(text=hit.question)
+                button = ListButton(text=hit.question, theme=self.theme)
                 button.bind(on_release=lambda _, h=hit: self.view.open_answer(h.topic_index, h.question_index))
                 rows.add_widget(button)
             return
         if result.did_you_mean:
             self.status = "Không tìm thấy. Chạm vào gợi ý, hoặc xem theo chủ đề:"
-            button = SuggestionButton(text=f"Có phải bạn muốn tìm: “{result.did_you_mean}”?")
+            button = SuggestionButton(text=f"Có phải bạn muốn tìm: “{result.did_you_mean}”?", theme=self.theme)
             button.bind(on_release=lambda _, word=result.did_you_mean: self.search_for(word))
             rows.add_widget(button)
         else:
             self.status = "Không tìm thấy. Hãy xem theo chủ đề:"
         for suggestion in result.topics:
-            button = ListButton(text=suggestion.topic)
+            button = ListButton(text=suggestion.topic, theme=self.theme)
             button.bind(on_release=lambda _, t=suggestion.topic_index: self.view.open_topic(t))
             rows.add_widget(button)
 
 
 class HomePage(Page):
     def __init__(self, view, **kwargs):
-        super().__init__(title=view.feed.ward.name, **kwargs)
+        super().__init__(title=view.feed.ward.name, theme=view.theme, **kwargs)
         for label, target in HOME_ITEMS:
-            button = TouchButton(text=label)
+            button = TouchButton(text=label, theme=self.theme)
             button.bind(on_release=lambda _, l=label, t=target: view.open_menu_item(l, t))
             self.ids.tiles.add_widget(button)

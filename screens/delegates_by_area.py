@@ -8,9 +8,6 @@ kiosk.play.meetings); the meetings are judged with the display's clock, as the l
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from kivy.app import App
 from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -20,6 +17,7 @@ from kiosk.play.meetings import calendar_event, upcoming_meetings
 from kiosk.words import format_date, format_time
 from screens.counter_pages import KeyboardPage, Page, SuggestionButton
 from screens.theme import load_rules
+from screens.widgets import Themed
 
 
 load_rules(__file__)
@@ -27,13 +25,7 @@ load_rules(__file__)
 ALL_LISTS = "Xem mọi danh sách đại biểu của phường"
 
 
-def display_now() -> datetime:
-    """Now on the display's clock (the one the loop plays by); the system's when no loop runs."""
-    player = App.get_running_app().player
-    return player.clock.now() if player is not None else datetime.now()
-
-
-class AreaButton(ButtonBehavior, BoxLayout):
+class AreaButton(Themed, ButtonBehavior, BoxLayout):
     """An area: its name in bold, its streets under it in the small size; as tall as they need."""
 
     name = StringProperty("")
@@ -45,7 +37,7 @@ class AreaPickerPage(KeyboardPage):
 
     def __init__(self, view, **kwargs):
         self.view = view
-        super().__init__(title="Bà con ở tổ dân phố nào?", **kwargs)
+        super().__init__(title="Bà con ở tổ dân phố nào?", theme=view.theme, **kwargs)
         self.show_results()
 
     def show_results(self) -> None:
@@ -60,23 +52,23 @@ class AreaPickerPage(KeyboardPage):
         else:
             self.status = "Không thấy tổ dân phố hay phố nào như vậy. Bà con bấm “Xóa” để gõ lại."
         if not typed or not areas:  # first, for a resident who does not know their tổ dân phố
-            button = SuggestionButton(text=ALL_LISTS)
+            button = SuggestionButton(text=ALL_LISTS, theme=self.theme)
             button.bind(on_release=lambda _: self.view.open_delegate_lists())
             rows.add_widget(button)
         for area in areas:
-            button = AreaButton(name=area.name, streets=", ".join(area.streets))
+            button = AreaButton(name=area.name, streets=", ".join(area.streets), theme=self.theme)
             button.bind(on_release=lambda _, a=area: self.view.open_area(a))
             rows.add_widget(button)
 
 
-class LevelHeading(BoxLayout):
+class LevelHeading(Themed, BoxLayout):
     """A body's heading over its delegates: the list's name, and the area's constituency."""
 
     text = StringProperty("")
     detail = StringProperty("")
 
 
-class DelegateCard(BoxLayout):
+class DelegateCard(Themed, BoxLayout):
     """One delegate: photo (or initial), name, position; as tall as its words need."""
 
     name = StringProperty("")
@@ -84,7 +76,7 @@ class DelegateCard(BoxLayout):
     photo = StringProperty("")
 
 
-class MeetingPanel(BoxLayout):
+class MeetingPanel(Themed, BoxLayout):
     """The area's coming meetings, one at a time with its calendar QR code, and buttons to the others."""
 
     count = NumericProperty(0)
@@ -118,30 +110,31 @@ class MeetingPanel(BoxLayout):
 
 class AreaDelegatesPage(Page):
     """One page: the area's delegates at the three levels, beside (landscape) or over (portrait)
-    the meetings they hold for it."""
+    the meetings they hold for it, judged by the view's clock (the display's, as the loop's)."""
 
     def __init__(self, view, area, **kwargs):
-        super().__init__(title=f"Đại biểu của {area.name}", **kwargs)
+        super().__init__(title=f"Đại biểu của {area.name}", theme=view.theme, **kwargs)
         feed, folder = view.feed, view.folder
         blocks = self.ids.levels
         levels = my_delegates(feed, area)
-        now = display_now()
+        now = view.now()
         meetings = upcoming_meetings(feed.meetings, now, area, feed.slides)
         self.listen = None  # "Nghe": on a counter display with speech, above the delegates
-        speaker = getattr(App.get_running_app(), "speaker", None)
-        if speaker:
+        if view.speaker:
             from kiosk.play.reading import my_delegates_reading
             from screens.listen import ListenButton
 
-            self.listen = ListenButton(speaker, my_delegates_reading(levels, meetings[0] if meetings else None))
+            self.listen = ListenButton(view.speaker, my_delegates_reading(levels, meetings[0] if meetings else None),
+                                       theme=self.theme)
             blocks.add_widget(self.listen)
         for level in levels:
-            blocks.add_widget(LevelHeading(text=level.heading, detail=level.constituency or ""))
+            blocks.add_widget(LevelHeading(text=level.heading, detail=level.constituency or "", theme=self.theme))
             if not level.people:
-                blocks.add_widget(LevelHeading(detail=NO_LIST))
+                blocks.add_widget(LevelHeading(detail=NO_LIST, theme=self.theme))
             for person in level.people:
                 blocks.add_widget(DelegateCard(name=person.name, position=person.position or "",
-                                               photo=str(folder / person.photo) if person.photo else ""))
+                                               photo=str(folder / person.photo) if person.photo else "",
+                                               theme=self.theme))
         panel = self.ids.meetings
         panel.ward, panel.now = feed.ward, now
         panel.meetings = meetings

@@ -12,7 +12,7 @@ from kivy.uix.widget import Widget
 
 from screens.counter_pages import Page, TouchButton
 from screens.theme import load_rules
-from screens.widgets import QrPanel
+from screens.widgets import QrPanel, Themed
 
 
 load_rules(__file__)
@@ -62,7 +62,7 @@ class Face(Widget):
         self.mouth = points
 
 
-class FaceButton(ButtonBehavior, BoxLayout):
+class FaceButton(Themed, ButtonBehavior, BoxLayout):
     """One answer, the whole card one large button: its face over its words in a row of faces
     (landscape), beside them in a column (portrait)."""
 
@@ -78,9 +78,9 @@ class FeedbackPage(Page):
 
     def __init__(self, view, **kwargs):
         rating = view.feed.feedback.rating
-        super().__init__(title="Góp ý", question=rating.question, **kwargs)
+        super().__init__(title="Góp ý", question=rating.question, theme=view.theme, **kwargs)
         for answer, mood in zip(rating.faces, moods(len(rating.faces))):
-            button = FaceButton(text=answer, mood=mood)
+            button = FaceButton(text=answer, mood=mood, theme=self.theme)
             button.bind(on_release=lambda _, a=answer: view.answer_feedback("helpful", answer=a))
             button.ids.words.bind(texture_size=self._line_up)
             self.ids.faces.add_widget(button)
@@ -103,9 +103,9 @@ class WantedPage(Page):
 
     def __init__(self, view, **kwargs):
         more_about = view.feed.feedback.more_about
-        super().__init__(title="Góp ý", question=more_about.question, **kwargs)
+        super().__init__(title="Góp ý", question=more_about.question, theme=view.theme, **kwargs)
         for topic in more_about.choices(view.feed.faq):
-            button = TopicButton(text=topic)
+            button = TopicButton(text=topic, theme=self.theme)
             button.bind(on_release=lambda _, t=topic: view.answer_feedback("wanted", topic=t))
             self.ids.topics.add_widget(button)
 
@@ -117,7 +117,7 @@ class ThanksPage(Page):
 
     def __init__(self, view, **kwargs):
         feedback = view.feed.feedback
-        super().__init__(title="Góp ý", thanks=feedback.thanks, **kwargs)
+        super().__init__(title="Góp ý", thanks=feedback.thanks, theme=view.theme, **kwargs)
         self.view = view
         for link in feedback.channel_links(view.feed.ward):
-            self.ids.codes.add_widget(QrPanel(url=link.url, label=link.label))
+            self.ids.codes.add_widget(QrPanel(url=link.url, label=link.label, theme=self.theme))

@@ -15,12 +15,12 @@ from screens.compositor import SlideHost, draw_from_layer  # noqa: F401  (SlideH
 from screens.pace import TICKER_FPS
 from screens.slides import SlideView
 from screens.theme import load_rules
-from screens.widgets import Oriented
+from screens.widgets import Oriented, Themed
 
 load_rules(__file__)
 
 
-class Header(BoxLayout):
+class Header(Themed, BoxLayout):
     ward_name = StringProperty("")
     city = StringProperty("")
     logo = StringProperty("")
@@ -32,7 +32,7 @@ class Header(BoxLayout):
         self.clock_date = format_date(moment)
 
 
-class Ticker(Widget):
+class Ticker(Themed, Widget):
     """Short lines scrolling right to left at a steady, readable speed, one line after another
     (one long texture for all lines would pass the text renderer's width limit). The band spans the
     window's width, so the window itself clips the moving line: a StencilView would cost a stencil

@@ -21,6 +21,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.play.speech import SpeechCancelled, SpeechFailed, Synthesis, engine_available
 from screens.theme import load_rules
+from screens.widgets import Themed
 
 load_rules(__file__)
 
@@ -63,7 +64,7 @@ class SpeakerIcon(Widget):
     stop = BooleanProperty(False)
 
 
-class ListenButton(ButtonBehavior, BoxLayout):
+class ListenButton(Themed, ButtonBehavior, BoxLayout):
     """Reads `words` aloud. `phase`: ready (Nghe), preparing or playing (Dừng), finished (Nghe lại),
     failed (no sound device, or the engine failed: logged, and said on the screen)."""
 

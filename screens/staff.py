@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
 
 from screens.theme import load_rules
+from screens.widgets import Themed
 
 load_rules(__file__)
 
@@ -45,7 +46,11 @@ def _locked_message(seconds: float) -> str:
     return f"Sai mã PIN quá {PIN_TRIES} lần: hãy thử lại sau {max(1, round(seconds / 60))} phút"
 
 
-class PinPad(BoxLayout):
+class BigButton(Themed, Button):
+    """A key of the PIN pad, a button of the staff panel."""
+
+
+class PinPad(Themed, BoxLayout):
     entered = StringProperty("")
     message = StringProperty("Nhập mã PIN của cán bộ")
 
@@ -88,15 +93,16 @@ class PinPad(BoxLayout):
         self.on_cancel()
 
 
-class StaffPanel(BoxLayout):
-    """What staff see after the PIN: the display's state, and the way out. It closes by itself
-    when nobody touches it for PANEL_IDLE_SECONDS."""
+class StaffPanel(Themed, BoxLayout):
+    """What staff see after the PIN: the display's state, and the way out (`on_quit`, given by the
+    app: it stops the app). It closes by itself when nobody touches it for PANEL_IDLE_SECONDS."""
 
     lines = ListProperty([])
     loading = BooleanProperty(False)  # some lines are still being gathered (fill() brings them)
 
-    def __init__(self, lines, on_back, **kwargs):
+    def __init__(self, lines, on_back, on_quit, **kwargs):
         self.on_back = on_back
+        self.on_quit = on_quit
         super().__init__(lines=lines, **kwargs)
         self._idle = Clock.schedule_once(self._abandoned, PANEL_IDLE_SECONDS)
 
@@ -118,4 +124,4 @@ class StaffPanel(BoxLayout):
         self.on_back()
 
     def quit_app(self) -> None:
-        App.get_running_app().stop()
+        self.on_quit()

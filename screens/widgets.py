@@ -30,8 +30,28 @@ class Oriented:
     landscape = AliasProperty(lambda self: self.width >= self.height, bind=("size",), cache=True)
 
 
+class Themed:
+    """A widget whose rule sizes it from `theme` (screens.theme.Theme), passed in, never fetched.
+
+    Built in Python, it is given at construction (theme=...). Built in a kv rule, it takes the theme
+    of that rule's root before its own class rule runs: Kivy applies a child's class rule before the
+    parent's rule sets the child's properties, so `theme: root.theme` there would come too late."""
+
+    theme = ObjectProperty(None, rebind=True)  # rebind: a rule's `root.theme.gap` follows a theme given late
+    theme_given_later = False  # True for a widget whose rule waits for its theme (see Card)
+
+    def apply_class_lang_rules(self, root=None, **kwargs):
+        if self.theme is None and root is not None:
+            self.theme = getattr(root, "theme", None)
+        if self.theme is None and not self.theme_given_later:
+            raise TypeError(f"{type(self).__name__} needs a theme: theme=... when built in Python, "
+                            "or a rule whose root has one")
+        super().apply_class_lang_rules(root=root, **kwargs)
+
+
 class WrappedLabel(Label):
-    """A label as wide as its parent gives it and as tall as its wrapped text."""
+    """A label as wide as its parent gives it and as tall as its wrapped text. No size of its own:
+    the rule or code that uses it sets font_size (from its theme)."""
 
 
 class QrView(Widget):
@@ -75,7 +95,7 @@ class QrView(Widget):
             Rectangle(texture=self._texture, pos=(x, y), size=(side, side))
 
 
-class QrPanel(BoxLayout):
+class QrPanel(Themed, BoxLayout):
     """A QR code with its label in words under it."""
 
     url = StringProperty("")
@@ -95,8 +115,20 @@ class Avatar(Widget):
         self.initial = words[-1][:1].upper() if words else ""
 
 
-class Card(BoxLayout):
-    """A white card with rounded corners and the red bar of official notices on its left."""
+class Card(Themed, BoxLayout):
+    """A white card with rounded corners and the red bar of official notices on its left.
+
+    The slides build their cards in Python and add them to the slide afterwards: a card built
+    without a theme takes the one of the view it is added to, and its rule waits for it."""
+
+    theme_given_later = True
+    gap = NumericProperty(0)  # the theme's, set by the rule once there is a theme
+    small = NumericProperty(1)
+
+    def on_parent(self, _, parent):
+        while self.theme is None and parent is not None:
+            self.theme = getattr(parent, "theme", None)
+            parent = getattr(parent, "parent", None)
 
 
 class PersonCard(Card):
