@@ -38,12 +38,11 @@ class Themed:
     parent's rule sets the child's properties, so `theme: root.theme` there would come too late."""
 
     theme = ObjectProperty(None, rebind=True)  # rebind: a rule's `root.theme.gap` follows a theme given late
-    theme_given_later = False  # True for a widget whose rule waits for its theme (see Card)
 
     def apply_class_lang_rules(self, root=None, **kwargs):
         if self.theme is None and root is not None:
             self.theme = getattr(root, "theme", None)
-        if self.theme is None and not self.theme_given_later:
+        if self.theme is None:
             raise TypeError(f"{type(self).__name__} needs a theme: theme=... when built in Python, "
                             "or a rule whose root has one")
         super().apply_class_lang_rules(root=root, **kwargs)
@@ -116,19 +115,7 @@ class Avatar(Widget):
 
 
 class Card(Themed, BoxLayout):
-    """A white card with rounded corners and the red bar of official notices on its left.
-
-    The slides build their cards in Python and add them to the slide afterwards: a card built
-    without a theme takes the one of the view it is added to, and its rule waits for it."""
-
-    theme_given_later = True
-    gap = NumericProperty(0)  # the theme's, set by the rule once there is a theme
-    small = NumericProperty(1)
-
-    def on_parent(self, _, parent):
-        while self.theme is None and parent is not None:
-            self.theme = getattr(parent, "theme", None)
-            parent = getattr(parent, "parent", None)
+    """A white card with rounded corners and the red bar of official notices on its left."""
 
 
 class PersonCard(Card):

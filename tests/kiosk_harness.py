@@ -8,7 +8,7 @@ leaves its box, and the warnings the app logged. Touches are `actions` at given 
 done one after another, each once the screen has settled from the one before (and `wait` seconds
 more, if it says so; the run ends after the last): every touch record names the page, its buttons' sizes and any text drawn cut. For long
 runs (soak test, benchmarks): `record` "light" keeps the pages without texts and checks, "counts"
-only counts them by slide type; `sample_slide` names a slide at each appearance of which the process's resources are
+only counts them by slide type; `sample_slide` names a slide at each appearance of which (its first frame on screen) the process's resources are
 written down; `frames` lists every frame drawn (real time, whether a cross-fade was running), and
 `host_events` the slide host's events (name, slide id, real time);
 `no_feed_loading` makes load_feed fail on the Kivy thread once the frame is on screen (the calls
@@ -417,7 +417,11 @@ def main(config_path: str, on_start=None) -> int:
             kind = view.entry.slide.type if view.entry else "welcome"
             shown[kind] += 1
             if slide_id == config.get("sample_slide") and view.page == 0:
-                samples.append({"shown": shown.total(), "real": round(time.monotonic() - began, 3), **resources()})
+                # Counted once it is drawn (with the slide before it, fading out): the same moment of
+                # every appearance, whether it was built ahead or only now, on a busy machine too.
+                count = shown.total()
+                app.frame.ids.host.when_drawn(lambda: samples.append(
+                    {"shown": count, "real": round(time.monotonic() - began, 3), **resources()}))
             if shown.total() == config.get("stop_after"):
                 Clock.schedule_once(finish, 0)
             if keep == "counts":

@@ -31,9 +31,11 @@ def test_freed_blocks_below_a_live_one_are_given_back():
 
 @pytest.fixture
 def thresholds():
+    """The collector as it was before a test took it over."""
     kept = gc.get_threshold()
     yield
     gc.set_threshold(*kept)
+    gc.unfreeze()
 
 
 class Node:
@@ -81,3 +83,21 @@ def test_a_full_pass_comes_when_none_came_for_a_while(thresholds):
     now[0] = OVERDUE_SECONDS
     assert full_passes_while(collector.collect_if_overdue) == 1
     assert full_passes_while(collector.collect_if_overdue) == 0, "counted again from the pass just made"
+
+
+def test_what_the_display_holds_once_started_is_left_out_of_every_pass(thresholds):
+    held = [Node() for _ in range(50_000)]  # the app, its frame, the fonts' tables
+    QuietCollector().take_over()
+    assert gc.get_freeze_count() >= 50_000
+    assert held[0].me is held[0]
+
+
+def test_no_pass_while_a_feed_is_read(thresholds):
+    collector = QuietCollector()
+    collector.take_over()
+    gc.disable()  # as kiosk.feed.yamlsource.cycle_collector_paused does in another thread
+    try:
+        assert full_passes_while(collector.collect) == 0
+    finally:
+        gc.enable()
+    assert full_passes_while(collector.collect) == 1

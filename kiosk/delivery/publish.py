@@ -187,7 +187,7 @@ def publish(source: Path, out: Path, key, *, now: datetime | None = None, key_fo
     now = now or clock()
     source, out = Path(source), Path(out)
     folder = source if source.is_dir() else source.parent
-    result = load_feed(source)
+    result = load_feed(source, keep_document=True)
     if result.feed is None:
         raise PublishRefused([str(p) for p in result.problems]
                              + [f"{len(result.errors)} lỗi: chưa xuất bản; hãy sửa rồi chạy lại"])

@@ -424,18 +424,13 @@ def cycle_collector_paused():
     """Reading and checking a feed makes a great many objects and no reference cycles, so Python's
     cycle collector, which they set off again and again, would only cost time (a quarter of reading
     a feed of 10,000 delegates, bench/validation.py); it runs again afterwards, over what is new
-    from then on. What it finds alive when it resumes goes to its oldest generation at once: else its
-    next pass over the youngest would walk every object the feed is made of at once, holding every
-    thread of the process (the display's window among them) for a sixth of a second on a
-    10,000-delegate feed."""
+    and still alive (kiosk.feed.validate.load_feed drops the document before that)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            gc.freeze()  # all that is alive, the new feed too, straight into the oldest generation:
-            gc.unfreeze()  # no young pass walks it at once; the rare full pass still sees it all
             gc.enable()
 
 

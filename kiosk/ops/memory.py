@@ -1,11 +1,13 @@
 """Memory for months on a wall: Python's full cyclic collections at moments the display chooses,
 and freed memory given back to the system.
 
-A full pass walks every object of the process; with a 10,000-delegate feed that is tens of
-milliseconds, and left to itself the collector starts one in whatever frame allocates at the wrong
-moment, often the frame that builds the next slide (a frame gap over 100 ms). The display calls
-collect() when it is quiet (a few frames after a slide has settled and the next one is built),
-and collect_if_overdue() now and then for the times nothing settles (touch mode, a long video).
+A full pass walks every object of the process: some 70,000 once the display has started (Kivy,
+the fonts' tables, the schemas), 35 ms on a 2-core VM, more with a big feed; left to itself the
+collector starts one in whatever frame allocates at the wrong moment, often the frame that builds
+the next slide (a frame gap over 100 ms). So what the display holds once started, which lives as
+long as the app, is frozen out of every pass (gc.freeze), and the display calls collect() when
+it is quiet (a few frames after a slide has settled and the next one is built), and
+collect_if_overdue() now and then for the times nothing settles (touch mode, a long video).
 
 glibc keeps the pages of freed blocks in its arenas for reuse: without giving them back, after
 months of slides built and left most of a display's resident memory was such pages
@@ -46,12 +48,18 @@ class QuietCollector:
         self.last = monotonic()
 
     def take_over(self) -> None:
-        """From now on full passes run only when collect() is called; the young passes stay as they were."""
+        """Once the display is built, before it shows anything: what it holds now stays out of every
+        pass, and from now on full passes run only when collect() is called (young passes as ever)."""
+        gc.collect()  # the start's own garbage first: frozen, it would never be freed
+        gc.freeze()
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, NO_AUTOMATIC_FULL_PASS)
 
     def collect(self) -> int:
-        """A full pass now, then the freed pages back; the number of unreachable objects found."""
+        """A full pass now, then the freed pages back; the number of unreachable objects found. Not
+        while a feed is being read (the reader pauses the collector): its objects would all be walked."""
+        if not gc.isenabled():
+            return 0
         found = gc.collect()
         give_back_free_memory()
         self.last = self.monotonic()

@@ -60,9 +60,9 @@ class Block:
     def height(self, width: float) -> float:
         return text_height(self.text, self.size, width, self.bold)
 
-    def label(self) -> WrappedLabel:
+    def label(self, theme) -> WrappedLabel:
         label = WrappedLabel(text=self.text, bold=self.bold, color=self.color)
-        label.font_size = self.size  # after the rule, which binds the body size
+        label.font_size = self.size
         return label
 
 

@@ -53,8 +53,8 @@ class BlocksSlideView(SlideView):
         if not getattr(self, "pages", None):
             return
         for block in self.lead_blocks if page == 0 else self.continued_blocks:
-            box.add_widget(block.label())
-        self._shown = [block.label() for block in self.pages[page]]
+            box.add_widget(block.label(self.theme))
+        self._shown = [block.label(self.theme) for block in self.pages[page]]
         for label in self._shown:
             box.add_widget(label)
         self._filler = Widget()  # keeps the blocks at the top

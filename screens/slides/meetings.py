@@ -48,10 +48,10 @@ class MeetingBlock(Block):
         left, top, right, bottom = self.padding
         return text_height(self.text, self.size, width - left - right, self.bold) + top + bottom
 
-    def label(self) -> MeetingCard:
-        card = MeetingCard(padding=self.padding)
+    def label(self, theme) -> MeetingCard:
+        card = MeetingCard(theme=theme, padding=self.padding)
         text = WrappedLabel(text=self.text, color=self.color)
-        text.font_size = self.size  # after the rule, which binds the body size
+        text.font_size = self.size
         card.add_widget(text)
         return card
 

@@ -91,7 +91,7 @@ class PeopleSlideView(SlideView):
         self.title_block = self.first_title if page == 0 else self.later_title
         height = self.card_height(self.lines)
         for person in self.pages[page]:
-            grid.add_widget(PersonCard(person=person, photo=self.media(person.photo), detail=self.detail(person),
+            grid.add_widget(PersonCard(theme=self.theme, person=person, photo=self.media(person.photo), detail=self.detail(person),
                                        detail_lines=self.lines, name_size=self.name_size(),
                                        size_hint_y=None, height=height))
 
