@@ -101,3 +101,16 @@ def test_no_pass_while_a_feed_is_read(thresholds):
     finally:
         gc.enable()
     assert full_passes_while(collector.collect) == 1
+
+
+def test_the_collector_resumes_when_the_last_of_two_overlapping_readers_is_done():
+    """The display's sync thread and the staff panel's worker may read a feed at the same time."""
+    from kiosk.feed.yamlsource import cycle_collector_paused
+
+    first, second = cycle_collector_paused(), cycle_collector_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled(), "the second is still reading"
+    second.__exit__(None, None, None)
+    assert gc.isenabled()

@@ -14,6 +14,7 @@ import gc
 import os
 import re
 import stat
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -419,19 +420,31 @@ def load_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Problem]]:
         return None, [Problem(path, line, column, _syntax_message(error))]
 
 
+_pausing = threading.Lock()
+_readers = 0  # threads reading a feed now (the display's sync thread and a worker may overlap)
+_resume = False  # the collector was running when the first of them began
+
+
 @contextmanager
 def cycle_collector_paused():
     """Reading and checking a feed makes a great many objects and no reference cycles, so Python's
     cycle collector, which they set off again and again, would only cost time (a quarter of reading
-    a feed of 10,000 delegates, bench/validation.py); it runs again afterwards, over what is new
-    and still alive (kiosk.feed.validate.load_feed drops the document before that)."""
-    enabled = gc.isenabled()
-    gc.disable()
+    a feed of 10,000 delegates, bench/validation.py); it runs again once the last thread reading a
+    feed is done (not the first: its next pass would walk the half-read feed of the other), over
+    what is new and still alive (kiosk.feed.validate.load_feed drops the document before that)."""
+    global _readers, _resume
+    with _pausing:
+        if _readers == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _readers += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _pausing:
+            _readers -= 1
+            if _readers == 0 and _resume:
+                gc.enable()
 
 
 def _compose(text: str, path: str, loader_class) -> tuple[Document | None, list[Problem]]:
