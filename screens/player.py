@@ -45,7 +45,7 @@ class Player:
         """A feed sync installed and validated (on the Kivy thread). The loop goes on in it at once, so
         its next slide is built while the slide on screen stays (a frame later, or when a fade running
         now is over): the frame (header, ticker, QR) shows it from the next slide change, and that
-        change only shows what is ready (10,000 delegates swapped in with no frame over 100 ms)."""
+        change only shows what is ready (it built the new first slide in its own frame before)."""
         self._incoming = (feed, folder)
         self.decisions.install_feed(feed)
         self._drop_prepared()
