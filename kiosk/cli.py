@@ -149,10 +149,11 @@ def _display_settings(args: argparse.Namespace):
 
 def _sync(args: argparse.Namespace) -> int:
     from kiosk.delivery.sync import Syncer
+    from kiosk.feed.apart import load_feed_apart
     settings = _display_settings(args)
     if settings is None:
         return 1
-    syncer = Syncer(settings)
+    syncer = Syncer(settings, load=load_feed_apart)  # beside a running display: its window keeps the cores
     try:
         result = syncer.run_once()
     finally:

@@ -7,7 +7,9 @@ Kivy is imported only in Display.run, once its environment and settings are in p
 
 FeedHandoff brings each newly installed feed to the player on the Kivy thread, read and validated
 elsewhere: the app's own sync thread hands over what it installed; another process's `kiosk sync`
-is noticed by a cheap look at the pointer each second (no parsing), and loaded in a worker thread."""
+is noticed by a cheap look at the pointer each second (no parsing), and loaded by a worker thread.
+Every feed this process reads while it runs (sync, the watch, the staff panel, the fleet status) is
+read in a child process at the lowest priority (kiosk.feed.apart), so the window keeps the cores."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import threading
 from pathlib import Path
 
 from kiosk.delivery.sync import SyncLoop
+from kiosk.feed.apart import load_feed_apart
 from kiosk.feed.model import Feed
 from kiosk.ops.heartbeat import Liveness
 from kiosk.ops.memory import QuietCollector
@@ -39,7 +42,7 @@ class SyncThread(threading.Thread):
 
     def __init__(self, settings: DisplaySettings, on_installed=None):
         super().__init__(name="sync", daemon=True)
-        self.loop = SyncLoop(settings, on_installed=on_installed)
+        self.loop = SyncLoop(settings, on_installed=on_installed, load=load_feed_apart)
 
     def run(self) -> None:
         self.loop.run()
@@ -121,7 +124,7 @@ class Display:
         state = settings.state_path()
         self.usage = UsageLog(state, today=lambda: self.clock.now().date())
         self.plays = PlayLog(state, settings.id)
-        self.handoff = FeedHandoff(InstalledContent(state, self.folder), install=self._install)
+        self.handoff = FeedHandoff(InstalledContent(state, self.folder, load=load_feed_apart), install=self._install)
         self.sync = SyncThread(settings, self.handoff.from_sync) if sync and settings.feed_url else None
         self.liveness = Liveness(state, SystemdNotifier()) if play else None  # this process's one notifier
         self.fleet = None

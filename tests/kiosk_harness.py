@@ -12,7 +12,8 @@ only counts them by slide type; `sample_slide` names a slide at each appearance 
 written down; `frames` lists every frame drawn (real time, whether a cross-fade was running), and
 `host_events` the slide host's events (name, slide id, real time);
 `no_feed_loading` makes load_feed fail on the Kivy thread once the frame is on screen (the calls
-are listed in the result's `kivy_thread_loads`); `feed_changes` lists when the frame took a new
+are listed in the result's `kivy_thread_loads`, the names of other threads of the display's process
+that read a feed themselves in `process_loads`); `feed_changes` lists when the frame took a new
 feed (real time, its version). Actions `sync_now` (wakes the display's sync
 thread) and `staff_panel` (opens it, as the right PIN does) act on the app itself; an action
 with `"checks": false` records only what it did and when (no walk over the widgets afterwards);
@@ -338,10 +339,10 @@ def longest_gap(frames, after: float, before: float) -> tuple[float, float]:
     return max(((b - a, b) for a, b in zip(times, times[1:])), default=(0.0, after))
 
 
-def refuse_feed_loading_on_this_thread(calls: list) -> None:
+def refuse_feed_loading_on_this_thread(calls: list, elsewhere: list) -> None:
     """From now on kiosk.feed.validate.load_feed, called on this thread (Kivy's), fails and is written
-    down in `calls` (where from); on any other thread it works as ever. Every module that imported
-    it by name gets the guarded one too."""
+    down in `calls` (where from); on any other thread of this process it works as ever and its
+    thread's name goes in `elsewhere`. Every module that imported it by name gets the guarded one too."""
     import threading
     import traceback
 
@@ -354,6 +355,7 @@ def refuse_feed_loading_on_this_thread(calls: list) -> None:
         if threading.current_thread() is kivy_thread:
             calls.append("".join(traceback.format_stack(limit=8)))
             raise RuntimeError("load_feed called on the Kivy thread")
+        elsewhere.append(threading.current_thread().name)
         return loading(*args, **kwargs)
 
     for module in list(sys.modules.values()):
@@ -381,7 +383,7 @@ def main(config_path: str, on_start=None) -> int:
     start_at = datetime.fromisoformat(config["start_at"]) if config.get("start_at") else None
     clock = DisplayClock(settings.zone(), start_at=start_at, speed=config.get("speed", 1.0))
     events, problems, actions, stopped_by, samples, frames = [], [], [], [], [], []
-    kivy_thread_loads, feed_changes, host_events = [], [], []
+    kivy_thread_loads, process_loads, feed_changes, host_events = [], [], [], []
     listens = []  # the pages' "Nghe" buttons, in the order they were shown
     shown = Counter()
     keep = config.get("record", "full")
@@ -394,7 +396,7 @@ def main(config_path: str, on_start=None) -> int:
         from kivy.core.window import Window
 
         if config.get("no_feed_loading"):
-            refuse_feed_loading_on_this_thread(kivy_thread_loads)
+            refuse_feed_loading_on_this_thread(kivy_thread_loads, process_loads)
         app.frame.fbind("feed", lambda _, feed: feed_changes.append((round(time.monotonic() - began, 4), feed.version)))
         if config.get("staff_panel_idle"):  # minutes in production; seconds in a test
             import screens.staff
@@ -569,7 +571,8 @@ def main(config_path: str, on_start=None) -> int:
     out = {"events": events, "problems": problems, "log": recorder.lines, "actions": actions,
            "stopped_by": stopped_by[0] if stopped_by else "app", "window": [width, height],
            "shown": shown, "samples": samples, "frames": frames, "host_events": host_events,
-           "audit": audit_report, "kivy_thread_loads": kivy_thread_loads, "feed_changes": feed_changes,
+           "audit": audit_report, "kivy_thread_loads": kivy_thread_loads,
+           "process_loads": process_loads, "feed_changes": feed_changes,
            "spawned": [{"exit": p.wait(timeout=60), "stderr": p.stderr.read()[-2000:]} for p in spawned]}
     Path(config["out"]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -44,7 +44,7 @@ from kiosk.delivery.store import Installed, Store, file_sha256, write_json
 from kiosk.delivery.sync_state import STATUS_FIELDS, SYNC_FIELDS, header_value, read_state
 from kiosk.delivery.trusted_time import time_floor, trusted_time, utc_now
 from kiosk.feed.model import Feed
-from kiosk.feed.validate import load_feed
+from kiosk.feed.validate import LoadResult, load_feed
 from kiosk.feed.yamlsource import MAX_YAML_BYTES
 from kiosk.ops.heartbeat import SYNC_HEARTBEAT_FILE, Heartbeat
 from kiosk.settings import DisplaySettings
@@ -116,8 +116,9 @@ class Syncer:
 
     def __init__(self, settings: DisplaySettings, *, fetcher: Fetcher | None = None,
                  clock: Callable[[], datetime] = utc_now, rng: random.Random | None = None,
-                 checkpoint: Callable[[str], None] | None = None):
+                 checkpoint: Callable[[str], None] | None = None, load: Callable[..., LoadResult] = load_feed):
         self.settings = settings
+        self.load = load  # a running display checks in a child process (kiosk.feed.apart)
         self.store = Store(settings.state_path(), checkpoint)
         self.fetcher = fetcher or Fetcher()
         self.clock = clock
@@ -301,7 +302,7 @@ class Syncer:
                  installed: Installed | None) -> tuple[Feed, Path]:
         """Build the version folder, check it as the app will read it, then swap it in."""
         folder = self.store.build_version(manifest, raw, signature, digest)
-        check = load_feed(folder, display_name=FEED_FILE)
+        check = self.load(folder, display_name=FEED_FILE)
         problem = None
         if check.feed is None:
             first = check.errors[0] if check.errors else "không đọc được"
@@ -499,9 +500,9 @@ class SyncLoop:
     on_installed(feed, folder) is called (on this thread) with each feed a cycle installed."""
 
     def __init__(self, settings: DisplaySettings, syncer: Syncer | None = None,
-                 on_installed: Callable[[Feed, Path], None] | None = None):
+                 on_installed: Callable[[Feed, Path], None] | None = None, load: Callable[..., LoadResult] = load_feed):
         self.beat = Heartbeat(settings.state_path(), every=CYCLE_BEAT / 10, name=SYNC_HEARTBEAT_FILE)
-        self.syncer = syncer or Syncer(settings, checkpoint=lambda _: self.beat.beat(due=CYCLE_BEAT))
+        self.syncer = syncer or Syncer(settings, checkpoint=lambda _: self.beat.beat(due=CYCLE_BEAT), load=load)
         self.wake = threading.Event()
         self.on_installed = on_installed
         self._stopping = threading.Event()

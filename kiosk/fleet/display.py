@@ -362,11 +362,12 @@ class DisplayLink:
                 status.get("last_error"))
 
     def status(self) -> dict:
+        from kiosk.feed.apart import load_feed_apart
         from kiosk.ops.status import inspect, staleness_warnings  # reads the feed: only when something changed
         from kiosk.delivery.sync_state import read_status
 
         sync = read_status(self.state_dir)
-        seen = inspect(self.settings, self.settings_file)
+        seen = inspect(self.settings, self.settings_file, load=load_feed_apart)
         return {
             "display": self.settings.id, "online": True, "tags": list(self.settings.tags), "mode": self.settings.mode,
             "feed_version": seen.installed.manifest.version if seen.installed else None,

@@ -60,10 +60,11 @@ class Inspection:
 
 
 def inspect(settings: DisplaySettings, settings_file: Path | None = None,
-            now: datetime | None = None) -> Inspection:
+            now: datetime | None = None, load=load_feed) -> Inspection:
+    """load: how the feed is read (a running display reads in a child process: kiosk.feed.apart)."""
     state_dir = settings.state_path()
     folder = starting_folder(settings, settings_file)
-    loaded = load_feed(folder)
+    loaded = load(folder)
     return Inspection(
         settings=settings, state_dir=state_dir, now=now or trusted_now(state_dir), status=read_status(state_dir),
         folder=folder, sample=Path(folder).resolve() == SAMPLE_FEED.resolve(),
@@ -161,7 +162,8 @@ def health_problems(seen: Inspection) -> tuple[list[str], int]:
     return problems, code
 
 
-def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -> tuple[list[str], bool]:
+def status_lines(settings: DisplaySettings, settings_file: Path | None = None,
+                 load=load_feed) -> tuple[list[str], bool]:
     """What `kiosk status` prints, and whether all is well (content installed, last cycle good).
     Staleness warnings (below) come as `cảnh báo: ...` lines; they do not change `ok`."""
     state_dir = settings.state_path()
@@ -205,7 +207,7 @@ def status_lines(settings: DisplaySettings, settings_file: Path | None = None) -
     if offset:
         lines.append(f"Đồng hồ của máy {clock_drift_text(offset)} so với máy chủ bản tin")
     lines += [f"cảnh báo: {line}" for line in [*damaged, *(status.get("repaired") or [])]]
-    warnings = staleness_warnings(inspect(settings, settings_file), expired_said=True)
+    warnings = staleness_warnings(inspect(settings, settings_file, load=load), expired_said=True)
     lines += [f"cảnh báo: {warning}" for warning in warnings]
     if settings.pin == DEFAULT_PIN:
         lines.append(f"cảnh báo: mã PIN vẫn là mã mặc định {DEFAULT_PIN}, ai đọc hướng dẫn cũng biết; "

@@ -50,8 +50,9 @@ class InstalledContent:
     Kivy thread may take often; `load()` reads and validates (a worker's job); `taken()` notes a
     feed the app's own sync thread installed and hands over already validated."""
 
-    def __init__(self, state_dir: Path, shown_folder: Path):
+    def __init__(self, state_dir: Path, shown_folder: Path, load=load_feed):
         self.state_dir = Path(state_dir)
+        self.read = load  # a running display reads in a child process (kiosk.feed.apart)
         self.shown_at_start = Path(shown_folder)
         self._latest = self.shown_at_start  # the newest folder known: shown, handed over or being loaded
         self._lock = threading.Lock()
@@ -76,7 +77,7 @@ class InstalledContent:
 
     def load(self, folder: Path) -> Feed | None:
         """The feed in folder, or None (said in the log): the display keeps what it shows."""
-        result = load_feed(folder)
+        result = self.read(folder)
         if result.feed is None:  # sync checks before installing; this guards against a damaged disk
             log.error("bản tin đã cài ở %s không đọc được, giữ bản đang chiếu: %s", folder,
                       "; ".join(str(p) for p in result.errors[:3]))
