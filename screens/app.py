@@ -9,7 +9,6 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.feed.apart import load_feed_apart
 from kiosk.ops.status import status_lines
 from kiosk.settings import DisplaySettings
 from screens import pin_kivy_environment
@@ -152,7 +151,7 @@ def build_app(display, start):
 
             def gather():
                 try:
-                    status = status_lines(settings, display.settings_file, load=load_feed_apart)[0]
+                    status = status_lines(settings, display.settings_file, load=display.read_feed)[0]
                 except Exception:  # a bug must not leave the panel saying it is loading
                     log.exception("không lập được trạng thái cho bảng của nhân viên")
                     status = ["Không đọc được trạng thái đồng bộ: xem nhật ký (journalctl)"]

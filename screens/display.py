@@ -20,6 +20,7 @@ from pathlib import Path
 from kiosk.delivery.sync import SyncLoop
 from kiosk.feed.apart import load_feed_apart
 from kiosk.feed.model import Feed
+from kiosk.feed.validate import load_feed
 from kiosk.ops.heartbeat import Liveness
 from kiosk.ops.memory import QuietCollector
 from kiosk.ops.stats import PlayLog, UsageLog
@@ -40,9 +41,9 @@ class SyncThread(threading.Thread):
     """Polls the ward's server in the background (kiosk.delivery.sync.SyncLoop); each feed it installs
     goes to on_installed(feed, folder), on this thread. wake() runs a cycle now (from any thread)."""
 
-    def __init__(self, settings: DisplaySettings, on_installed=None):
+    def __init__(self, settings: DisplaySettings, on_installed=None, load=load_feed):
         super().__init__(name="sync", daemon=True)
-        self.loop = SyncLoop(settings, on_installed=on_installed, load=load_feed_apart)
+        self.loop = SyncLoop(settings, on_installed=on_installed, load=load)
 
     def run(self) -> None:
         self.loop.run()
@@ -124,15 +125,17 @@ class Display:
         state = settings.state_path()
         self.usage = UsageLog(state, today=lambda: self.clock.now().date())
         self.plays = PlayLog(state, settings.id)
-        self.handoff = FeedHandoff(InstalledContent(state, self.folder, load=load_feed_apart), install=self._install)
-        self.sync = SyncThread(settings, self.handoff.from_sync) if sync and settings.feed_url else None
+        # every feed read while the display runs: in a child process at the lowest priority
+        self.read_feed = load_feed_apart
+        self.handoff = FeedHandoff(InstalledContent(state, self.folder, load=self.read_feed), install=self._install)
+        self.sync = SyncThread(settings, self.handoff.from_sync, load=self.read_feed) if sync and settings.feed_url else None
         self.liveness = Liveness(state, SystemdNotifier()) if play else None  # this process's one notifier
         self.fleet = None
         if fleet and settings.fleet_url:
             from kiosk.fleet.display import DisplayLink
 
             self.fleet = DisplayLink(settings, on_sync_now=self.sync.wake if self.sync else lambda: None,
-                                     settings_file=settings_file)
+                                     settings_file=settings_file, load=self.read_feed)
         self.collector = QuietCollector()
         self.app = None
         self.theme = None

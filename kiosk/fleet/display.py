@@ -29,6 +29,7 @@ import paho.mqtt.client as mqtt
 from kiosk import __version__
 from kiosk.fleet import topics
 from kiosk.fleet.broker import KEEPALIVE, BrokerAccount, BrokerProblem, new_client, read_password
+from kiosk.feed.validate import load_feed
 from kiosk.fleet.spool import Spool
 from kiosk.settings import DisplaySettings
 from kiosk.ops.stats import read_logs, summarise_records
@@ -104,8 +105,10 @@ class DisplayLink:
     def __init__(self, settings: DisplaySettings, *, on_sync_now: Callable[[], None],
                  on_screenshot: Callable[[Callable[[Frame | str], None]], None] | None = None,
                  settings_file: Path | None = None, now: Callable[[], datetime] | None = None,
-                 rng: random.Random | None = None, heartbeat: float = HEARTBEAT, sync_spread: float | None = None):
+                 rng: random.Random | None = None, heartbeat: float = HEARTBEAT, sync_spread: float | None = None,
+                 load=load_feed):
         self.settings = settings
+        self.load = load  # how the status reads the feed (a running display: in a child process)
         self.state_dir = settings.state_path()
         self.settings_file = settings_file
         self.on_sync_now = on_sync_now
@@ -362,12 +365,11 @@ class DisplayLink:
                 status.get("last_error"))
 
     def status(self) -> dict:
-        from kiosk.feed.apart import load_feed_apart
         from kiosk.ops.status import inspect, staleness_warnings  # reads the feed: only when something changed
         from kiosk.delivery.sync_state import read_status
 
         sync = read_status(self.state_dir)
-        seen = inspect(self.settings, self.settings_file, load=load_feed_apart)
+        seen = inspect(self.settings, self.settings_file, load=self.load)
         return {
             "display": self.settings.id, "online": True, "tags": list(self.settings.tags), "mode": self.settings.mode,
             "feed_version": seen.installed.manifest.version if seen.installed else None,
