@@ -116,6 +116,10 @@ def _keygen(args: argparse.Namespace) -> int:
 
 def _publish(args: argparse.Namespace) -> int:
     from kiosk.delivery import publish, signing
+    if args.announce and not args.broker:
+        print("--announce cần địa chỉ máy chủ MQTT: thêm --broker mqtts://máy-chủ:8883 (hoặc đặt WARD_FLEET_BROKER); "
+              "chưa xuất bản", file=sys.stderr)
+        return 1
     try:
         key = signing.load_private_key(args.key)
         done = publish.publish(args.feed, args.out, key, key_folder=args.key.parent)
@@ -135,7 +139,15 @@ def _publish(args: argparse.Namespace) -> int:
     print(f"Đã xuất bản phiên bản {done.version} vào {done.out}: feed.yaml và {done.media_files} tệp ảnh, video "
           f"({size_text(done.media_bytes)}), dùng đến hết ngày {day_text(done.last_day)}"
           + (f"; kèm ủy quyền khóa số {done.delegation_serial} (keys.json)." if done.delegation_serial else "."))
-    print("Hãy tải cả thư mục lên máy chủ web của phường, manifest.json và manifest.json.sig sau cùng.")
+    if not args.announce:
+        print("Hãy tải cả thư mục lên máy chủ web của phường, manifest.json và manifest.json.sig sau cùng"
+              + (f"; rồi chạy `kiosk fleet announce {done.out}` để các màn hình đồng bộ ngay." if args.broker else "."))
+        return 0
+    from kiosk.fleet.cli import announce
+    if announce(args, done.version):
+        print("Bản tin đã xuất bản xong; các màn hình nhận bản này ở lần đồng bộ tới "
+              f"(hoặc chạy lại `kiosk fleet announce {done.out}` khi đã kết nối được).", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -319,10 +331,17 @@ def build_parser() -> argparse.ArgumentParser:
     keygen.add_argument("--days", type=_days, default=365, help="số ngày khóa xuất bản dùng được (mặc định 365)")
     keygen.set_defaults(handler=_keygen)
 
+    from kiosk.fleet.cli import connection_options
+    from kiosk.fleet.office import ANNOUNCE_SPREAD
     publish = commands.add_parser("publish", help="kiểm tra, đánh số phiên bản và ký bản tin để tải lên máy chủ")
     publish.add_argument("feed", type=Path, help="thư mục bản tin gốc (không bị sửa)")
     publish.add_argument("--out", type=Path, required=True, help="thư mục xuất bản (dùng lại mỗi lần)")
     publish.add_argument("--key", type=Path, required=True, help="tệp khóa bí mật do `kiosk keygen` tạo")
+    publish.add_argument("--announce", action="store_true",
+                         help="báo ngay cho mọi màn hình qua máy chủ MQTT (khi --out là thư mục máy chủ web phục vụ)")
+    publish.add_argument("--spread", type=float, default=ANNOUNCE_SPREAD,
+                         help=f"với --announce: các màn hình đồng bộ rải trong bấy nhiêu giây (mặc định {ANNOUNCE_SPREAD:g})")
+    connection_options(publish.add_argument_group("mạng màn hình (với --announce)"))
     publish.set_defaults(handler=_publish)
 
     sync = commands.add_parser("sync", help="tải bản tin mới từ máy chủ một lần")

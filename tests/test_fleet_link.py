@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
 
 from feed_servers import Nginx, make_feed
 from fleet_servers import Mosquitto
@@ -119,7 +120,12 @@ def displays(tmp_path, broker, nginx, key):
 
 
 def fleet_cli(broker: Mosquitto, office: OfficeLink, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kiosk", "fleet", *args, "--broker", broker.url,
+    return kiosk_cli(broker, office, "fleet", *args)
+
+
+def kiosk_cli(broker: Mosquitto, office: OfficeLink, *args: str) -> subprocess.CompletedProcess:
+    """`kiosk ...` as the office, with the broker options after the command's own."""
+    return subprocess.run([sys.executable, "-m", "kiosk", *args, "--broker", broker.url,
                            "--ca", str(broker.ca), "--db", str(office.store.path)],
                           env={**os.environ, "WARD_FLEET_PASSWORD": BROKER_PASSWORDS["office"]},
                           capture_output=True, text=True, timeout=60, cwd=REPO)
@@ -173,8 +179,21 @@ def test_sync_now_and_an_announce_install_a_new_feed_within_seconds(displays, of
     assert "phiên bản 3" in done.stdout
     assert wait_until(lambda: display.installed() == 3, 10), display.log.read_text()
     assert time.monotonic() - asked < 10
+    # `kiosk publish --announce` into the folder nginx serves: published and announced in one command.
+    key_file = display.folder / "publishing-key.pem"
+    key_file.write_bytes(display.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                   serialization.NoEncryption()))
+    key_file.chmod(0o600)
+    source = make_feed(display.folder / "src-4", version=4, seeds={0: 4})
+    asked = time.monotonic()
+    done = kiosk_cli(broker, office, "publish", str(source), "--out", str(display.site), "--key", str(key_file),
+                     "--announce", "--spread", "2")
+    assert done.returncode == 0, done.stderr
+    assert "Đã xuất bản phiên bản 4" in done.stdout and "Đã báo phiên bản 4" in done.stdout
+    assert wait_until(lambda: display.installed() == 4, 10), display.log.read_text()
+    assert time.monotonic() - asked < 10
     # The office sees it too: the status follows the install.
-    assert wait_until(lambda: row(office, "to-6").status.get("feed_version") == 3, 10)
+    assert wait_until(lambda: row(office, "to-6").status.get("feed_version") == 4, 10)
 
 
 def test_a_days_usage_reaches_the_office_once_although_sent_twice(displays, office, broker):

@@ -202,6 +202,30 @@ def test_the_office_commands_say_in_one_line_what_is_wrong(broker, tmp_path):
     assert empty.returncode == 0 and "Chưa có số liệu" in empty.stdout
 
 
+def test_a_publish_the_broker_refuses_to_announce_is_still_published_and_says_so(broker, tmp_path):
+    from kiosk.delivery import signing
+    from kiosk.delivery.manifest import MANIFEST_FILE, parse
+    private, _, _ = signing.write_key_pair(tmp_path / "keys")
+    out = tmp_path / "site"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("WARD_FLEET")}
+    done = subprocess.run([sys.executable, "-m", "kiosk", "publish", str(REPO / "config"), "--out", str(out),
+                           "--key", str(private), "--announce", "--broker", broker.url, "--ca", str(broker.ca),
+                           "--db", str(tmp_path / "office.sqlite")],
+                          env={**env, "WARD_FLEET_PASSWORD": "wrong"}, capture_output=True, text=True, timeout=60,
+                          cwd=REPO)
+    assert done.returncode == 1, done.stdout
+    assert "Đã xuất bản phiên bản 1" in done.stdout
+    assert "máy chủ từ chối" in done.stderr and "đã xuất bản xong" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert parse((out / MANIFEST_FILE).read_bytes()).version == 1
+    # With no broker to announce to, nothing is published: the clerk learns it before the publication.
+    unsaid = subprocess.run([sys.executable, "-m", "kiosk", "publish", str(REPO / "config"), "--out", str(out),
+                             "--key", str(private), "--announce"], env=env, capture_output=True, text=True,
+                            timeout=60, cwd=REPO)
+    assert unsaid.returncode == 1 and "--announce cần địa chỉ máy chủ MQTT" in unsaid.stderr, unsaid.stderr
+    assert unsaid.stdout == "" and parse((out / MANIFEST_FILE).read_bytes()).version == 1
+
+
 def test_a_broker_the_display_cannot_trust_is_said_once_and_stopping_stays_quick(broker, tmp_path, caplog):
     other_ca = tmp_path / "other"
     other_ca.mkdir()

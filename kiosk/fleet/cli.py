@@ -149,6 +149,11 @@ def _announce(args) -> int:
         print(f"không đọc được {args.published / MANIFEST_FILE}: {reason}; "
               f"hãy chỉ thư mục đã xuất bản bằng `kiosk publish`", file=sys.stderr)
         return 1
+    return announce(args, version)
+
+
+def announce(args, version: int) -> int:
+    """The retained "latest version" for every display (`kiosk fleet announce`, `kiosk publish --announce`)."""
     link = _link(args, _store(args))
     if link is None:
         return 1
