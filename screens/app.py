@@ -169,8 +169,10 @@ def build_app(display, start):
             """The office asked what the loop shows (any thread): answered from Kivy's thread, never
             with a resident's touch screen or the staff panel on it."""
             def take(_):
-                if self.root_widget.overlay is not None:
-                    deliver("màn hình đang được dùng (chế độ cảm ứng hoặc bảng của nhân viên đang mở)")
+                overlay = self.root_widget.overlay
+                if overlay is not None:
+                    staff = isinstance(overlay, (PinPad, StaffPanel))
+                    deliver(f"màn hình đang được dùng ({'bảng của nhân viên' if staff else 'chế độ cảm ứng'} đang mở)")
                     return
                 from kiosk.fleet.display import Frame
                 texture = self.frame.export_as_image().texture

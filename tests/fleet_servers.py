@@ -166,8 +166,10 @@ def run_display_without_window(config: Path) -> None:
 
 def run_display_with_window(config: Path, driver: Path) -> int:
     """The real `kiosk run` (windowed, 1280x720) with a test's hand on it, through files in `driver`:
-    Kivy's clock writes `ticks` (the time of its last tick, twice a second) and, when `tap` appears,
-    touches the middle of the screen once and writes `tapped`."""
+    Kivy's clock writes `ticks` (the time of its last tick, twice a second); when `staff` appears,
+    opens the staff panel (as the right PIN does) and writes `staffed`; when `back` appears, closes
+    what is open and writes `closed`; when `tap` appears, touches the middle of the screen once and
+    writes `tapped`."""
     import sys
     import time as clock
 
@@ -180,12 +182,19 @@ def run_display_with_window(config: Path, driver: Path) -> int:
         from kivy.tests.common import UnitTestTouch
 
         (driver / "ticks").write_text(str(clock.time()))
+        app = App.get_running_app()
+        for asked, done, act in (("staff", "staffed", lambda: app.open_staff_panel()),
+                                 ("back", "closed", lambda: app.root_widget.close_overlay())):
+            if (driver / asked).exists() and not (driver / done).exists():
+                act()
+                (driver / done).write_text("yes")
         if (driver / "tap").exists() and not (driver / "tapped").exists():
             touch = UnitTestTouch(Window.width / 2, Window.height / 2)
             touch.touch_down()
             touch.touch_up()
             (driver / "tapped").write_text("yes")
 
+    from kivy.app import App
     from kivy.clock import Clock
     Clock.schedule_interval(watch, 0.5)
     return main(["run", "--windowed", "--size", "1280x720", "--config", str(config)])

@@ -1,5 +1,5 @@
 """The fleet link in the real `kiosk run` under Xvfb: a screenshot of the loop arrives at the office,
-is refused while a resident uses touch mode, and the broker down at start or going away mid-run
+is refused while a resident uses touch mode or a clerk the staff panel, and the broker down at start or going away mid-run
 leaves the screen running."""
 
 from __future__ import annotations
@@ -60,11 +60,22 @@ def test_screenshot_of_the_loop_refused_in_touch_mode_and_the_broker_going_chang
         assert office.store.screenshot("to-5")[0] == out.read_bytes()
         assert "ảnh chụp màn hình" in fleet_cli(broker, office, "list").stdout
 
+        (driver / "staff").write_text("yes")  # a clerk opens the staff panel: its status is not the office's to see
+        assert wait_until(lambda: (driver / "staffed").exists(), 10)
+        time.sleep(0.5)
+        refused = fleet_cli(broker, office, "screenshot", "to-5", "--out", str(tmp_path / "staff.jpg"))
+        assert refused.returncode == 1 and "không chụp" in refused.stderr and "bảng của nhân viên đang mở" in refused.stderr
+        assert not (tmp_path / "staff.jpg").exists()
+        (driver / "back").write_text("yes")
+        assert wait_until(lambda: (driver / "closed").exists(), 10)
+        time.sleep(0.5)
+        assert fleet_cli(broker, office, "screenshot", "to-5", "--out", str(tmp_path / "again.jpg")).returncode == 0
+
         (driver / "tap").write_text("yes")  # a resident touches the counter's screen: touch mode opens
         assert wait_until(lambda: (driver / "tapped").exists(), 10)
         time.sleep(0.5)
         refused = fleet_cli(broker, office, "screenshot", "to-5", "--out", str(tmp_path / "touch.jpg"))
-        assert refused.returncode == 1 and "không chụp" in refused.stderr and "cảm ứng" in refused.stderr
+        assert refused.returncode == 1 and "không chụp" in refused.stderr and "chế độ cảm ứng đang mở" in refused.stderr
         assert not (tmp_path / "touch.jpg").exists()
 
         broker.stop()  # the broker goes away mid-day: Kivy's loop does not wait for it
