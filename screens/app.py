@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime
 from pathlib import Path
 
 from kiosk.ops.status import status_lines
@@ -124,8 +123,8 @@ def build_app(display, start):
                                                       speaker=self.speaker, now=self.now))
 
         def now(self):
-            """Now on the display's clock (the one the loop plays by); the system's when no loop runs."""
-            return self.player.clock.now() if self.player is not None else datetime.now()
+            """Now on the display's clock: the one the loop plays by, floored by trusted time."""
+            return display.clock.now()
 
         def close_counter(self):
             self.root_widget.close_overlay()

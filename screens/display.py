@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 from kiosk.delivery.sync import SyncLoop
+from kiosk.delivery.trusted_time import trusted_rule
 from kiosk.feed.apart import load_feed_apart
 from kiosk.feed.model import Feed
 from kiosk.feed.validate import load_feed
@@ -41,9 +42,9 @@ class SyncThread(threading.Thread):
     """Polls the ward's server in the background (kiosk.delivery.sync.SyncLoop); each feed it installs
     goes to on_installed(feed, folder), on this thread. wake() runs a cycle now (from any thread)."""
 
-    def __init__(self, settings: DisplaySettings, on_installed=None, load=load_feed):
+    def __init__(self, settings: DisplaySettings, on_installed=None, load=load_feed, after_cycle=None):
         super().__init__(name="sync", daemon=True)
-        self.loop = SyncLoop(settings, on_installed=on_installed, load=load)
+        self.loop = SyncLoop(settings, on_installed=on_installed, load=load, after_cycle=after_cycle)
 
     def run(self) -> None:
         self.loop.run()
@@ -128,7 +129,9 @@ class Display:
         # every feed read while the display runs: in a child process at the lowest priority
         self.read_feed = load_feed_apart
         self.handoff = FeedHandoff(InstalledContent(state, self.folder, load=self.read_feed), install=self._install)
-        self.sync = SyncThread(settings, self.handoff.from_sync, load=self.read_feed) if sync and settings.feed_url else None
+        self.sync = SyncThread(settings, self.handoff.from_sync, load=self.read_feed,
+                               after_cycle=self._trust_time) if sync and settings.feed_url else None
+        self.clock.trust(trusted_rule(state))  # before the window: a clock behind never shows what is over
         self.liveness = Liveness(state, SystemdNotifier()) if play else None  # this process's one notifier
         self.fleet = None
         if fleet and settings.fleet_url:
@@ -185,6 +188,14 @@ class Display:
         if self.fleet:
             self.fleet.on_screenshot = app.take_fleet_screenshot
             self.fleet.start()
+
+    def _trust_time(self) -> None:
+        """After each sync cycle, on its thread: trusted time's rule read anew (the server's Date, the
+        new feed's issue time) for the clock, which Kivy's thread reads."""
+        from kivy.clock import Clock
+
+        rule = trusted_rule(self.settings.state_path())
+        Clock.schedule_once(lambda _: self.clock.trust(rule), 0)
 
     def _install(self, feed: Feed, folder: Path) -> None:
         if self.app.player is not None:

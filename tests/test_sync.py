@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -417,6 +418,57 @@ def test_expiry_is_never_judged_before_the_newest_signed_issue_time(rig, odd_ser
     result = rig.sync(odd_server.url, clock=stuck)
     assert result.outcome == "failed" and "đã hết hạn" in result.message
     assert trusted_now(rig.state, clock=stuck) == issued
+
+
+def test_a_board_whose_clock_is_behind_lists_no_meeting_that_is_over(rig, odd_server):
+    """Past meetings drop out by the display's trusted time (issue 16): a board stuck in 1970 goes by
+    the installed feed's signed issue time, once a sync cycle has installed it and from the start
+    of the next run."""
+    from zoneinfo import ZoneInfo
+    from kiosk.delivery.manifest import SOFTWARE_DATE
+    from kiosk.delivery.sync import SyncLoop
+    from kiosk.delivery.trusted_time import trusted_rule
+    from kiosk.feed.model import Meeting
+    from kiosk.play.clock import DisplayClock
+    from kiosk.play.meetings import upcoming_meetings
+    from screens.display import Display
+
+    stuck = lambda: dt.datetime(1970, 1, 1, tzinfo=UTC)  # noqa: E731
+    odd_server.date = ""  # no Date header: only the signed issue time can say the clock is behind
+    rig.publish(2)
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+
+    def meeting(day: dt.date) -> Meeting:
+        return Meeting.model_validate({"kind": "tiep-cong-dan", "date": day.isoformat(), "start": "08:00",
+                                       "end": "10:30", "place": "Trụ sở phường"})
+
+    today = dt.datetime.now(zone).date()
+    over, coming = meeting(today - dt.timedelta(days=1)), meeting(today + dt.timedelta(days=10))
+    assert over.ends_at > SOFTWARE_DATE.astimezone(zone).replace(tzinfo=None)  # over only by the feed's time
+    meetings = [over, coming]
+    behind = DisplayClock(zone, system=stuck)
+    assert upcoming_meetings(meetings, behind.now()) == [over, coming]  # by the board's own clock: 1970
+    behind.trust(trusted_rule(rig.state))  # nothing installed yet: this software's date, still before
+    assert upcoming_meetings(meetings, behind.now()) == [over, coming]
+
+    loop = SyncLoop(rig.settings(odd_server.url), rig.syncer(odd_server.url, clock=stuck),
+                    after_cycle=lambda: behind.trust(trusted_rule(rig.state)))
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    loop.wake.set()
+    try:
+        deadline = time.monotonic() + 20
+        while upcoming_meetings(meetings, behind.now()) != [coming] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert upcoming_meetings(meetings, behind.now()) == [coming]
+    finally:
+        loop.stop()
+        thread.join(10)
+    folder = installed_feed(rig.state)
+    display = Display(rig.settings(odd_server.url), load_feed(folder).feed, folder,
+                      clock=DisplayClock(zone, system=stuck), play=False, sync=False, fleet=False)
+    assert upcoming_meetings(meetings, display.clock.now()) == [coming]
+    assert display.clock.now() >= rig.manifest().issued.astimezone(zone).replace(tzinfo=None)
 
 
 # ---------------------------------------------------------------------------------- the syncer in an app

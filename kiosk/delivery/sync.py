@@ -497,14 +497,17 @@ class SyncLoop:
     """The body of the app's sync thread: wait next_delay() on `wake` (set it to run a cycle now),
     run a cycle, again, until stop(). Nothing a cycle raises ends the loop. It beats
     STATE/sync-heartbeat before each wait and during cycles, so `kiosk health` can tell a stopped one.
-    on_installed(feed, folder) is called (on this thread) with each feed a cycle installed."""
+    on_installed(feed, folder) is called (on this thread) with each feed a cycle installed, then
+    after_cycle() after every cycle."""
 
     def __init__(self, settings: DisplaySettings, syncer: Syncer | None = None,
-                 on_installed: Callable[[Feed, Path], None] | None = None, load: Callable[..., LoadResult] = load_feed):
+                 on_installed: Callable[[Feed, Path], None] | None = None, load: Callable[..., LoadResult] = load_feed,
+                 after_cycle: Callable[[], None] | None = None):
         self.beat = Heartbeat(settings.state_path(), every=CYCLE_BEAT / 10, name=SYNC_HEARTBEAT_FILE)
         self.syncer = syncer or Syncer(settings, checkpoint=lambda _: self.beat.beat(due=CYCLE_BEAT), load=load)
         self.wake = threading.Event()
         self.on_installed = on_installed
+        self.after_cycle = after_cycle
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -525,6 +528,8 @@ class SyncLoop:
                     result = self.syncer.run_once()
                     if result.feed is not None and self.on_installed:
                         self.on_installed(result.feed, result.folder)
+                    if self.after_cycle:
+                        self.after_cycle()
                 except Exception:  # run_once records every fault itself; this is a bug in that
                     log.exception("Đồng bộ: lỗi không mong đợi ngoài chu kỳ")
         finally:

@@ -27,8 +27,15 @@ def _plus(moment: datetime, seconds: float) -> datetime:
 
 def trusted_now(state_dir: Path, clock: Callable[[], datetime] = utc_now) -> datetime:
     """Now, as the display judges expiry by (see trusted_time)."""
+    return trusted_rule(state_dir)(clock())
+
+
+def trusted_rule(state_dir: Path) -> Callable[[datetime], datetime]:
+    """Trusted time as a function of the local clock (UTC), the state folder read once: the running
+    display's clock applies it at every reading without touching the disk."""
     store = Store(state_dir)
-    return trusted_time(read_state(store.sync_file, SYNC_FIELDS), store.installed(), clock)
+    state, installed = read_state(store.sync_file, SYNC_FIELDS), store.installed()
+    return lambda local: trusted_time(state, installed, lambda: local)
 
 
 def time_floor(installed: Installed | None) -> datetime:
