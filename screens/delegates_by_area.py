@@ -26,7 +26,8 @@ ALL_LISTS = "Xem mọi danh sách đại biểu của phường"
 
 
 class AreaButton(Themed, ButtonBehavior, BoxLayout):
-    """An area: its name in bold, its streets under it in the small size; as tall as they need."""
+    """An area: its name in bold, its streets (and its note) under it in the small size; as tall as
+    they need."""
 
     name = StringProperty("")
     streets = StringProperty("")
@@ -56,7 +57,8 @@ class AreaPickerPage(KeyboardPage):
             button.bind(on_release=lambda _: self.view.open_delegate_lists())
             rows.add_widget(button)
         for area in areas:
-            button = AreaButton(name=area.name, streets=", ".join(area.streets), theme=self.theme)
+            button = AreaButton(name=area.name, streets="\n".join(filter(None, (", ".join(area.streets), area.note))),
+                                theme=self.theme)
             button.bind(on_release=lambda _, a=area: self.view.open_area(a))
             rows.add_widget(button)
 
@@ -124,9 +126,11 @@ class AreaDelegatesPage(Page):
             from kiosk.play.reading import my_delegates_reading
             from screens.listen import ListenButton
 
-            self.listen = ListenButton(view.speaker, my_delegates_reading(levels, meetings[0] if meetings else None),
-                                       theme=self.theme)
+            self.listen = ListenButton(view.speaker, my_delegates_reading(levels, meetings[0] if meetings else None,
+                                                                          area.note), theme=self.theme)
             blocks.add_widget(self.listen)
+        if area.note:
+            blocks.add_widget(LevelHeading(detail=area.note, theme=self.theme))
         for level in levels:
             blocks.add_widget(LevelHeading(text=level.heading, detail=level.constituency or "", theme=self.theme))
             if not level.people:

@@ -134,6 +134,8 @@ def test_picking_an_area_shows_its_delegates_at_three_levels_and_a_meeting_a_pho
     assert taps_from_the_menu <= 3
     mine = shown["actions"][2]
     assert mine["title"] == f"Đại biểu của {AREA.name}"
+    assert "Dữ liệu mẫu" in AREA.note and AREA.note in mine["texts"]  # the sample's areas say they are
+    assert any(AREA.note in text for text in shown["actions"][1]["texts"]), "and in the picker's list"
     assert [level.body for level in LEVELS] == ["quoc-hoi", "hdnd-thanh-pho", "hdnd-phuong"]
     for level in LEVELS:
         assert level.lists[0].titled_list in mine["texts"] and level.constituency in mine["texts"]

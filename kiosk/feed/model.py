@@ -488,6 +488,7 @@ class Area(_Strict):
     constituencies: AreaConstituencies = Field(
         default_factory=AreaConstituencies,
         description="Đơn vị bầu cử của tổ dân phố cho từng cơ quan: quoc-hoi, hdnd-thanh-pho, hdnd-phuong")
+    note: Text | None = Field(None, description="Dòng ghi chú nhỏ dưới tên tổ, ví dụ: Sáp nhập từ phường Quang Trung")
 
 
 def match_key(name: str) -> str:

@@ -160,11 +160,11 @@ def delegates_reading(slide) -> str:
     return sentences(slide.titled_list, slide.constituency, slide.note, *_people(slide.people))
 
 
-def my_delegates_reading(levels, meeting=None) -> str:
-    """"Đại biểu của bạn" for one area (kiosk.play.areas.my_delegates): each level's list and
-    constituency and its delegates, then the next meeting for the area: what, which day, the
-    hours, where."""
-    parts = []
+def my_delegates_reading(levels, meeting=None, note: str | None = None) -> str:
+    """"Đại biểu của bạn" for one area (kiosk.play.areas.my_delegates): the area's note, each
+    level's list and constituency and its delegates, then the next meeting for the area: what,
+    which day, the hours, where."""
+    parts = [note]
     for level in levels:
         parts += [level.heading, level.constituency, *(_people(level.people) or [NO_LIST])]
     if meeting is not None:
