@@ -32,7 +32,8 @@ SPEED = 10.0  # the sample's slides last 12-25 s: 1.2-2.5 s each here; its video
 
 def bare_window(seconds: float, stock: bool) -> None:
     """Child process: a bare window redrawing a full-screen rectangle every frame, or (stock) Kivy's
-    FadeTransition between two full screens, back and forth; prints the frames drawn as JSON."""
+    FadeTransition between two full screens, back and forth, paced as the display; prints the
+    frames drawn as JSON."""
     from kiosk.settings import DisplaySettings
     from screens.app import configure_kivy
 
@@ -54,8 +55,14 @@ def bare_window(seconds: float, stock: bool) -> None:
             Rectangle(pos=(0, 0), size=SIZE)
         return color
 
+    from screens.pace import FramePace
+
     class Bare(App):
         def build(self):
+            # Paced as the display is while it fades (its full rate), so that on a machine faster than
+            # the cap both run at the cap rather than the bare window running past it.
+            self.pace = FramePace()
+            self.pace.hold("bare")
             if stock:
                 root = ScreenManager(transition=FadeTransition(duration=0.6))
                 for name, rgba in (("a", (0.7, 0.1, 0.1, 1)), ("b", (0.1, 0.2, 0.5, 1))):
