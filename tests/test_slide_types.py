@@ -137,3 +137,61 @@ def test_a_view_sizes_itself_by_the_theme_it_is_given_not_the_running_apps(tmp_p
     assert shown["given_gap"] != shown["app_gap"]
     assert set(shown["padding"].values()) == {shown["given_gap"] * 1.5}, shown
     assert shown["code_side"] == shown["code"] and shown["paces"] == [True] * 4
+
+
+MEDIA_GONE_BEFORE_IT_LOADS = """
+import json, shutil, sys
+from pathlib import Path
+import screens
+from kivy.config import Config
+Config.set("graphics", "width", "1280")
+Config.set("graphics", "height", "720")
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.uix.widget import Widget
+from kiosk.feed.validate import load_feed
+from kiosk.play.schedule import Loop
+from screens.pace import FramePace
+from screens.theme import Theme, register_fonts
+from screens.slides import make_view
+
+register_fonts()
+folder = Path(sys.argv[1])
+shutil.copytree("config", folder)
+feed = load_feed(folder).feed
+entries = {entry.slide.type: entry for entry in Loop(feed).entries}
+
+
+class Bare(App):
+    def build(self):
+        self.theme = Theme()
+        self.theme.resize(1280, 720)
+        return Widget()
+
+    def on_start(self):
+        pace = FramePace()
+        self.views = {}
+        for kind in ("video", "image"):
+            view = make_view(entries[kind], folder, theme=self.theme, pace=pace)
+            view.prepare()
+            self.views[kind] = view
+        # Gone before Kivy's deferred load, as when two feeds are installed while the slide waits.
+        shutil.rmtree(folder / "media")
+        Clock.schedule_once(self.report, 1.0)
+
+    def report(self, _):
+        print(json.dumps({kind: view.failure for kind, view in self.views.items()}))
+        self.stop()
+
+
+Bare().run()
+"""
+
+
+def test_media_gone_before_kivy_loads_it_is_the_slides_failure_not_the_apps(tmp_path):
+    """Found by the one-CPU soak: a video's file removed between its view's build and Kivy's load."""
+    result = python(tmp_path, MEDIA_GONE_BEFORE_IT_LOADS.replace("sys.argv[1]", repr(str(tmp_path / "feed"))))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    failures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert failures["video"] == "không còn tệp video media/video-nhiem-ky-moi.mp4", failures
+    assert failures["image"] == "", "a picture is read when its view is built: it shows all the same"

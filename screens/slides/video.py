@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.video import Video
 
 from kiosk.feed.media import probe_mp4
 from screens.slides.base import SlideView
@@ -14,6 +15,21 @@ from screens.theme import load_rules
 load_rules(__file__)
 
 PREVIEW_WAIT_SECONDS = 8.0  # `kiosk preview` waits this long for the first frame (a busy machine decodes slowly)
+
+
+class SlideVideo(Video):
+    """Kivy's Video, except that a file gone by the time Kivy loads it (the frame after the view is
+    built: two feeds installed while the slide waited for its turn) is `gone`, not an error in Kivy's
+    clock that stops the app (Kivy 2.3.1 hands the missing file's None to ffpyplayer and fails)."""
+
+    gone = BooleanProperty(False)
+
+    def _do_video_load(self, *largs):
+        if self.source and not Path(self.source).is_file():
+            self.unload()
+            self.gone = True
+            return
+        super()._do_video_load(*largs)
 
 
 class VideoSlideView(SlideView):
@@ -48,7 +64,7 @@ class VideoSlideView(SlideView):
             return
         video = self.ids.video
         video.volume = 0  # silent until its turn
-        video.bind(loaded=self._first_frame)
+        video.bind(loaded=self._first_frame, gone=self._gone)
         try:
             video.state = "play"  # paused again at its first frame
         except (ValueError, OSError):
@@ -60,6 +76,13 @@ class VideoSlideView(SlideView):
         if not self._entered:
             video.state = "pause"
         self._ready()
+
+    def _gone(self, _video, gone):
+        if gone:
+            self.broken = f"không còn tệp video {self.slide.file}"
+            self._ready()
+            if self._on_finished:  # on screen already: the player moves on
+                self._finished()
 
     def when_ready(self, then):
         if self.broken or self.ids.video.loaded:
