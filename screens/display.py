@@ -62,6 +62,7 @@ class FeedHandoff:
         self.install = install  # install(feed, folder), called on the Kivy thread
         self._look_event = None
         self._handed = content.shown_at_start  # the folder last handed over (the Kivy thread's own)
+        self._reading: threading.Thread | None = None  # the worker reading an installed feed (the Kivy thread's own)
 
     def from_sync(self, feed: Feed, folder: Path) -> None:
         """The sync thread installed this feed (called on that thread)."""
@@ -80,9 +81,12 @@ class FeedHandoff:
             self._look_event.cancel()
 
     def _look(self, _) -> None:
+        if self._reading is not None and self._reading.is_alive():
+            return  # one read at a time (on a slow board they would pile up); the newest is read next
         folder = self.content.changed()
         if folder is not None:
-            threading.Thread(target=self._load, args=(folder,), name="feed-load", daemon=True).start()
+            self._reading = threading.Thread(target=self._load, args=(folder,), name="feed-load", daemon=True)
+            self._reading.start()
 
     def _load(self, folder: Path) -> None:
         from kivy.clock import Clock
