@@ -332,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     keygen.set_defaults(handler=_keygen)
 
     from kiosk.fleet.cli import connection_options
-    from kiosk.fleet.office import ANNOUNCE_SPREAD
+    from kiosk.fleet.topics import ANNOUNCE_SPREAD  # not office: its broker and database are not needed to start
     publish = commands.add_parser("publish", help="kiểm tra, đánh số phiên bản và ký bản tin để tải lên máy chủ")
     publish.add_argument("feed", type=Path, help="thư mục bản tin gốc (không bị sửa)")
     publish.add_argument("--out", type=Path, required=True, help="thư mục xuất bản (dùng lại mỗi lần)")

@@ -8,7 +8,8 @@ import threading
 from pathlib import Path
 
 from kiosk.fleet.broker import BrokerAccount, BrokerProblem
-from kiosk.fleet.office import ANNOUNCE_SPREAD, OfficeLink, SqliteFleetStore
+from kiosk.fleet.office import OfficeLink, SqliteFleetStore
+from kiosk.fleet.topics import ANNOUNCE_SPREAD
 
 CONNECT_WAIT = 5.0  # seconds a button waits for the broker before saying it is out of reach
 NO_BROKER = ("Bảng điều khiển chưa được nối với máy chủ MQTT của phường, nên trang này chỉ hiện những gì "

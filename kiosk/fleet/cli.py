@@ -210,7 +210,7 @@ def connection_options(parser, suppress=None, prefix: str = "") -> None:
 
 def add_fleet_parser(commands) -> None:
     """`kiosk fleet` and its subcommands, under the main parser's `commands`."""
-    from kiosk.fleet.office import ANNOUNCE_SPREAD
+    from kiosk.fleet.topics import ANNOUNCE_SPREAD  # not office: its broker and database are not needed to start
     # The connection options go before the subcommand or after it: `kiosk fleet --broker URL list`
     # and `kiosk fleet list --broker URL`. After it, they are given only when typed (SUPPRESS), so
     # that they do not undo what was typed before it.

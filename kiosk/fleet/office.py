@@ -29,7 +29,6 @@ from kiosk.words import day_text, iso_day_text, moment_text
 
 LISTENER_SESSION = 14 * 86400  # seconds the broker keeps reports for a listener that is away
 SCREENSHOT_WAIT = 20.0  # seconds: a display takes the picture on its own loop, then sends ~100 KB
-ANNOUNCE_SPREAD = 5.0  # seconds over which the displays sync after a publish, so not all at once
 
 
 def _now() -> str:

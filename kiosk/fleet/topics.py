@@ -11,6 +11,7 @@ SCREENSHOT = "screenshot"  # a JPEG
 REPLY = "reply"  # a command the display did not carry out, and why
 ALL = "all"
 LATEST = f"{ROOT}/to/{ALL}/latest"  # retained: the newest published version
+ANNOUNCE_SPREAD = 5.0  # seconds over which the displays sync after a publish, so not all at once
 
 SYNC_NOW = "sync-now"
 TAKE_SCREENSHOT = "screenshot"
