@@ -87,8 +87,10 @@ def test_the_file_of_an_image_or_video_slide_must_be_of_its_kind_as_declared(tmp
     assert len(wrong) == 2 and ".png" in wrong[0] and ".mp4" in wrong[1], wrong
 
 
-VIEW_WITH_ITS_OWN_THEME = """
-import json
+# A 1280x720 window with the project's fonts, and what building a view needs.
+BARE_APP = """
+import json, shutil, sys
+from pathlib import Path
 import screens
 from kivy.config import Config
 Config.set("graphics", "width", "1280")
@@ -103,16 +105,21 @@ from screens.theme import Theme, register_fonts
 from screens.slides import make_view
 
 register_fonts()
-feed = load_feed("config").feed
-entries = {entry.slide.type: entry for entry in Loop(feed).entries}
 
 
-class Bare(App):  # shared widgets' rules still read the app's theme: this one is the smaller
+class BareApp(App):  # shared widgets' rules still read the app's theme: this one is 1280x720's
     def build(self):
         self.theme = Theme()
         self.theme.resize(1280, 720)
         return Widget()
+"""
 
+VIEW_WITH_ITS_OWN_THEME = BARE_APP + """
+feed = load_feed("config").feed
+entries = {entry.slide.type: entry for entry in Loop(feed).entries}
+
+
+class Bare(BareApp):
     def on_start(self):
         given = Theme()
         given.resize(3840, 2160)
@@ -139,35 +146,14 @@ def test_a_view_sizes_itself_by_the_theme_it_is_given_not_the_running_apps(tmp_p
     assert shown["code_side"] == shown["code"] and shown["paces"] == [True] * 4
 
 
-MEDIA_GONE_BEFORE_IT_LOADS = """
-import json, shutil, sys
-from pathlib import Path
-import screens
-from kivy.config import Config
-Config.set("graphics", "width", "1280")
-Config.set("graphics", "height", "720")
-from kivy.app import App
-from kivy.clock import Clock
-from kivy.uix.widget import Widget
-from kiosk.feed.validate import load_feed
-from kiosk.play.schedule import Loop
-from screens.pace import FramePace
-from screens.theme import Theme, register_fonts
-from screens.slides import make_view
-
-register_fonts()
+MEDIA_GONE_BEFORE_IT_LOADS = BARE_APP + """
 folder = Path(sys.argv[1])
 shutil.copytree("config", folder)
 feed = load_feed(folder).feed
 entries = {entry.slide.type: entry for entry in Loop(feed).entries}
 
 
-class Bare(App):
-    def build(self):
-        self.theme = Theme()
-        self.theme.resize(1280, 720)
-        return Widget()
-
+class Bare(BareApp):
     def on_start(self):
         pace = FramePace()
         self.views = {}
