@@ -163,7 +163,9 @@ class SlideHost(FloatLayout):
         self._prepared = view
         self._layer(view)
 
-    def show(self, view: SlideView) -> None:
+    def show(self, view: SlideView, fade: bool = True) -> None:
+        """The view on screen, faded in over the one before, or in its place at once (`fade` False:
+        the next page of the same slide)."""
         self._end_fade()
         old = self.current
         if self._prepared is not None and self._prepared is not view:
@@ -171,7 +173,10 @@ class SlideHost(FloatLayout):
         self._prepared = None
         self._layer(view)
         self.current = view
-        if old is not None:
+        if old is not None and not fade:
+            self._drop(old)
+            old.leave()
+        elif old is not None:
             self._outgoing = old
             self.fading = True
             self.progress = 0.0

@@ -25,6 +25,7 @@ class Player:
         self.on_show = on_show  # called with (slide id, view) each time a page appears
         self.view: SlideView | None = None  # on screen
         self.prepared: SlideView | None = None  # built for the next turn while this one is shown
+        self.next_page: SlideView | None = None  # the same slide's next page, built while this page is shown
         self._coming: SlideView | None = None  # chosen, shown once ready
         self._incoming = None  # (feed, folder) handed over by install_feed, shown from the next slide change
         self._page_event = None
@@ -59,6 +60,7 @@ class Player:
         self._next_slide()
 
     def stop(self) -> None:
+        self._drop_next_page()
         for event in (self._page_event, self._change_event, self._clock_event):
             if event:
                 event.cancel()
@@ -90,9 +92,14 @@ class Player:
         self._clock_event = Clock.schedule_once(self._tick_clock, max(0.05, wait))
 
     # --- slides
-    def _build(self, entry) -> SlideView:
-        folder = self._incoming[1] if self._incoming is not None else self.frame.folder  # the loop's feed
+    def _build(self, entry, ahead: bool, page: int = 0, folder=None) -> SlideView:
+        """The entry's view at this page; built `ahead` of its turn, its work spreads over frames
+        (screens/staging.py)."""
+        if folder is None:
+            folder = self._incoming[1] if self._incoming is not None else self.frame.folder  # the loop's feed
         view = make_view(entry, folder, theme=self.frame.theme, pace=self.frame.pace)
+        view.staging = ahead
+        view.page = page
         # Laid out and drawn into its layer now, so that its pages and media are ready before its turn.
         self.host.prepare(view)
         view.prepare()
@@ -112,15 +119,17 @@ class Player:
             self._incoming = None
         turn = self.decisions.next_turn()
         self._drop_coming()
+        self._drop_next_page()
         if turn.entry is None:  # nothing to show, or nothing opens: the ward's name, never a black screen
             self._drop_prepared()
             view = WelcomeView(None, self.frame.folder, theme=self.frame.theme, pace=self.frame.pace, ward_name=self.frame.feed.ward.name,
                                logo=self.frame.media(self.frame.feed.ward.logo))
         elif self.prepared is not None and self.prepared.entry.id == turn.entry.id:
             view, self.prepared = self.prepared, None
+            view.finish_staging()
         else:
             self._drop_prepared()
-            view = self._build(turn.entry)
+            view = self._build(turn.entry, ahead=False)
         self._coming = view
         view.when_ready(lambda: self._show_ready(view, turn))
 
@@ -136,11 +145,19 @@ class Player:
 
     def _drop_coming(self) -> None:
         if self._coming is not None:
+            self._coming.drop_staging()
             self._coming.leave()
             self._coming = None
 
+    def _drop_next_page(self) -> None:
+        if self.next_page is not None:
+            self.next_page.drop_staging()
+            self.next_page.leave()
+            self.next_page = None
+
     def _drop_prepared(self) -> None:
         if self.prepared is not None:
+            self.prepared.drop_staging()
             self.prepared.leave()
             self.prepared = None
 
@@ -161,14 +178,21 @@ class Player:
     def _settled(self, _host, view: SlideView) -> None:
         """The view is alone on screen, its fade over: build the next one while this one is shown,
         so that it appears without a gap."""
-        if view is self.view:
+        if view is not self.view:
+            return
+        if view.page + 1 < view.page_count:
+            # Its next page as a view of its own, built ahead like a next slide: a page change
+            # builds no labels on screen (a page of cards took 130 ms, the window frozen).
+            self._drop_next_page()
+            self.next_page = self._build(view.entry, ahead=True, page=view.page + 1, folder=view.folder)
+        else:
             self._prepare_coming()
 
     def _prepare_coming(self) -> None:
         entry = self.decisions.coming()
         if entry is not None and (self.prepared is None or self.prepared.entry is not entry):
             self._drop_prepared()
-            self.prepared = self._build(entry)
+            self.prepared = self._build(entry, ahead=True)
 
     def _schedule_page(self, view: SlideView, seconds: float | None, slide_id: str) -> None:
         if self.on_show:
@@ -194,6 +218,17 @@ class Player:
         if page is None:
             self._next_slide()
             return
+        ahead, self.next_page = self.next_page, None
+        if ahead is not None:
+            ahead.finish_staging()
+            if (ahead.page, ahead.page_count) == (page, view.page_count):
+                self.view = ahead  # before the host shows it: the host may say at once that it settled
+                self.host.show(ahead, fade=False)
+                ahead.enter(self._view_finished)
+                self._schedule_page(ahead, None, slide_id)
+                return
+            ahead.drop_staging()
+            ahead.leave()
         view.show_page(page)
         self._schedule_page(view, None, slide_id)
 

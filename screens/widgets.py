@@ -13,6 +13,7 @@ from kivy.uix.widget import Widget
 from kivy.utils import escape_markup
 
 from kiosk.play.qr import qr_matrix
+from screens.staging import SHARE, staging_owner
 from screens.theme import INK, load_rules
 
 load_rules(__file__)
@@ -50,7 +51,15 @@ class Themed:
 
 class WrappedLabel(Label):
     """A label as wide as its parent gives it and as tall as its wrapped text. No size of its own:
-    the rule or code that uses it sets font_size (from its theme)."""
+    the rule or code that uses it sets font_size (from its theme). In a view built ahead of its
+    turn, its texture waits for a frame with time left (screens/staging.py)."""
+
+    def texture_update(self, *largs):
+        owner = staging_owner(self)
+        if owner is not None and not SHARE.left():
+            owner.owe_texture(self)
+            return
+        super().texture_update(*largs)
 
 
 class QrView(Widget):

@@ -10,10 +10,12 @@ from pathlib import Path
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.core.text.markup import MarkupLabel
-from kivy.properties import NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.label import Label
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.play import layout
+from screens.staging import SHARE, NotThisFrame
 from screens.theme import FONT_NAME, INK, load_rules
 from screens.widgets import Oriented, WrappedLabel, to_markup
 
@@ -21,11 +23,13 @@ load_rules(__file__)
 
 TITLE_SHARE = 0.4  # a title keeps the largest size at which it takes at most this share of its column
 CONTINUED = " (tiếp)"  # the short heading of a slide's following pages ends with it
+STAGED_TRIES = 40  # frames a staged pagination may take; then it ends in one (a list longer than the caches)
 
 
 @lru_cache(maxsize=2048)  # pagination measures a paragraph's starts more than once
 def text_height(text: str, font_size: float, width: float, bold: bool = False) -> float:
     """Height of markup text wrapped at this width, as a WrappedLabel draws it (tags not counted as text)."""
+    SHARE.check()
     label = MarkupLabel(text=text, font_size=font_size, font_name=FONT_NAME, bold=bold, text_size=(width, None))
     label.refresh()
     return label.texture.height if label.texture else 0
@@ -34,6 +38,7 @@ def text_height(text: str, font_size: float, width: float, bold: bool = False) -
 @lru_cache(maxsize=4096)
 def text_width(text: str, font_size: float, bold: bool = False) -> float:
     """Measured by the font, without drawing a texture: a long delegate list measures every name."""
+    SHARE.check()
     return CoreLabel(font_size=font_size, font_name=FONT_NAME, bold=bold).get_extents(text)[0]
 
 
@@ -80,10 +85,16 @@ class SlideView(Oriented, BoxLayout):
     # Given by whoever builds the view (the frame's, from the composition root), never fetched:
     theme = ObjectProperty(None)  # screens.theme.Theme: the sizes of text and gaps at this screen's size
     pace = ObjectProperty(None)  # screens.pace.FramePace: held while something on the view moves
+    # Built ahead of its turn: its pagination and labels spread over frames (screens/staging.py).
+    staging = BooleanProperty(False)
 
     def __init__(self, entry, folder: Path, *, theme, pace, **kwargs):
         self.folder = Path(folder)
         self._repaginate = Clock.create_trigger(self._paginate_now, -1)
+        self._staged_paginate = Clock.create_trigger(self._paginate_now, 0)  # the next frame
+        self._pay_textures = Clock.create_trigger(self._render_owed, 0)
+        self._owed: list = []  # labels whose textures wait for a frame with time left
+        self._tries = 0  # of a staged pagination not done yet (0: none waits)
         super().__init__(entry=entry, theme=theme, pace=pace, **kwargs)
         self.bind(page=self._update_page_text, page_count=self._update_page_text)
 
@@ -104,12 +115,66 @@ class SlideView(Oriented, BoxLayout):
         self.page_text = f"Trang {self.page + 1}/{self.page_count}" if self.page_count > 1 else ""
 
     def _paginate_now(self, *_):
-        self.paginate()
+        if self.staging and self._tries < STAGED_TRIES:
+            SHARE.measuring = True
+            try:
+                self.paginate()  # measurements are cached: the next try replays them at once
+            except NotThisFrame:
+                self._tries += 1
+                self._staged_paginate()
+                self._hold_pace()
+                return
+            finally:
+                SHARE.measuring = False
+        else:
+            self.paginate()
+        self._tries = 0
+        self._hold_pace()
         self.page = min(self.page, self.page_count - 1)
         self.show_page(self.page)
 
     def paginate(self) -> None:
         """Work out page_count for the current size."""
+
+    # --- built ahead of its turn
+    def owe_texture(self, label) -> None:
+        """A label of this staged view renders its texture in a later frame."""
+        if label not in self._owed:
+            self._owed.append(label)
+        self._pay_textures()
+        self._hold_pace()
+
+    def _render_owed(self, *_):
+        while self._owed and SHARE.left():
+            Label.texture_update(self._owed.pop(0))
+        if self._owed:
+            self._pay_textures()
+        self._hold_pace()
+
+    def _hold_pace(self) -> None:
+        # Staged work moves on at each frame: at the full rate it is done in a fraction of a second.
+        if self.pace is not None:
+            self.pace.hold_while(f"staging {id(self)}", bool(self._owed) or self._tries > 0)
+
+    def finish_staging(self) -> None:
+        """Its turn has come: what staging left is done now, and from now on everything at once."""
+        self.staging = False
+        self._staged_paginate.cancel()
+        self._pay_textures.cancel()
+        if self._tries:
+            self._paginate_now()
+        owed, self._owed = self._owed, []
+        for label in owed:
+            Label.texture_update(label)
+        self._hold_pace()
+
+    def drop_staging(self) -> None:
+        """It will not be shown: stop its staged work."""
+        self.staging = False
+        self._staged_paginate.cancel()
+        self._pay_textures.cancel()
+        self._owed, self._tries = [], 0
+        self._hold_pace()
 
     def show_page(self, page: int) -> None:
         self.page = page
