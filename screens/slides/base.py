@@ -35,7 +35,9 @@ def text_height(text: str, font_size: float, width: float, bold: bool = False) -
     return label.texture.height if label.texture else 0
 
 
-@lru_cache(maxsize=4096)
+# A staged pagination replays its measurements at each frame: a list's every name and position must
+# stay cached (10,000 delegates: 20,000 texts), or each frame would measure again what it evicted.
+@lru_cache(maxsize=32768)
 def text_width(text: str, font_size: float, bold: bool = False) -> float:
     """Measured by the font, without drawing a texture: a long delegate list measures every name."""
     SHARE.check()
