@@ -78,3 +78,26 @@ def test_a_view_built_ahead_is_measured_and_drawn_over_frames_and_ends_as_one_bu
     # Its turn before its staging was done: everything at once.
     assert shown["owed_before"] > 0, shown
     assert shown["finished"] == {"owed": 0, "undrawn": 0}, shown["finished"]
+
+
+def test_a_slides_next_page_is_a_view_built_ahead_and_takes_its_place_without_a_fade(tmp_path):
+    from test_display_loop import make_feed, run_display
+    from stress_feed import STORY
+
+    feed = make_feed(tmp_path, [
+        {"type": "text", "id": "dai", "title": "Người giữ ngõ", "body": STORY, "duration": 40},
+        {"type": "text", "id": "ngan", "title": "Ngắn", "body": "Nội dung.", "duration": 10},
+    ])
+    shown = run_display(tmp_path, feed, size=(1280, 720), speed=20.0, seconds=12, frames=True)
+    pages = [(e["page"], e["pages"], e["real"]) for e in shown["events"] if e["id"] == "dai"]
+    count = max(pages_of for _, pages_of, _ in pages)
+    assert count >= 2 and [page for page, _, _ in pages[:count]] == list(range(count)), pages
+    # Each page of it drawn as a view of its own: the host says so at each page, as at each slide.
+    drawn = [t for name, slide_id, t in shown["host_events"] if name == "on_drawn" and slide_id == "dai"]
+    assert len(drawn) >= len(pages) - 1, (drawn, pages)
+    second = drawn[1]
+    assert not any(fading for t, fading in shown["frames"] if second - 0.01 < t < second + 0.3), \
+        "a page change does not fade"
+    later = [e for e in shown["events"] if e["id"] == "dai" and e["page"] == 1][0]
+    assert any(text.endswith("(tiếp)") for text in later["texts"]), later["texts"]
+    assert shown["problems"] == [], shown["problems"]
